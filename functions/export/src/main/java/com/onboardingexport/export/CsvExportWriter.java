@@ -1,0 +1,77 @@
+package com.onboardingexport.export;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+
+/**
+ * Writes the spooled rows as RFC 4180 CSV (UTF-8, CRLF): leading columns naming the response, its
+ * time, campaign and client, then every field of the response flattened, under the union header.
+ * Text a spreadsheet would run as a formula is prefixed with an apostrophe.
+ */
+public final class CsvExportWriter {
+    static final List<String> LEADING_COLUMNS = List.of(
+            "response_id", "submitted_at", "campaign_id", "campaign_name", "client_id", "client_name");
+
+    private final ExportConfig config;
+
+    public CsvExportWriter(ExportConfig config) {
+        this.config = config;
+    }
+
+    public void write(ExportSpool spool, OutputStream out) throws IOException {
+        List<String> columns = spool.columns();
+        List<String> header = new ArrayList<>(LEADING_COLUMNS);
+        header.addAll(columns);
+        Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+        CSVPrinter printer = new CSVPrinter(writer, CSVFormat.RFC4180);
+        printer.printRecord(header);
+        Map<String, Integer> position = new HashMap<>();
+        for (int i = 0; i < columns.size(); i++) {
+            position.put(columns.get(i), LEADING_COLUMNS.size() + i);
+        }
+        for (ExportSpool.Campaign campaign : spool.campaigns()) {
+            spool.forEachRow(campaign, row -> {
+                String[] cells = new String[header.size()];
+                cells[0] = cell(row.path(config.idField()));
+                cells[1] = cell(row.path(config.dateField()));
+                cells[2] = safe(campaign.id);
+                cells[3] = safe(campaign.name);
+                cells[4] = safe(campaign.clientId);
+                cells[5] = safe(campaign.clientName);
+                Flattener.flatten("", spool.ownFields(row), (column, value) -> cells[position.get(column)] = cell(value));
+                try {
+                    printer.printRecord((Object[]) cells);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+        printer.flush();
+    }
+
+    private static String cell(JsonNode value) {
+        if (value == null || value.isMissingNode() || value.isNull()) {
+            return "";
+        }
+        return value.isTextual() ? safe(value.asText()) : value.asText();
+    }
+
+    /** Neutralises formula injection (OWASP): text starting with = + - @ tab or CR gets a leading apostrophe. */
+    static String safe(String text) {
+        if (!text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0) {
+            return "'" + text;
+        }
+        return text;
+    }
+}

@@ -1,0 +1,62 @@
+package com.onboardingexport.export;
+
+import com.onboardingexport.shared.Env;
+import java.time.Duration;
+
+/** The export function's settings, from the environment that template.yaml sets. */
+public record ExportConfig(
+        String strapiUrl,
+        String secretId,
+        String bucket,
+        Duration linkTtl,
+        int maxCampaignIds,
+        int strapiVersion,
+        int pageSize,
+        int parallelism,
+        Duration strapiTimeout,
+        String adminRole,
+        String clientRole,
+        long asyncRowThreshold,
+        String responsesCollection,
+        String campaignsCollection,
+        String dateField,
+        String campaignField,
+        String clientField) {
+
+    /** Presigned URLs cannot outlive the signing credentials; an hour is the safe ceiling. */
+    static final Duration MAX_LINK_TTL = Duration.ofHours(1);
+
+    public static ExportConfig from(Env env) {
+        Duration ttl = Duration.ofSeconds(env.getInt("LINK_TTL_SECONDS", 900));
+        if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_LINK_TTL) > 0) {
+            throw new IllegalStateException("LINK_TTL_SECONDS must be between 1 and 3600");
+        }
+        int version = env.getInt("STRAPI_VERSION", 5);
+        if (version != 4 && version != 5) {
+            throw new IllegalStateException("STRAPI_VERSION must be 4 or 5");
+        }
+        return new ExportConfig(
+                env.require("STRAPI_URL"),
+                env.require("APP_SECRET_ARN"),
+                env.require("EXPORT_BUCKET"),
+                ttl,
+                env.getInt("MAX_CAMPAIGN_IDS", 100),
+                version,
+                env.getInt("STRAPI_PAGE_SIZE", 100),
+                Math.max(1, env.getInt("STRAPI_PARALLELISM", 4)),
+                Duration.ofMillis(env.getInt("STRAPI_TIMEOUT_MS", 10_000)),
+                env.get("ADMIN_ROLE_TYPE", "admin"),
+                env.get("CLIENT_ROLE_TYPE", "client"),
+                env.getInt("ASYNC_ROW_THRESHOLD", 50_000),
+                env.get("RESPONSES_COLLECTION", "campaign-onboarding-responses"),
+                env.get("CAMPAIGNS_COLLECTION", "campaigns"),
+                env.get("RESPONSE_DATE_FIELD", "submittedAt"),
+                env.get("RESPONSE_CAMPAIGN_FIELD", "campaign"),
+                env.get("CAMPAIGN_CLIENT_FIELD", "client"));
+    }
+
+    /** The attribute that identifies an entry in filters: documentId on Strapi 5, id on Strapi 4. */
+    public String idField() {
+        return strapiVersion == 5 ? "documentId" : "id";
+    }
+}

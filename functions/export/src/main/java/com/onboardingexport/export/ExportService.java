@@ -1,0 +1,123 @@
+package com.onboardingexport.export;
+
+import com.onboardingexport.shared.ApiException;
+import com.onboardingexport.shared.Deadline;
+import com.onboardingexport.shared.ErrorCode;
+import com.onboardingexport.shared.StrapiClient;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The export itself, whoever asked for it: decide what the principal may see, read it from
+ * Strapi into a spool, write the file, store it, sign a link. Nothing is left in the bucket
+ * when any step fails.
+ */
+public final class ExportService {
+    private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmm'Z'").withZone(ZoneOffset.UTC);
+    private static final Pattern SAFE_KEY_PART = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    /** What is known once the first page is in: the filter and Strapi's total. */
+    public record Plan(Principal principal, ExportRequest request, ResponseFilter filter, ResponsePager.FirstPage firstPage) {
+        public long total() {
+            return firstPage.total();
+        }
+    }
+
+    private final ExportConfig config;
+    private final ResponsePager pager;
+    private final CampaignAccess campaignAccess;
+    private final ExportStorage storage;
+    private final Clock clock;
+    private final Path tempRoot;
+
+    public ExportService(ExportConfig config, StrapiClient strapi, ExportStorage storage, Clock clock, Path tempRoot) {
+        this.config = config;
+        this.pager = new ResponsePager(strapi, config);
+        this.campaignAccess = new CampaignAccess(strapi, config);
+        this.storage = storage;
+        this.clock = clock;
+        this.tempRoot = tempRoot;
+    }
+
+    /** Checks access, then asks Strapi for the first page: 403 or 404 come from here. */
+    public Plan plan(Principal principal, ExportRequest request, Deadline deadline) {
+        String clientId = "";
+        if (principal.isScheduled() || principal.role().equals(config.adminRole())) {
+            clientId = "";
+        } else if (principal.role().equals(config.clientRole()) && !principal.clientId().isEmpty()) {
+            clientId = principal.clientId();
+            campaignAccess.requireOwnCampaigns(request.campaignIds(), clientId, deadline);
+        } else {
+            throw new ApiException(ErrorCode.FORBIDDEN, "Your role may not export onboarding responses");
+        }
+        ResponseFilter filter = new ResponseFilter(request.campaignIds(), clientId, request.dateRange());
+        ResponsePager.FirstPage first = pager.firstPage(filter, deadline);
+        if (first.total() == 0) {
+            String campaigns = request.campaignIds().isEmpty()
+                    ? "any campaign you may export" : "campaigns " + request.campaignIds();
+            throw new ApiException(ErrorCode.NO_DATA,
+                    "No onboarding responses for " + campaigns + " " + request.dateRange().description());
+        }
+        return new Plan(principal, request, filter, first);
+    }
+
+    /** Reads every row, writes and stores the file, and signs its link. */
+    public ExportResult run(Plan plan, String exportId, Deadline deadline) {
+        Instant now = clock.instant();
+        FileFormat format = plan.request().format();
+        String filename = "onboarding-export-" + FILE_TIME.format(now) + "-" + exportId.substring(0, 8) + "." + format.extension();
+        String key = objectKey(plan.principal(), exportId, filename);
+        try (ExportSpool spool = new ExportSpool(tempRoot, config)) {
+            pager.readAll(plan.filter(), plan.firstPage(), deadline, spool::add);
+            Path file = spool.newFile(filename);
+            try (OutputStream out = Files.newOutputStream(file)) {
+                if (format == FileFormat.CSV) {
+                    new CsvExportWriter(config).write(spool, out);
+                } else {
+                    new JsonExportWriter().write(spool, new ExportMetadata(exportId, now, plan.principal(), plan.request()), out);
+                }
+            }
+            long size = Files.size(file);
+            storage.upload(key, file, format, filename);
+            try {
+                Instant expiresAt = clock.instant().plus(config.linkTtl()).truncatedTo(ChronoUnit.SECONDS);
+                String url = storage.presignGet(key, config.linkTtl()).toString();
+                return new ExportResult(exportId, url, filename, format, spool.rows(), size, expiresAt, key);
+            } catch (RuntimeException e) {
+                storage.deleteQuietly(key);
+                throw e;
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new ApiException(ErrorCode.INTERNAL, "The export file could not be written", e);
+        }
+    }
+
+    public static String newExportId() {
+        return UUID.randomUUID().toString();
+    }
+
+    /** Under a prefix per requester; the random export id makes the key unguessable. */
+    static String objectKey(Principal principal, String exportId, String filename) {
+        if (principal.isScheduled()) {
+            return "scheduled/" + safeKeyPart(principal.scheduleName()) + "/" + exportId + "/" + filename;
+        }
+        return "exports/user-" + safeKeyPart(principal.userId()) + "/" + exportId + "/" + filename;
+    }
+
+    private static String safeKeyPart(String part) {
+        if (!SAFE_KEY_PART.matcher(part).matches()) {
+            throw new ApiException(ErrorCode.INTERNAL, "Unusable requester id for an object key");
+        }
+        return part;
+    }
+}

@@ -1,0 +1,83 @@
+package com.onboardingexport.export;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.onboardingexport.shared.Json;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+
+/**
+ * Writes the spooled rows as one hierarchical JSON document: the export's metadata, then each
+ * campaign with its client and its responses, answers kept as nested JSON. Streamed, so the
+ * document is never whole in memory.
+ */
+public final class JsonExportWriter {
+    public void write(ExportSpool spool, ExportMetadata metadata, OutputStream out) throws IOException {
+        JsonGenerator json = Json.MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8);
+        json.writeStartObject();
+        json.writeObjectFieldStart("export");
+        json.writeStringField("export_id", metadata.exportId());
+        json.writeStringField("generated_at", metadata.generatedAt().toString());
+        json.writeStringField("file_format", "json");
+        json.writeNumberField("record_count", spool.rows());
+        json.writeArrayFieldStart("campaign_ids");
+        for (String id : metadata.request().campaignIds()) {
+            json.writeString(id);
+        }
+        json.writeEndArray();
+        json.writeObjectFieldStart("date_range");
+        json.writeStringField("value", metadata.request().dateRangeText());
+        writeInstant(json, "start", metadata.request().dateRange().start());
+        writeInstant(json, "end", metadata.request().dateRange().end());
+        json.writeStringField("timezone", metadata.request().zone().getId());
+        json.writeEndObject();
+        json.writeObjectFieldStart("requested_by");
+        Principal principal = metadata.principal();
+        if (principal.isScheduled()) {
+            json.writeStringField("schedule_name", principal.scheduleName());
+        } else {
+            json.writeStringField("user_id", principal.userId());
+            json.writeStringField("role", principal.role());
+            if (!principal.clientId().isEmpty()) {
+                json.writeStringField("client_id", principal.clientId());
+            }
+        }
+        json.writeEndObject();
+        json.writeEndObject();
+
+        json.writeArrayFieldStart("campaigns");
+        for (ExportSpool.Campaign campaign : spool.campaigns()) {
+            json.writeStartObject();
+            json.writeStringField("id", campaign.id);
+            json.writeStringField("name", campaign.name);
+            json.writeObjectFieldStart("client");
+            json.writeStringField("id", campaign.clientId);
+            json.writeStringField("name", campaign.clientName);
+            json.writeEndObject();
+            json.writeNumberField("response_count", campaign.rows);
+            json.writeArrayFieldStart("responses");
+            spool.forEachRow(campaign, row -> {
+                try {
+                    json.writeTree(spool.ownFields(row));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            json.writeEndArray();
+            json.writeEndObject();
+        }
+        json.writeEndArray();
+        json.writeEndObject();
+        json.flush();
+    }
+
+    private static void writeInstant(JsonGenerator json, String field, Instant instant) throws IOException {
+        if (instant == null) {
+            json.writeNullField(field);
+        } else {
+            json.writeStringField(field, instant.toString());
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package com.onboardingexport.it;
+
+import com.onboardingexport.local.LocalS3;
+import com.onboardingexport.local.LocalSecretsManager;
+import com.onboardingexport.local.LocalStrapi;
+import com.onboardingexport.shared.AppSecrets;
+import com.onboardingexport.shared.Json;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+/**
+ * The real parts every integration test uses, started once per test JVM and stopped at its exit:
+ * the dev Strapi (fresh database, seeded), S3Proxy checking signatures with the export bucket,
+ * and the Secrets Manager stand-in holding the application's secret.
+ */
+public final class RealParts {
+    public static final String BUCKET = "onboarding-exports-test";
+    public static final String SECRET_ID = "arn:aws:secretsmanager:us-east-1:000000000000:secret:onboarding-export-test";
+
+    private static RealParts instance;
+
+    public final LocalStrapi strapi;
+    public final LocalS3 s3;
+    public final LocalSecretsManager secretsManager;
+
+    private RealParts(LocalStrapi strapi, LocalS3 s3, LocalSecretsManager secretsManager) {
+        this.strapi = strapi;
+        this.s3 = s3;
+        this.secretsManager = secretsManager;
+    }
+
+    public static synchronized RealParts get() {
+        if (instance == null) {
+            try {
+                LocalStrapi strapi = LocalStrapi.start(LocalStrapi.Options.defaults());
+                LocalS3 s3 = LocalS3.start(0);
+                s3.createBucket(BUCKET);
+                LocalSecretsManager secretsManager = LocalSecretsManager.start(0);
+                secretsManager.putSecret(SECRET_ID, Json.MAPPER.createObjectNode()
+                        .put(AppSecrets.API_TOKEN_KEY, strapi.apiToken())
+                        .put(AppSecrets.JWT_SECRET_KEY, strapi.jwtSecret())
+                        .toString());
+                instance = new RealParts(strapi, s3, secretsManager);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    strapi.close();
+                    secretsManager.close();
+                    try {
+                        s3.close();
+                    } catch (Exception ignored) {
+                        // the JVM is exiting
+                    }
+                }));
+            } catch (Exception e) {
+                throw new IllegalStateException("Could not start the real parts", e);
+            }
+        }
+        return instance;
+    }
+
+    /** The real SDK client, pointed at the stand-in the way AWS_ENDPOINT_URL would point it. */
+    public SecretsManagerClient secretsManagerClient() {
+        return SecretsManagerClient.builder()
+                .endpointOverride(secretsManager.endpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(s3.credentials())
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+    }
+
+    public AppSecrets appSecrets() {
+        return new AppSecrets(secretsManagerClient(), SECRET_ID);
+    }
+
+    public String login(String email) {
+        return strapi.login(email, LocalStrapi.DEV_PASSWORD);
+    }
+}

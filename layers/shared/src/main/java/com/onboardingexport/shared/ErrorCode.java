@@ -1,0 +1,24 @@
+package com.onboardingexport.shared;
+
+/** The error table of the HTTP contract (DESIGN.md): each code with its HTTP status. */
+public enum ErrorCode {
+    INVALID_REQUEST(400),
+    UNAUTHORIZED(401),
+    FORBIDDEN(403),
+    NOT_FOUND(404),
+    NO_DATA(404),
+    UPSTREAM_ERROR(502),
+    UPSTREAM_TIMEOUT(504),
+    STORAGE_ERROR(500),
+    INTERNAL(500);
+
+    private final int status;
+
+    ErrorCode(int status) {
+        this.status = status;
+    }
+
+    public int status() {
+        return status;
+    }
+}

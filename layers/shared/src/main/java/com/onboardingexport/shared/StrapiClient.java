@@ -1,0 +1,147 @@
+package com.onboardingexport.shared;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+
+/**
+ * Reads Strapi's REST API with the server's API token (never a caller's JWT).
+ * Transient failures (429, 502, 503, 504, connection errors, timeouts) are retried with
+ * exponential backoff and full jitter, honouring Retry-After, within the caller's deadline;
+ * what remains becomes UPSTREAM_ERROR (502) or UPSTREAM_TIMEOUT (504).
+ */
+public final class StrapiClient {
+    private static final Duration BASE_BACKOFF = Duration.ofMillis(200);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    private final URI baseUrl;
+    private final Supplier<String> apiToken;
+    private final HttpClient http;
+    private final Duration requestTimeout;
+    private final int maxAttempts;
+
+    public StrapiClient(URI baseUrl, Supplier<String> apiToken, HttpClient http, Duration requestTimeout, int maxAttempts) {
+        this.baseUrl = baseUrl;
+        this.apiToken = apiToken;
+        this.http = http;
+        this.requestTimeout = requestTimeout;
+        this.maxAttempts = maxAttempts;
+    }
+
+    /** The JDK's own HTTP client: no extra jar, HTTP/1.1 keep-alive, a connect timeout. */
+    public static HttpClient defaultHttpClient(Duration connectTimeout) {
+        return HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    /** GET {@code /api/<path>?<query>}, parsed as JSON, retried as the class comment says. */
+    public JsonNode get(String path, StrapiQuery query, Deadline deadline) {
+        URI uri = URI.create(stripTrailingSlash(baseUrl.toString()) + "/api/" + path
+                + (query == null || query.toString().isEmpty() ? "" : "?" + query));
+        String failure = "no attempt";
+        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+            Duration left = deadline.remaining();
+            if (left.isZero()) {
+                break;
+            }
+            Duration timeout = left.compareTo(requestTimeout) < 0 ? left : requestTimeout;
+            HttpRequest request = HttpRequest.newBuilder(uri)
+                    .timeout(timeout)
+                    .header("Authorization", "Bearer " + apiToken.get())
+                    .header("Accept", "application/json")
+                    .GET()
+                    .build();
+            Duration wait;
+            try {
+                HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                int status = response.statusCode();
+                if (status >= 200 && status < 300) {
+                    return parse(response.body(), path);
+                }
+                if (!isTransient(status)) {
+                    throw new StrapiException(status, "Strapi answered HTTP " + status + " for " + path);
+                }
+                failure = "HTTP " + status;
+                wait = retryAfter(response).orElse(backoff(attempt));
+            } catch (HttpTimeoutException e) {
+                failure = "timeout after " + timeout.toMillis() + " ms";
+                wait = backoff(attempt);
+            } catch (IOException e) {
+                failure = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                wait = backoff(attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ApiException(ErrorCode.INTERNAL, "Interrupted while reading Strapi", e);
+            }
+            JsonLog.warn("strapi request failed", "path", path, "attempt", attempt, "failure", failure);
+            if (attempt == maxAttempts) {
+                break;
+            }
+            if (wait.compareTo(deadline.remaining()) >= 0) {
+                failure += "; no time left to retry";
+                break;
+            }
+            sleep(wait);
+        }
+        if (failure.startsWith("timeout") || deadline.expired()) {
+            throw new ApiException(ErrorCode.UPSTREAM_TIMEOUT,
+                    "Strapi did not answer in the time left (" + failure + ")");
+        }
+        throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi is unavailable (" + failure + ")");
+    }
+
+    private static JsonNode parse(byte[] body, String path) {
+        try {
+            JsonNode json = Json.MAPPER.readTree(body);
+            if (json == null || !json.isObject()) {
+                throw new IOException("not a JSON object");
+            }
+            return json;
+        } catch (IOException e) {
+            throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered something that is not JSON for " + path, e);
+        }
+    }
+
+    private static boolean isTransient(int status) {
+        return status == 429 || status == 502 || status == 503 || status == 504;
+    }
+
+    private static Optional<Duration> retryAfter(HttpResponse<?> response) {
+        return response.headers().firstValue("Retry-After").flatMap(value -> {
+            try {
+                return Optional.of(Duration.ofSeconds(Long.parseLong(value.trim())));
+            } catch (NumberFormatException e) {
+                return Optional.empty(); // an HTTP date: fall back to our own backoff
+            }
+        });
+    }
+
+    private static Duration backoff(int attempt) {
+        long cap = Math.min(MAX_BACKOFF.toMillis(), BASE_BACKOFF.toMillis() << Math.min(attempt - 1, 10));
+        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(cap / 2, cap + 1));
+    }
+
+    private static void sleep(Duration wait) {
+        try {
+            Thread.sleep(wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(ErrorCode.INTERNAL, "Interrupted while waiting to retry Strapi", e);
+        }
+    }
+
+    private static String stripTrailingSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+}

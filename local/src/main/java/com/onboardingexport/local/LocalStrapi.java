@@ -1,0 +1,216 @@
+package com.onboardingexport.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.onboardingexport.shared.Json;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The real dev Strapi of ../strapi, started with npm's Strapi on a port of its own and a fresh
+ * SQLite database, seeded by its bootstrap. Dependencies are installed with {@code npm ci} only
+ * when package-lock.json changed since the last install. Secrets are random per start.
+ */
+public final class LocalStrapi implements AutoCloseable {
+    public static final String DEV_PASSWORD = "Passw0rd!";
+
+    private final Process process;
+    private final URI url;
+    private final String apiToken;
+    private final String jwtSecret;
+    private final Path workDir;
+    private final Path logFile;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private LocalStrapi(Process process, URI url, String apiToken, String jwtSecret, Path workDir, Path logFile) {
+        this.process = process;
+        this.url = url;
+        this.apiToken = apiToken;
+        this.jwtSecret = jwtSecret;
+        this.workDir = workDir;
+        this.logFile = logFile;
+    }
+
+    /** What to start: port 0 picks a free one; extra environment such as SEED_RESPONSES. */
+    public record Options(int port, Map<String, String> extraEnv) {
+        public static Options defaults() {
+            return new Options(0, Map.of());
+        }
+    }
+
+    public static LocalStrapi start(Options options) throws IOException, InterruptedException {
+        Path strapiDir = ProjectRoot.find().resolve("strapi");
+        ensureInstalled(strapiDir);
+        int port = options.port() == 0 ? freePort() : options.port();
+        Path workDir = Files.createTempDirectory("onboarding-strapi-");
+        Path logFile = workDir.resolve("strapi.log");
+        String apiToken = randomHex(48);
+        String jwtSecret = randomHex(32);
+
+        ProcessBuilder builder = new ProcessBuilder(List.of(
+                strapiDir.resolve("node_modules/.bin/strapi").toString(), "start"))
+                .directory(strapiDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(logFile.toFile());
+        Map<String, String> env = builder.environment();
+        env.put("HOST", "127.0.0.1");
+        env.put("PORT", Integer.toString(port));
+        env.put("NODE_ENV", "production");
+        env.put("DATABASE_FILENAME", workDir.resolve("data.db").toString());
+        env.put("JWT_SECRET", jwtSecret);
+        env.put("STRAPI_API_TOKEN", apiToken);
+        env.put("STRAPI_TELEMETRY_DISABLED", "true");
+        env.put("BROWSER", "none");
+        env.put("STRAPI_DISABLE_UPDATE_NOTIFICATION", "true");
+        env.putAll(options.extraEnv());
+        Process process = builder.start();
+        LocalStrapi strapi = new LocalStrapi(process, URI.create("http://127.0.0.1:" + port), apiToken, jwtSecret, workDir, logFile);
+        try {
+            strapi.awaitHealthy(Duration.ofSeconds(180));
+        } catch (RuntimeException | InterruptedException e) {
+            strapi.close();
+            throw e;
+        }
+        return strapi;
+    }
+
+    public URI url() {
+        return url;
+    }
+
+    public String apiToken() {
+        return apiToken;
+    }
+
+    public String jwtSecret() {
+        return jwtSecret;
+    }
+
+    /** Logs in through Strapi's own {@code POST /api/auth/local} and returns the JWT it issues. */
+    public String login(String email, String password) {
+        String body = Json.MAPPER.createObjectNode().put("identifier", email).put("password", password).toString();
+        JsonNode answer = send(HttpRequest.newBuilder(url.resolve("/api/auth/local"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), 200);
+        return answer.path("jwt").asText();
+    }
+
+    /** GET {@code /api/...} with the API token: what Strapi holds, for tests to compare against. */
+    public JsonNode get(String pathAndQuery) {
+        return send(HttpRequest.newBuilder(URI.create(url + pathAndQuery))
+                .header("Authorization", "Bearer " + apiToken).GET().build(), 200);
+    }
+
+    private JsonNode send(HttpRequest request, int expectedStatus) {
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != expectedStatus) {
+                throw new IllegalStateException(request.method() + " " + request.uri().getPath() + " answered "
+                        + response.statusCode() + ": " + response.body());
+            }
+            return Json.MAPPER.readTree(response.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("Strapi request failed: " + request.uri(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void awaitHealthy(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        HttpRequest health = HttpRequest.newBuilder(url.resolve("/_health")).timeout(Duration.ofSeconds(2)).GET().build();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Strapi exited with " + process.exitValue() + ":\n" + logTail());
+            }
+            try {
+                if (http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 204) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("Strapi did not become healthy in " + timeout + ":\n" + logTail());
+    }
+
+    public String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** {@code npm ci} when node_modules is missing or was installed from another package-lock.json. */
+    static void ensureInstalled(Path strapiDir) throws IOException, InterruptedException {
+        Path marker = strapiDir.resolve("node_modules/.lock-hash");
+        String lockHash = sha256(Files.readAllBytes(strapiDir.resolve("package-lock.json")));
+        if (Files.isRegularFile(marker) && Files.readString(marker).trim().equals(lockHash)) {
+            return;
+        }
+        System.out.println("[local] npm ci in " + strapiDir + " (first run only: about 3 minutes)");
+        Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund")
+                .directory(strapiDir.toFile())
+                .inheritIO()
+                .start();
+        if (npm.waitFor() != 0) {
+            throw new IllegalStateException("npm ci failed in " + strapiDir + " (exit " + npm.exitValue() + ")");
+        }
+        Files.writeString(marker, lockHash);
+    }
+
+    @Override
+    public void close() {
+        process.descendants().forEach(ProcessHandle::destroy);
+        process.destroy();
+        try {
+            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try (var files = Files.walk(workDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp folder left behind is harmless
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static String randomHex(int bytes) {
+        byte[] random = new byte[bytes];
+        new SecureRandom().nextBytes(random);
+        return HexFormat.of().formatHex(random);
+    }
+
+    private static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,225 @@
+'use strict';
+
+const data = require('./data');
+
+const CLIENT_UID = 'api::client.client';
+const CAMPAIGN_UID = 'api::campaign.campaign';
+const RESPONSE_UID = 'api::campaign-onboarding-response.campaign-onboarding-response';
+const ROLE_UID = 'plugin::users-permissions.role';
+const USER_UID = 'plugin::users-permissions.user';
+const API_TOKEN_UID = 'admin::api-token';
+
+const API_TOKEN_NAME = 'onboarding-export';
+const ROW_CHUNK = 5000; // rows per createMany
+const LINK_CHUNK = 500; // SQLite refuses a compound INSERT of more than 500 rows
+
+const EXTRA_ROLES = [
+  { type: 'admin', name: 'Admin', description: 'Onboarding export: may export every campaign.' },
+  { type: 'client', name: 'Client', description: "Onboarding export: may export its own client's campaigns." },
+];
+
+/** Deterministic document ids in Strapi's format (24 chars [a-z0-9], first a letter). */
+function documentIdFactory(seed) {
+  const rnd = data.prng(seed);
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  const alnum = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return () => {
+    let s = letters[Math.floor(rnd() * 26)];
+    for (let i = 1; i < 24; i += 1) s += alnum[Math.floor(rnd() * 36)];
+    return s;
+  };
+}
+
+async function ensureRoles(strapi) {
+  const roles = {};
+  for (const role of EXTRA_ROLES) {
+    let found = await strapi.db.query(ROLE_UID).findOne({ where: { type: role.type } });
+    if (!found) {
+      found = await strapi.db.query(ROLE_UID).create({ data: role });
+      strapi.log.info(`[seed] created users-permissions role "${role.name}" (type ${role.type})`);
+    }
+    roles[role.type] = found;
+  }
+  for (const type of ['authenticated', 'public']) {
+    roles[type] = await strapi.db.query(ROLE_UID).findOne({ where: { type } });
+  }
+  return roles;
+}
+
+/**
+ * A read-only content-API token whose key is exactly STRAPI_API_TOKEN.
+ * Created through the admin service (so every field is as Strapi sets it), then
+ * its key replaced by the caller's, hashed with API_TOKEN_SALT as Strapi does.
+ */
+async function ensureApiToken(strapi, key) {
+  if (!key) return;
+  const tokenService = strapi.service('admin::api-token');
+  const encryption = strapi.service('admin::encryption');
+  const accessKey = tokenService.hash(key);
+  let token = await strapi.db.query(API_TOKEN_UID).findOne({ where: { name: API_TOKEN_NAME } });
+  if (!token) {
+    token = await tokenService.create({
+      name: API_TOKEN_NAME,
+      description: 'Read-only token of the onboarding-export Lambdas (from STRAPI_API_TOKEN).',
+      type: 'read-only',
+      kind: 'content-api',
+      lifespan: null,
+    });
+    strapi.log.info(`[seed] created read-only API token "${API_TOKEN_NAME}"`);
+  }
+  if (token.accessKey !== accessKey || token.type !== 'read-only' || token.expiresAt) {
+    const patch = { accessKey, type: 'read-only', lifespan: null, expiresAt: null };
+    if (encryption && typeof encryption.encrypt === 'function') patch.encryptedKey = encryption.encrypt(key);
+    await strapi.db.query(API_TOKEN_UID).update({ where: { id: token.id }, data: patch });
+  }
+}
+
+/**
+ * Bulk insert of response rows: createMany in chunks, then the response->campaign
+ * link rows inserted directly (the link table is read from Strapi's metadata).
+ * rows: iterable of data.responses() shapes; campaignIds: campaign key -> numeric id.
+ */
+async function insertResponses(strapi, rows, campaignIds, { idSeed, now = new Date() }) {
+  const nextDocumentId = documentIdFactory(idSeed);
+  const meta = strapi.db.metadata.get(RESPONSE_UID);
+  const joinTable = meta.attributes.campaign.joinTable;
+  const knex = strapi.db.connection;
+  const linkName = joinTable.name;
+  const sourceCol = joinTable.joinColumn.name;
+  const targetCol = joinTable.inverseJoinColumn.name;
+  const inverseOrderCol = joinTable.inverseOrderColumnName; // order of responses within a campaign
+  const orderCol = joinTable.orderColumnName;
+
+  // continue the per-campaign order where it stands (0 on a fresh database)
+  const nextOrd = new Map();
+  if (inverseOrderCol) {
+    const maxima = await knex(linkName).select(targetCol).max({ m: inverseOrderCol }).groupBy(targetCol);
+    for (const r of maxima) nextOrd.set(r[targetCol], Number(r.m) || 0);
+  }
+
+  let total = 0;
+  let chunk = [];
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const campaignsOfChunk = chunk.map((r) => campaignIds[r.campaign]);
+    const payload = chunk.map((r) => {
+      const at = new Date(r.submittedAt);
+      return {
+        documentId: nextDocumentId(),
+        respondentName: r.respondentName,
+        respondentEmail: r.respondentEmail,
+        progress: r.progress,
+        submittedAt: at,
+        answers: r.answers,
+        createdAt: at,
+        updatedAt: at,
+        publishedAt: now,
+      };
+    });
+    const result = await strapi.db.query(RESPONSE_UID).createMany({ data: payload });
+    let ids = result && result.ids;
+    if (!ids || ids.length !== payload.length) {
+      // fall back to reading the ids back by documentId
+      const byDoc = new Map();
+      for (let i = 0; i < payload.length; i += LINK_CHUNK) {
+        const docs = payload.slice(i, i + LINK_CHUNK).map((p) => p.documentId);
+        const found = await knex(meta.tableName).select('id', 'document_id').whereIn('document_id', docs);
+        for (const f of found) byDoc.set(f.document_id, f.id);
+      }
+      ids = payload.map((p) => byDoc.get(p.documentId));
+    }
+    const links = ids.map((id, i) => {
+      const campaignId = campaignsOfChunk[i];
+      const link = { [sourceCol]: id, [targetCol]: campaignId };
+      if (inverseOrderCol) {
+        const ord = (nextOrd.get(campaignId) || 0) + 1;
+        nextOrd.set(campaignId, ord);
+        link[inverseOrderCol] = ord;
+      }
+      if (orderCol) link[orderCol] = 1;
+      return link;
+    });
+    for (let i = 0; i < links.length; i += LINK_CHUNK) {
+      await knex(linkName).insert(links.slice(i, i + LINK_CHUNK));
+    }
+    total += payload.length;
+    chunk = [];
+  };
+  for (const row of rows) {
+    chunk.push(row);
+    if (chunk.length >= ROW_CHUNK) await flush();
+  }
+  await flush();
+  return total;
+}
+
+async function seedIfEmpty(strapi, roles) {
+  const existing = await strapi.db.query(CLIENT_UID).count();
+  if (existing > 0) {
+    strapi.log.info(`[seed] database already has ${existing} client(s): seed skipped`);
+    return false;
+  }
+  const started = Date.now();
+  const now = new Date();
+  const nextDocumentId = documentIdFactory(4242);
+
+  const clientIds = {};
+  for (const c of data.CLIENTS) {
+    const created = await strapi.db.query(CLIENT_UID).create({
+      data: { documentId: nextDocumentId(), name: c.name, publishedAt: now },
+    });
+    clientIds[c.key] = created.id;
+  }
+  const campaignIds = {};
+  for (const c of data.CAMPAIGNS) {
+    const created = await strapi.db.query(CAMPAIGN_UID).create({
+      data: { documentId: nextDocumentId(), name: c.name, client: clientIds[c.client], publishedAt: now },
+    });
+    campaignIds[c.key] = created.id;
+  }
+
+  const userService = strapi.plugin('users-permissions').service('user');
+  for (const u of data.USERS) {
+    await userService.add({
+      username: u.email.split('@')[0],
+      email: u.email,
+      provider: 'local',
+      password: data.PASSWORD,
+      confirmed: u.confirmed !== false,
+      blocked: u.blocked === true,
+      role: roles[u.role].id,
+      client: u.client ? clientIds[u.client] : null,
+    });
+  }
+
+  const base = [
+    ...data.responses(data.BASE_RESPONSES),
+    ...data.boundaryRows(),
+    ...data.relativeRows(now.getTime()),
+  ];
+  const n = await insertResponses(strapi, base, campaignIds, { idSeed: 777, now });
+  strapi.log.info(
+    `[seed] seeded ${data.CLIENTS.length} clients, ${data.CAMPAIGNS.length} campaigns, ${data.USERS.length} users, ${n} responses in ${Date.now() - started} ms`
+  );
+
+  const extra = parseInt(process.env.SEED_RESPONSES || '0', 10);
+  if (extra > 0) {
+    const t0 = Date.now();
+    const m = await insertResponses(
+      strapi,
+      data.responses(extra, { seed: 99991, offset: data.BASE_RESPONSES }),
+      campaignIds,
+      { idSeed: 31337, now }
+    );
+    strapi.log.info(`[seed] SEED_RESPONSES: inserted ${m} extra responses in ${Date.now() - t0} ms`);
+  }
+  return true;
+}
+
+async function bootstrap(strapi) {
+  const roles = await ensureRoles(strapi);
+  await ensureApiToken(strapi, process.env.STRAPI_API_TOKEN);
+  await seedIfEmpty(strapi, roles);
+}
+
+module.exports = { bootstrap, insertResponses };
