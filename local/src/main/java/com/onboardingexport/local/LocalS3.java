@@ -1,11 +1,9 @@
 package com.onboardingexport.local;
 
 import java.net.URI;
-import java.util.Properties;
-import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStoreContext;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -23,23 +21,17 @@ public final class LocalS3 implements AutoCloseable {
     public static final Region REGION = Region.US_EAST_1;
 
     private final S3Proxy proxy;
-    private final BlobStoreContext context;
     private final URI endpoint;
 
-    private LocalS3(S3Proxy proxy, BlobStoreContext context, URI endpoint) {
+    private LocalS3(S3Proxy proxy, URI endpoint) {
         this.proxy = proxy;
-        this.context = context;
         this.endpoint = endpoint;
     }
 
     /** Starts on the given port (0 for a free one). */
     public static LocalS3 start(int port) throws Exception {
-        BlobStoreContext context = ContextBuilder.newBuilder("transient")
-                .credentials(ACCESS_KEY, SECRET_KEY)
-                .overrides(new Properties())
-                .build(BlobStoreContext.class);
         S3Proxy proxy = S3Proxy.builder()
-                .blobStore(context.getBlobStore())
+                .blobStore(new TransientNio2BlobStore())
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                 .endpoint(URI.create("http://127.0.0.1:" + port))
                 .build();
@@ -51,7 +43,7 @@ public final class LocalS3 implements AutoCloseable {
             }
             Thread.sleep(10);
         }
-        return new LocalS3(proxy, context, URI.create("http://127.0.0.1:" + proxy.getPort()));
+        return new LocalS3(proxy, URI.create("http://127.0.0.1:" + proxy.getPort()));
     }
 
     public URI endpoint() {
@@ -91,6 +83,5 @@ public final class LocalS3 implements AutoCloseable {
     @Override
     public void close() throws Exception {
         proxy.stop();
-        context.close();
     }
 }

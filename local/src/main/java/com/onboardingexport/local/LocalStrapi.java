@@ -164,13 +164,17 @@ public final class LocalStrapi implements AutoCloseable {
         if (Files.isRegularFile(marker) && Files.readString(marker).trim().equals(lockHash)) {
             return;
         }
-        System.out.println("[local] npm ci in " + strapiDir + " (first run only: about 3 minutes)");
+        Path log = Files.createTempFile("npm-ci-", ".log");
+        System.out.println("[local] npm ci in " + strapiDir + " (only when package-lock.json changed: about 2 minutes), log: " + log);
+        // Output to a file, not inherited: a test JVM's stdout is Maven's channel to it.
         Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund")
                 .directory(strapiDir.toFile())
-                .inheritIO()
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
                 .start();
         if (npm.waitFor() != 0) {
-            throw new IllegalStateException("npm ci failed in " + strapiDir + " (exit " + npm.exitValue() + ")");
+            throw new IllegalStateException("npm ci failed in " + strapiDir + " (exit " + npm.exitValue() + "):\n"
+                    + Files.readString(log));
         }
         Files.writeString(marker, lockHash);
     }
