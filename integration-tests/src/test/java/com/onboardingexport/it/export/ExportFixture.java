@@ -1,0 +1,101 @@
+package com.onboardingexport.it.export;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.onboardingexport.export.ExportConfig;
+import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.export.ExportStorage;
+import com.onboardingexport.it.RealParts;
+import com.onboardingexport.it.TestContext;
+import com.onboardingexport.shared.Env;
+import com.onboardingexport.shared.Json;
+import com.onboardingexport.shared.StrapiClient;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/** Builds the export handler on the real parts, sends it API Gateway-shaped requests, downloads what it links to. */
+public final class ExportFixture {
+    public final RealParts parts = RealParts.get();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    public Map<String, String> env(URI strapiUrl, String bucket) {
+        Map<String, String> env = new HashMap<>();
+        env.put("STRAPI_URL", strapiUrl.toString());
+        env.put("APP_SECRET_ARN", RealParts.SECRET_ID);
+        env.put("EXPORT_BUCKET", bucket);
+        env.put("STRAPI_TIMEOUT_MS", "5000");
+        return env;
+    }
+
+    public ExportHandler handler(Map<String, String> env, Clock clock) {
+        ExportConfig config = ExportConfig.from(new Env(env));
+        StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), parts.appSecrets()::strapiApiToken,
+                StrapiClient.defaultHttpClient(Duration.ofSeconds(2)), config.strapiTimeout(), 3);
+        ExportStorage storage = new ExportStorage(parts.s3.client(), parts.s3.presigner(), config.bucket());
+        return new ExportHandler(config, strapi, storage, clock);
+    }
+
+    public ExportHandler handler() {
+        return handler(env(parts.strapi.url(), RealParts.BUCKET), Clock.systemUTC());
+    }
+
+    public static APIGatewayProxyRequestEvent request(String userId, String role, String clientId, String body) {
+        var context = new APIGatewayProxyRequestEvent.ProxyRequestContext()
+                .withRequestId(UUID.randomUUID().toString())
+                .withHttpMethod("POST")
+                .withResourcePath("/exports/onboarding")
+                .withStage("dev");
+        Map<String, Object> authorizer = new HashMap<>();
+        authorizer.put("principalId", userId);
+        authorizer.put("userId", userId);
+        authorizer.put("role", role);
+        authorizer.put("clientId", clientId);
+        context.setAuthorizer(authorizer);
+        return new APIGatewayProxyRequestEvent()
+                .withHttpMethod("POST")
+                .withResource("/exports/onboarding")
+                .withPath("/exports/onboarding")
+                .withHeaders(Map.of("Content-Type", "application/json"))
+                .withRequestContext(context)
+                .withBody(body);
+    }
+
+    public static APIGatewayProxyRequestEvent admin(String body) {
+        return request("1", "admin", "", body);
+    }
+
+    public JsonNode body(APIGatewayProxyResponseEvent response) throws IOException {
+        return Json.MAPPER.readTree(response.getBody());
+    }
+
+    public APIGatewayProxyResponseEvent send(ExportHandler handler, APIGatewayProxyRequestEvent request) {
+        return handler.handleApiRequest(request, new TestContext());
+    }
+
+    public HttpResponse<byte[]> download(String url) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** Every row Strapi holds for a query, read with the API token page by page (sorted by id). */
+    public java.util.List<JsonNode> strapiRows(String filters) {
+        java.util.List<JsonNode> rows = new java.util.ArrayList<>();
+        for (int page = 1; ; page++) {
+            JsonNode answer = parts.strapi.get("/api/campaign-onboarding-responses?sort[0]=id:asc"
+                    + "&populate[campaign][populate][client]=true&pagination[pageSize]=100&pagination[page]=" + page
+                    + (filters.isEmpty() ? "" : "&" + filters));
+            answer.path("data").forEach(rows::add);
+            if (page >= answer.path("meta").path("pagination").path("pageCount").asInt()) {
+                return rows;
+            }
+        }
+    }
+}

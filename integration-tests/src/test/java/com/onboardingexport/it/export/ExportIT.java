@@ -1,0 +1,306 @@
+package com.onboardingexport.it.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.it.RealParts;
+import com.onboardingexport.shared.Json;
+import java.io.StringReader;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+
+/** The export function against the real Strapi and S3Proxy: each file is downloaded through its link and parsed. */
+class ExportIT {
+    private final ExportFixture fixture = new ExportFixture();
+    private final ExportHandler handler = fixture.handler();
+
+    @Test
+    @DisplayName("admin CSV, all time: every row Strapi holds, field by field, over several Strapi pages")
+    void adminCsvEqualsStrapi() throws Exception {
+        List<JsonNode> expected = fixture.strapiRows("");
+        assertTrue(expected.size() > 300, "the seed spans several Strapi pages");
+
+        JsonNode body = ok(fixture.send(handler, ExportFixture.admin("{\"date_range\":\"all_time\",\"file_format\":\"csv\"}")));
+        assertEquals(expected.size(), body.path("record_count").asInt());
+        assertEquals("csv", body.path("file_format").asText());
+        assertEquals("text/csv; charset=utf-8", body.path("content_type").asText());
+        assertTrue(body.path("filename").asText().matches("onboarding-export-\\d{8}T\\d{4}Z-[0-9a-f]{8}\\.csv"));
+
+        HttpResponse<byte[]> file = fixture.download(body.path("download_url").asText());
+        assertEquals(200, file.statusCode());
+        assertEquals(body.path("size_bytes").asLong(), file.body().length);
+        assertEquals("attachment; filename=\"" + body.path("filename").asText() + "\"",
+                file.headers().firstValue("Content-Disposition").orElse(""));
+
+        List<CSVRecord> records;
+        List<String> header;
+        try (CSVParser csv = CSVParser.parse(new StringReader(new String(file.body(), StandardCharsets.UTF_8)),
+                CSVFormat.RFC4180.builder().setHeader().build())) {
+            header = csv.getHeaderNames();
+            records = csv.getRecords();
+        }
+        assertEquals(List.of("response_id", "submitted_at", "campaign_id", "campaign_name", "client_id", "client_name"),
+                header.subList(0, 6));
+        assertEquals(expected.size(), records.size());
+
+        Map<String, CSVRecord> byId = records.stream().collect(Collectors.toMap(r -> r.get("response_id"), r -> r));
+        Set<String> expectedColumns = new HashSet<>();
+        for (JsonNode row : expected) {
+            CSVRecord record = byId.get(row.path("documentId").asText());
+            assertNotNull(record, "row " + row.path("documentId"));
+            JsonNode campaign = row.path("campaign");
+            assertEquals(row.path("submittedAt").asText(), record.get("submitted_at"));
+            assertEquals(campaign.path("documentId").asText(), record.get("campaign_id"));
+            assertEquals(spreadsheetSafe(campaign.path("name").asText()), record.get("campaign_name"));
+            assertEquals(spreadsheetSafe(campaign.path("client").path("name").asText()), record.get("client_name"));
+            Map<String, String> cells = flatten(withoutCampaign(row));
+            expectedColumns.addAll(cells.keySet());
+            for (String column : header.subList(6, header.size())) {
+                assertEquals(cells.getOrDefault(column, ""), record.get(column),
+                        "column " + column + " of " + row.path("documentId"));
+            }
+        }
+        assertEquals(expectedColumns, new HashSet<>(header.subList(6, header.size())), "the header is the union of all columns");
+        assertGroupedByCampaignInIdOrder(records, expected);
+    }
+
+    @Test
+    @DisplayName("admin JSON: campaigns with their client and responses, each equal to what Strapi holds")
+    void adminJsonEqualsStrapi() throws Exception {
+        List<JsonNode> expected = fixture.strapiRows("");
+        JsonNode body = ok(fixture.send(handler, ExportFixture.admin("{\"date_range\":\"all_time\",\"file_format\":\"json\"}")));
+        assertEquals("application/json; charset=utf-8", body.path("content_type").asText());
+        JsonNode file = Json.MAPPER.readTree(fixture.download(body.path("download_url").asText()).body());
+
+        assertEquals(body.path("export_id").asText(), file.path("export").path("export_id").asText());
+        assertEquals(expected.size(), file.path("export").path("record_count").asInt());
+        Map<String, JsonNode> byId = new HashMap<>();
+        expected.forEach(row -> byId.put(row.path("documentId").asText(), row));
+        int seen = 0;
+        for (JsonNode campaign : file.path("campaigns")) {
+            assertEquals(campaign.path("responses").size(), campaign.path("response_count").asInt());
+            for (JsonNode response : campaign.path("responses")) {
+                JsonNode strapiRow = byId.get(response.path("documentId").asText());
+                assertNotNull(strapiRow);
+                assertEquals(withoutCampaign(strapiRow), response, "response " + response.path("documentId"));
+                assertEquals(strapiRow.path("campaign").path("documentId").asText(), campaign.path("id").asText());
+                assertEquals(strapiRow.path("campaign").path("name").asText(), campaign.path("name").asText());
+                assertEquals(strapiRow.path("campaign").path("client").path("name").asText(),
+                        campaign.path("client").path("name").asText());
+                seen++;
+            }
+        }
+        assertEquals(expected.size(), seen);
+    }
+
+    @Test
+    @DisplayName("the object is private, encrypted, under the requester's prefix, and its link works only with its signature")
+    void objectIsStoredPrivately() throws Exception {
+        JsonNode body = ok(fixture.send(handler, ExportFixture.request("2", "client", acmeId(), "{\"date_range\":\"all_time\"}")));
+        String url = body.path("download_url").asText();
+        String key = java.net.URI.create(url).getPath().replaceFirst("^/" + RealParts.BUCKET + "/", "");
+        assertTrue(key.startsWith("exports/user-2/" + body.path("export_id").asText() + "/"), key);
+        try (S3Client s3 = fixture.parts.s3.client()) {
+            HeadObjectResponse head = s3.headObject(b -> b.bucket(RealParts.BUCKET).key(key));
+            assertEquals("text/csv; charset=utf-8", head.contentType());
+        }
+        String unsigned = url.substring(0, url.indexOf('?'));
+        assertEquals(403, fixture.download(unsigned).statusCode(), "no anonymous access");
+        String tampered = url.replaceFirst("X-Amz-Signature=[0-9a-f]{8}", "X-Amz-Signature=00000000");
+        assertEquals(403, fixture.download(tampered).statusCode(), "a tampered signature is refused");
+    }
+
+    @Test
+    @DisplayName("a client's export holds only its own client's campaigns")
+    void clientSeesOnlyItsOwnCampaigns() throws Exception {
+        String acme = acmeId();
+        List<JsonNode> expected = fixture.strapiRows("filters[campaign][client][documentId][$eq]=" + acme);
+        JsonNode body = ok(fixture.send(handler, ExportFixture.request("2", "client", acme, "{\"date_range\":\"all_time\"}")));
+        assertEquals(expected.size(), body.path("record_count").asInt());
+        List<CSVRecord> records = csv(fixture.download(body.path("download_url").asText()).body());
+        assertEquals(expected.size(), records.size());
+        for (CSVRecord record : records) {
+            assertEquals(acme, record.get("client_id"));
+            assertEquals("Acme Corp", record.get("client_name"));
+        }
+    }
+
+    @Test
+    @DisplayName("a client asking for another client's campaign gets 403, which names no data of the other client")
+    void clientAskingForForeignCampaignIsForbidden() throws Exception {
+        JsonNode globexCampaign = fixture.parts.strapi.get(
+                "/api/campaigns?filters[client][name][$eq]=Globex,%20Inc.&fields[0]=name").path("data").get(0);
+        String ownCampaign = fixture.parts.strapi.get(
+                "/api/campaigns?filters[client][documentId][$eq]=" + acmeId()).path("data").get(0).path("documentId").asText();
+        String foreign = globexCampaign.path("documentId").asText();
+        APIGatewayProxyResponseEvent response = fixture.send(handler, ExportFixture.request("2", "client", acmeId(),
+                "{\"campaign_ids\":[\"" + ownCampaign + "\",\"" + foreign + "\"],\"date_range\":\"all_time\"}"));
+        JsonNode error = error(response, 403, "FORBIDDEN");
+        assertFalse(error.path("message").asText().contains(globexCampaign.path("name").asText()));
+        assertFalse(response.getBody().contains("Globex"));
+    }
+
+    @Test
+    @DisplayName("ISO dates include both days; ISO instants exclude the end; boundary rows fall on the right side")
+    void isoIntervalsSelectExactlyTheRowsInRange() throws Exception {
+        String campaign = boundaryCampaignId();
+        Set<String> days = submittedTimes(campaign, "2026-01-01/2026-01-31", null);
+        assertTrue(days.contains("2026-01-01T00:00:00.000Z"));
+        assertTrue(days.contains("2026-01-31T23:59:59.999Z"));
+        assertFalse(days.contains("2025-12-31T23:59:59.999Z"));
+        assertFalse(days.contains("2026-02-01T00:00:00.000Z"));
+        assertEquals(strapiTimes(campaign, Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-02-01T00:00:00Z")), days);
+
+        Set<String> instants = submittedTimes(campaign, "2026-01-01T00:00:00Z/2026-01-31T23:59:59.999Z", null);
+        assertTrue(instants.contains("2026-01-01T00:00:00.000Z"));
+        assertFalse(instants.contains("2026-01-31T23:59:59.999Z"), "the end instant is excluded");
+
+        Set<String> tokyo = submittedTimes(campaign, "2026-01-01/2026-01-31", "Asia/Tokyo");
+        assertTrue(tokyo.contains("2025-12-31T23:59:59.999Z"), "08:59 on 1 January in Tokyo");
+        assertFalse(tokyo.contains("2026-01-31T23:59:59.999Z"), "08:59 on 1 February in Tokyo");
+        assertEquals(strapiTimes(campaign, Instant.parse("2025-12-31T15:00:00Z"), Instant.parse("2026-01-31T15:00:00Z")), tokyo);
+    }
+
+    @Test
+    @DisplayName("presets select the rolling window up to now")
+    void presetsSelectTheirWindow() throws Exception {
+        Instant now = Instant.now();
+        ExportHandler fixedClock = fixture.handler(fixture.env(fixture.parts.strapi.url(), RealParts.BUCKET), Clock.fixed(now, ZoneOffset.UTC));
+        for (var preset : Map.of("last_7_days", 7, "last_30_days", 30, "last_90_days", 90).entrySet()) {
+            JsonNode body = ok(fixture.send(fixedClock, ExportFixture.admin("{\"date_range\":\"" + preset.getKey() + "\"}")));
+            Set<String> exported = csv(fixture.download(body.path("download_url").asText()).body()).stream()
+                    .map(r -> r.get("response_id")).collect(Collectors.toSet());
+            Instant start = now.minus(Duration.ofDays(preset.getValue()));
+            Set<String> expected = fixture.strapiRows("").stream()
+                    .filter(row -> {
+                        Instant at = Instant.parse(row.path("submittedAt").asText());
+                        return !at.isBefore(start) && at.isBefore(now);
+                    })
+                    .map(row -> row.path("documentId").asText()).collect(Collectors.toSet());
+            assertEquals(expected, exported, preset.getKey());
+        }
+    }
+
+    private Set<String> submittedTimes(String campaign, String range, String timezone) throws Exception {
+        JsonNode body = ok(fixture.send(handler, ExportFixture.admin("{\"campaign_ids\":[\"" + campaign + "\"],\"date_range\":\"" + range + "\""
+                + (timezone == null ? "" : ",\"timezone\":\"" + timezone + "\"") + "}")));
+        return csv(fixture.download(body.path("download_url").asText()).body()).stream()
+                .map(r -> r.get("submitted_at")).collect(Collectors.toSet());
+    }
+
+    private Set<String> strapiTimes(String campaign, Instant from, Instant to) {
+        return fixture.strapiRows("filters[campaign][documentId][$eq]=" + campaign).stream()
+                .map(row -> row.path("submittedAt").asText())
+                .filter(at -> !Instant.parse(at).isBefore(from) && Instant.parse(at).isBefore(to))
+                .collect(Collectors.toSet());
+    }
+
+    private String acmeId() {
+        return fixture.parts.strapi.get("/api/clients?filters[name][$eq]=Acme%20Corp").path("data").get(0).path("documentId").asText();
+    }
+
+    /** The campaign that holds the seed's date-boundary rows. */
+    private String boundaryCampaignId() {
+        return fixture.parts.strapi.get("/api/campaign-onboarding-responses?filters[submittedAt][$eq]=2026-02-01T00:00:00.000Z"
+                + "&populate[campaign]=true").path("data").get(0).path("campaign").path("documentId").asText();
+    }
+
+    static JsonNode ok(APIGatewayProxyResponseEvent response) throws Exception {
+        assertEquals(200, response.getStatusCode(), response.getBody());
+        assertEquals("application/json", response.getHeaders().get("Content-Type"));
+        return Json.MAPPER.readTree(response.getBody());
+    }
+
+    static JsonNode error(APIGatewayProxyResponseEvent response, int status, String code) throws Exception {
+        assertEquals(status, response.getStatusCode(), response.getBody());
+        JsonNode error = Json.MAPPER.readTree(response.getBody()).path("error");
+        assertEquals(status, error.path("status").asInt());
+        assertEquals(code, error.path("code").asText());
+        assertFalse(error.path("message").asText().isBlank());
+        assertFalse(error.path("request_id").asText().isBlank());
+        assertFalse(response.getBody().contains("Exception"), "no stack trace or exception name");
+        return error;
+    }
+
+    static List<CSVRecord> csv(byte[] bytes) throws Exception {
+        try (CSVParser csv = CSVParser.parse(new StringReader(new String(bytes, StandardCharsets.UTF_8)),
+                CSVFormat.RFC4180.builder().setHeader().build())) {
+            return csv.getRecords();
+        }
+    }
+
+    private static void assertGroupedByCampaignInIdOrder(List<CSVRecord> records, List<JsonNode> strapiRows) {
+        Map<String, Long> idOf = new HashMap<>();
+        strapiRows.forEach(row -> idOf.put(row.path("documentId").asText(), row.path("id").asLong()));
+        Set<String> finished = new HashSet<>();
+        String current = null;
+        long lastId = -1;
+        for (CSVRecord record : records) {
+            String campaign = record.get("campaign_id");
+            if (!campaign.equals(current)) {
+                assertTrue(finished.add(campaign), "campaign " + campaign + " appears in one block");
+                current = campaign;
+                lastId = -1;
+            }
+            long id = idOf.get(record.get("response_id"));
+            assertTrue(id > lastId, "ids ascend within a campaign");
+            lastId = id;
+        }
+    }
+
+    private static ObjectNode withoutCampaign(JsonNode row) {
+        ObjectNode copy = row.deepCopy();
+        copy.remove("campaign");
+        return copy;
+    }
+
+    /** The test's own reading of the CSV contract: dotted paths, indexed arrays, formulas neutralised. */
+    private static Map<String, String> flatten(JsonNode row) {
+        Map<String, String> cells = new LinkedHashMap<>();
+        flatten("", row, cells);
+        return cells;
+    }
+
+    private static void flatten(String path, JsonNode node, Map<String, String> cells) {
+        if (node.isObject()) {
+            node.fields().forEachRemaining(f -> flatten(path.isEmpty() ? f.getKey() : path + "." + f.getKey(), f.getValue(), cells));
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                flatten(path + "." + i, node.get(i), cells);
+            }
+        } else if (node.isNull()) {
+            cells.put(path, "");
+        } else {
+            cells.put(path, node.isTextual() ? spreadsheetSafe(node.asText()) : node.asText());
+        }
+    }
+
+    private static String spreadsheetSafe(String text) {
+        return !text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0 ? "'" + text : text;
+    }
+}
