@@ -49,7 +49,8 @@ public final class StrapiClient {
     public JsonNode get(String path, StrapiQuery query, Deadline deadline) {
         URI uri = URI.create(stripTrailingSlash(baseUrl.toString()) + "/api/" + path
                 + (query == null || query.toString().isEmpty() ? "" : "?" + query));
-        String failure = "no attempt";
+        String failure = "no attempt"; // for the caller: no class names, no hosts
+        String detail = failure;       // for the log
         for (int attempt = 1; attempt <= maxAttempts; attempt++) {
             Duration left = deadline.remaining();
             if (left.isZero()) {
@@ -73,18 +74,21 @@ public final class StrapiClient {
                     throw new StrapiException(status, "Strapi answered HTTP " + status + " for " + path);
                 }
                 failure = "HTTP " + status;
+                detail = failure;
                 wait = retryAfter(response).orElse(backoff(attempt));
             } catch (HttpTimeoutException e) {
                 failure = "timeout after " + timeout.toMillis() + " ms";
+                detail = failure;
                 wait = backoff(attempt);
             } catch (IOException e) {
-                failure = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                failure = "connection failed";
+                detail = e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
                 wait = backoff(attempt);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ApiException(ErrorCode.INTERNAL, "Interrupted while reading Strapi", e);
             }
-            JsonLog.warn("strapi request failed", "path", path, "attempt", attempt, "failure", failure);
+            JsonLog.warn("strapi request failed", "path", path, "attempt", attempt, "failure", detail);
             if (attempt == maxAttempts) {
                 break;
             }
