@@ -1,0 +1,79 @@
+package com.onboardingexport.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.onboardingexport.shared.Deadline;
+import com.onboardingexport.shared.Env;
+import com.onboardingexport.shared.StrapiClient;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Strapi 4's data[].attributes pages (recorded) are read like Strapi 5's flat ones, relations included. */
+class Strapi4PageTest {
+    @TempDir
+    Path temp;
+
+    @Test
+    void readsRecordedStrapi4PagesIntoTheSameCsv() throws Exception {
+        List<String> queries = new ArrayList<>();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/api/campaign-onboarding-responses", exchange -> {
+            String query = URLDecoder.decode(exchange.getRequestURI().getRawQuery(), StandardCharsets.UTF_8);
+            queries.add(query);
+            String page = query.contains("filters[id][$gt]=12") ? "page-2.json" : "page-1.json";
+            try (InputStream body = getClass().getResourceAsStream("/strapi4/" + page)) {
+                byte[] bytes = body.readAllBytes();
+                exchange.sendResponseHeaders(200, bytes.length);
+                exchange.getResponseBody().write(bytes);
+            }
+            exchange.close();
+        });
+        server.start();
+        try {
+            ExportConfig config = ExportConfig.from(new Env(Map.of("STRAPI_URL", "http://127.0.0.1:" + server.getAddress().getPort(),
+                    "APP_SECRET_ARN", "secret", "EXPORT_BUCKET", "bucket", "STRAPI_VERSION", "4")));
+            StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), () -> "token",
+                    StrapiClient.defaultHttpClient(Duration.ofSeconds(1)), Duration.ofSeconds(2), 1);
+            ResponsePager pager = new ResponsePager(strapi, config);
+            ResponseFilter filter = new ResponseFilter(List.of("3", "4"), "7",
+                    new DateRange(java.time.Instant.parse("2026-01-01T00:00:00Z"), null, "since 2026"));
+            ByteArrayOutputStream csv = new ByteArrayOutputStream();
+            try (ExportSpool spool = new ExportSpool(temp, config)) {
+                ResponsePager.FirstPage first = pager.firstPage(filter, Deadline.in(Duration.ofSeconds(5)));
+                assertEquals(3, pager.readAll(filter, first, Deadline.in(Duration.ofSeconds(5)), spool::add));
+                new CsvExportWriter(config).write(spool, csv);
+            }
+            assertTrue(queries.get(0).contains("filters[campaign][id][$in][0]=3"), queries.get(0));
+            assertTrue(queries.get(0).contains("filters[campaign][client][id][$eq]=7"), queries.get(0));
+            assertTrue(queries.get(1).contains("filters[id][$gt]=12"), "continues after the last id: " + queries.get(1));
+
+            String[] lines = csv.toString(StandardCharsets.UTF_8).split("\r\n");
+            assertEquals("response_id,submitted_at,campaign_id,campaign_name,client_id,client_name,id,respondentName,"
+                    + "respondentEmail,progress,submittedAt,answers.company.size,answers.goals.0,answers.goals.1,createdAt,"
+                    + "updatedAt,publishedAt,answers.data.nested,answers", lines[0], "union header, in order of first appearance");
+            assertTrue(lines[1].startsWith("12,2026-01-06T10:00:00.000Z,4,Autumn,7,Acme,12,Борис,"), "campaigns sorted by name: " + lines[1]);
+            assertTrue(lines[1].endsWith(",true,"), "a JSON field named data is not mistaken for a relation: " + lines[1]);
+            assertEquals("11,2026-01-05T10:00:00.000Z,3,Spring,7,Acme,11,\"Ann O'Neil, \"\"Annie\"\"\",ann@example.test,completed,"
+                    + "2026-01-05T10:00:00.000Z,10-50,grow,\"'=HYPERLINK(\"\"x\"\")\",2026-01-05T10:00:00.000Z,"
+                    + "2026-01-05T10:00:00.000Z,2026-01-05T10:00:00.000Z,,", lines[2]);
+            assertTrue(lines[3].startsWith("15,2026-01-07T10:00:00.000Z,3,Spring,"), "Spring's rows together, in id order: " + lines[3]);
+            assertEquals(4, lines.length);
+        } finally {
+            server.stop(0);
+        }
+    }
+}
