@@ -20,6 +20,8 @@ public final class RealParts {
 
     private static RealParts instance;
 
+    private final java.util.Map<String, String> tokens = new java.util.concurrent.ConcurrentHashMap<>();
+
     public final LocalStrapi strapi;
     public final LocalS3 s3;
     public final LocalSecretsManager secretsManager;
@@ -72,7 +74,11 @@ public final class RealParts {
         return new AppSecrets(secretsManagerClient(), SECRET_ID);
     }
 
+    /**
+     * A real JWT from Strapi's own login, one per user per test JVM: Strapi's auth routes allow only
+     * five logins a minute per user, and the tokens live seven days.
+     */
     public String login(String email) {
-        return strapi.login(email, LocalStrapi.DEV_PASSWORD);
+        return tokens.computeIfAbsent(email, e -> strapi.login(e, LocalStrapi.DEV_PASSWORD));
     }
 }

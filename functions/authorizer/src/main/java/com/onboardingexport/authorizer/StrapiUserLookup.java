@@ -3,7 +3,6 @@ package com.onboardingexport.authorizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.shared.Deadline;
 import com.onboardingexport.shared.StrapiClient;
-import com.onboardingexport.shared.StrapiEntries;
 import com.onboardingexport.shared.StrapiException;
 import com.onboardingexport.shared.StrapiQuery;
 import java.util.Objects;
@@ -12,7 +11,8 @@ import java.util.Optional;
 /**
  * {@code GET /api/users/<id>?populate[role]=true&populate[client]=true} with the server's API token
  * (an ordinary user's own token cannot read its role). Strapi's users-permissions routes answer
- * flat objects on v4 and v5 alike; the client relation is flattened in case a v4 wrapper appears.
+ * flat objects, relations included, on v4 and v5 alike (no {@code data/attributes} wrappers); a v4
+ * client has no {@code documentId}, so its numeric id is used.
  */
 public final class StrapiUserLookup implements UserLookup {
     private static final StrapiQuery POPULATE = new StrapiQuery()
@@ -47,19 +47,19 @@ public final class StrapiUserLookup implements UserLookup {
         if (user.path("id").asLong(-1) != userId) {
             throw new IllegalStateException("Strapi answered user " + user.path("id") + " when asked for user " + userId);
         }
-        JsonNode role = StrapiEntries.flat(user.path("role"));
-        JsonNode client = StrapiEntries.flat(user.path("client"));
+        JsonNode role = user.path("role");
+        JsonNode client = user.path("client");
         return Optional.of(new StrapiUser(
                 userId,
                 // Only an explicit false lets a user through: a missing flag refuses.
                 !user.path("blocked").isBoolean() || user.path("blocked").booleanValue(),
                 user.path("confirmed").isBoolean() && user.path("confirmed").booleanValue(),
-                text(role == null ? null : role.get("type")),
+                text(role.get("type")),
                 clientId(client)));
     }
 
     private static String clientId(JsonNode client) {
-        if (client == null || !client.isObject()) {
+        if (!client.isObject()) {
             return null;
         }
         String documentId = text(client.get("documentId"));

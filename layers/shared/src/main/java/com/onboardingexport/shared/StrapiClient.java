@@ -67,6 +67,10 @@ public final class StrapiClient {
             try {
                 HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
                 int status = response.statusCode();
+                if (status == 204) {
+                    // Strapi's findOne of a missing entry (e.g. /api/users/:id) answers 204 with no body.
+                    throw new StrapiException(404, "Strapi has no entry at " + path);
+                }
                 if (status >= 200 && status < 300) {
                     return parse(response.body(), path);
                 }
