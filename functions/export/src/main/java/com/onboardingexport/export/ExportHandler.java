@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.AppSecrets;
 import com.onboardingexport.shared.AwsClients;
@@ -23,53 +24,67 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * The export Lambda. One handler for its entry points, told apart by the event's shape:
- * an API Gateway REST proxy event ({@code POST /exports/onboarding}) and a scheduled export
- * (EventBridge Scheduler's JSON input, recognised by {@code schedule_name}).
+ * an API Gateway REST proxy event ({@code POST /exports/onboarding}, {@code GET /exports/onboarding/{export_id}}),
+ * a scheduled export (EventBridge Scheduler's JSON input, recognised by {@code schedule_name}), and
+ * the background part of an asynchronous export (its own asynchronous invocation, {@code background_export}).
  */
 public final class ExportHandler implements RequestStreamHandler {
     /** API Gateway stops waiting after 29 s; answer before that with a JSON 504 of our own. */
     private static final Duration API_TIME_BUDGET = Duration.ofSeconds(27);
     private static final Duration SAFETY_MARGIN = Duration.ofSeconds(1);
+    /** The key of the event a function sends itself to run an export in the background. */
+    public static final String BACKGROUND_EVENT = "background_export";
     private static final Pattern SCHEDULE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    private static final Pattern EXPORT_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    /** How often a background export records its progress in its status object. */
+    private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(5);
 
     private final ExportConfig config;
     private final ExportService service;
     private final ExportRequestParser parser;
+    private final ExportStatusStore statusStore;
+    private final BackgroundInvoker background;
+    private final Clock clock;
 
     /** Used by the Lambda runtime: real clients, built once per container. */
     public ExportHandler() {
-        this(ExportConfig.from(Env.system()), defaultClients());
+        this(ExportConfig.from(Env.system()));
     }
 
-    private ExportHandler(ExportConfig config, Clients clients) {
-        this(config, new StrapiClient(URI.create(config.strapiUrl()),
+    private ExportHandler(ExportConfig config) {
+        this(config,
+                new StrapiClient(URI.create(config.strapiUrl()),
                         new AppSecrets(AwsClients.secretsManager(), config.secretId())::strapiApiToken,
                         StrapiClient.defaultHttpClient(Duration.ofSeconds(3)), config.strapiTimeout(), 3),
-                new ExportStorage(clients.s3(), clients.presigner(), config.bucket()), Clock.systemUTC());
+                S3Client.builder().httpClient(UrlConnectionHttpClient.create()).build(),
+                S3Presigner.builder().build(),
+                new LambdaSelfInvoker(() -> LambdaClient.builder().httpClient(UrlConnectionHttpClient.create()).build()),
+                Clock.systemUTC());
     }
 
     /** For tests and the local runner: every collaborator given. */
-    public ExportHandler(ExportConfig config, StrapiClient strapi, ExportStorage storage, Clock clock) {
+    public ExportHandler(ExportConfig config, StrapiClient strapi, S3Client s3, S3Presigner presigner,
+                         BackgroundInvoker background, Clock clock) {
         this.config = config;
-        this.service = new ExportService(config, strapi, storage, clock, Path.of(System.getProperty("java.io.tmpdir")));
+        this.service = new ExportService(config, strapi, new ExportStorage(s3, presigner, config.bucket()), clock,
+                Path.of(System.getProperty("java.io.tmpdir")));
         this.parser = new ExportRequestParser(config.maxCampaignIds(), clock);
-    }
-
-    private record Clients(S3Client s3, S3Presigner presigner) {
-    }
-
-    private static Clients defaultClients() {
-        return new Clients(S3Client.builder().httpClient(UrlConnectionHttpClient.create()).build(),
-                S3Presigner.builder().build());
+        this.statusStore = new ExportStatusStore(s3, config.bucket(), clock);
+        this.background = background;
+        this.clock = clock;
     }
 
     @Override
@@ -80,6 +95,9 @@ public final class ExportHandler implements RequestStreamHandler {
             answer = handleApiRequest(Json.MAPPER.treeToValue(event, APIGatewayProxyRequestEvent.class), context);
         } else if (event != null && event.has("schedule_name")) {
             answer = handleScheduledExport(event, context);
+        } else if (event != null && event.has(BACKGROUND_EVENT)) {
+            handleBackgroundExport(event.get(BACKGROUND_EVENT), context);
+            answer = Json.MAPPER.createObjectNode();
         } else {
             JsonLog.error("unrecognised event", null, "request_id", context.getAwsRequestId());
             throw new IllegalArgumentException("Unrecognised event: neither an API Gateway request nor a scheduled export");
@@ -97,13 +115,21 @@ public final class ExportHandler implements RequestStreamHandler {
             if (principal.userId().isEmpty()) {
                 throw new ApiException(ErrorCode.UNAUTHORIZED, "No authorised user on this request");
             }
+            String exportId = event.getPathParameters() == null ? null : event.getPathParameters().get("export_id");
+            if ("GET".equals(event.getHttpMethod()) && exportId != null) {
+                return status(principal, exportId, requestId);
+            }
             if (!"POST".equals(event.getHttpMethod())) {
                 throw new ApiException(ErrorCode.NOT_FOUND, "No route " + event.getHttpMethod() + " " + event.getPath());
             }
             request = parser.parseBody(body(event));
             Deadline deadline = Deadline.in(min(API_TIME_BUDGET, remaining(context).minus(SAFETY_MARGIN)));
             ExportService.Plan plan = service.plan(principal, request, deadline);
-            ExportResult result = service.run(plan, ExportService.newExportId(), deadline);
+            if (request.mode() == ExportMode.ASYNC
+                    || (request.mode() == ExportMode.AUTO && plan.total() > config.asyncRowThreshold())) {
+                return startInBackground(plan, event, context, requestId, started);
+            }
+            ExportResult result = service.run(plan, ExportService.newExportId(), clock.instant(), deadline, rows -> { });
             audit(requestId, principal, request, "succeeded", result, null, started);
             return response(200, result.toJson().toString(), requestId);
         } catch (ApiException e) {
@@ -130,7 +156,7 @@ public final class ExportHandler implements RequestStreamHandler {
             request = parser.parse(event, Set.of("schedule_name"));
             Deadline deadline = Deadline.in(remaining(context).minus(SAFETY_MARGIN));
             ExportService.Plan plan = service.plan(principal, request, deadline);
-            ExportResult result = service.run(plan, ExportService.newExportId(), deadline);
+            ExportResult result = service.run(plan, ExportService.newExportId(), clock.instant(), deadline, rows -> { });
             audit(requestId, principal, request, "succeeded", result, null, started);
             return result.toJson();
         } catch (ApiException e) {
@@ -141,6 +167,149 @@ public final class ExportHandler implements RequestStreamHandler {
             return Json.MAPPER.valueToTree(Map.of("error", Map.of("status", e.code().status(),
                     "code", e.code().name(), "message", e.getMessage(), "request_id", requestId)));
         }
+    }
+
+    /** Records the export as running, hands it to a background invocation, and answers 202. */
+    private APIGatewayProxyResponseEvent startInBackground(ExportService.Plan plan, APIGatewayProxyRequestEvent event,
+                                                           Context context, String requestId, long started) {
+        String exportId = ExportService.newExportId();
+        ObjectNode status = statusStore.running(exportId, plan.principal(), plan.total(), 0);
+        statusStore.put(status);
+        ObjectNode job = Json.MAPPER.createObjectNode();
+        job.put("export_id", exportId);
+        job.put("requested_at", clock.instant().toString());
+        job.put("request_id", requestId);
+        job.set("principal", Json.MAPPER.createObjectNode()
+                .put("userId", plan.principal().userId())
+                .put("role", plan.principal().role())
+                .put("clientId", plan.principal().clientId()));
+        job.set("request", plan.request().toResolvedJson());
+        try {
+            background.start(context.getInvokedFunctionArn(), Json.MAPPER.createObjectNode().set(BACKGROUND_EVENT, job));
+        } catch (RuntimeException e) {
+            statusStore.delete(exportId);
+            throw e;
+        }
+        JsonLog.info("export started in background", "request_id", requestId, "export_id", exportId,
+                "user_id", plan.principal().userId(), "total", plan.total(),
+                "duration_ms", (System.nanoTime() - started) / 1_000_000);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("export_id", exportId);
+        body.put("status", ExportStatusStore.RUNNING);
+        body.put("status_url", statusUrl(event, exportId));
+        return response(202, body.toString(), requestId);
+    }
+
+    /**
+     * Runs an export handed over by {@link #startInBackground}. Runs only while its status is
+     * running, so a repeated delivery of the same event never redoes a finished export, and the
+     * object key derives from the export id, so a rerun overwrites rather than adds a file.
+     */
+    public void handleBackgroundExport(JsonNode job, Context context) {
+        long started = System.nanoTime();
+        String exportId = job.path("export_id").asText("");
+        String requestId = job.path("request_id").asText(context.getAwsRequestId());
+        Optional<ObjectNode> found = EXPORT_ID.matcher(exportId).matches() ? statusStore.find(exportId) : Optional.empty();
+        if (found.isEmpty() || !ExportStatusStore.RUNNING.equals(found.get().path("status").asText())) {
+            JsonLog.warn("background export skipped: unknown or already finished", "export_id", exportId,
+                    "request_id", requestId, "status", found.map(s -> s.path("status").asText()).orElse("none"));
+            return;
+        }
+        ObjectNode status = found.get();
+        JsonNode who = job.path("principal");
+        Principal principal = new Principal(who.path("userId").asText(), who.path("role").asText(),
+                who.path("clientId").asText(), null);
+        ExportRequest request = null;
+        try {
+            request = parser.parse(job.path("request"), Set.of());
+            Deadline deadline = Deadline.in(remaining(context).minus(SAFETY_MARGIN));
+            ExportService.Plan plan = service.plan(principal, request, deadline);
+            status.put("total", plan.total());
+            ExportResult result = service.run(plan, exportId, Instant.parse(job.path("requested_at").asText()), deadline,
+                    progressRecorder(status));
+            status.put("status", ExportStatusStore.SUCCEEDED);
+            status.put("rows_written", result.recordCount());
+            status.set("result", Json.MAPPER.createObjectNode()
+                    .put("key", result.key())
+                    .put("filename", result.filename())
+                    .put("file_format", result.format().extension())
+                    .put("record_count", result.recordCount())
+                    .put("size_bytes", result.sizeBytes()));
+            statusStore.put(status);
+            audit(requestId, principal, request, "succeeded", result, null, started);
+        } catch (RuntimeException e) {
+            ApiException failure = e instanceof ApiException api ? api
+                    : new ApiException(ErrorCode.INTERNAL, "Internal error; quote request id " + requestId + " when reporting it", e);
+            status.put("status", ExportStatusStore.FAILED);
+            status.set("error", Json.MAPPER.createObjectNode()
+                    .put("status", failure.code().status())
+                    .put("code", failure.code().name())
+                    .put("message", failure.getMessage())
+                    .put("request_id", requestId));
+            statusStore.put(status);
+            audit(requestId, principal, request, "failed", null, e, started);
+        }
+    }
+
+    /** Records rows written every few seconds, unless another delivery has finished the export meanwhile. */
+    private java.util.function.LongConsumer progressRecorder(ObjectNode status) {
+        long[] lastWrite = {System.nanoTime()};
+        return rows -> {
+            if (System.nanoTime() - lastWrite[0] < PROGRESS_INTERVAL.toNanos()) {
+                return;
+            }
+            lastWrite[0] = System.nanoTime();
+            boolean stillRunning = statusStore.find(status.path("export_id").asText())
+                    .map(current -> ExportStatusStore.RUNNING.equals(current.path("status").asText()))
+                    .orElse(false);
+            if (stillRunning) {
+                status.put("rows_written", rows);
+                statusStore.put(status);
+            }
+        };
+    }
+
+    /** GET /exports/onboarding/{export_id}: only its requester or an admin learns that it exists. */
+    private APIGatewayProxyResponseEvent status(Principal principal, String exportId, String requestId) {
+        Optional<ObjectNode> found = EXPORT_ID.matcher(exportId).matches() ? statusStore.find(exportId) : Optional.empty();
+        boolean mayRead = found.isPresent() && (principal.role().equals(config.adminRole())
+                || principal.userId().equals(found.get().path("owner_user_id").asText()));
+        if (!mayRead) {
+            throw new ApiException(ErrorCode.NOT_FOUND, "No export " + (exportId.length() > 40 ? "with that id" : exportId));
+        }
+        ObjectNode status = found.get();
+        String state = status.path("status").asText();
+        ObjectNode body;
+        if (ExportStatusStore.SUCCEEDED.equals(state)) {
+            JsonNode result = status.path("result");
+            body = service.signed(exportId, result.path("key").asText(), result.path("filename").asText(),
+                    FileFormat.valueOf(result.path("file_format").asText().toUpperCase(java.util.Locale.ROOT)),
+                    result.path("record_count").asLong(), result.path("size_bytes").asLong()).toJson();
+            body.put("status", state);
+        } else {
+            body = Json.MAPPER.createObjectNode();
+            body.put("export_id", exportId);
+            body.put("status", state);
+            if (ExportStatusStore.FAILED.equals(state)) {
+                body.set("error", status.path("error"));
+            } else {
+                body.put("rows_written", status.path("rows_written").asLong());
+                body.put("total", status.path("total").asLong());
+            }
+        }
+        return response(200, body.toString(), requestId);
+    }
+
+    /** Where to poll: the API's own URL when API Gateway says it, else the Host the caller used. */
+    private static String statusUrl(APIGatewayProxyRequestEvent event, String exportId) {
+        String path = "/exports/onboarding/" + exportId;
+        var context = event.getRequestContext();
+        if (context != null && context.getDomainName() != null && !context.getDomainName().isEmpty()) {
+            String stage = context.getStage() == null ? "" : "/" + context.getStage();
+            return "https://" + context.getDomainName() + stage + path;
+        }
+        String host = event.getHeaders() == null ? null : event.getHeaders().get("Host");
+        return host == null ? path : "http://" + host + path;
     }
 
     /** One audit line per export: who, what, how many rows, how long, and how it ended. Never the data or the link. */

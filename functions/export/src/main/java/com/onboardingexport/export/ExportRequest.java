@@ -1,9 +1,25 @@
 package com.onboardingexport.export;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.shared.Json;
 import java.time.ZoneId;
 import java.util.List;
 
 /** A validated export request: what to export, whatever its source (API body or schedule input). */
 public record ExportRequest(List<String> campaignIds, DateRange dateRange, String dateRangeText, ZoneId zone,
                             FileFormat format, ExportMode mode) {
+
+    /**
+     * The request as a body the parser reads back, with the date range resolved to instants, so a
+     * background run later exports exactly the window that was asked for now.
+     */
+    public ObjectNode toResolvedJson() {
+        ObjectNode json = Json.MAPPER.createObjectNode();
+        campaignIds.forEach(json.putArray("campaign_ids")::add);
+        json.put("date_range", dateRange.start() == null ? "all_time" : dateRange.start() + "/" + dateRange.end());
+        json.put("timezone", zone.getId());
+        json.put("file_format", format.extension());
+        json.put("mode", "sync");
+        return json;
+    }
 }

@@ -15,6 +15,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
+import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
 
 /**
@@ -71,14 +72,21 @@ public final class ExportService {
         return new Plan(principal, request, filter, first);
     }
 
-    /** Reads every row, writes and stores the file, and signs its link. */
-    public ExportResult run(Plan plan, String exportId, Deadline deadline) {
-        Instant now = clock.instant();
+    /**
+     * Reads every row, writes and stores the file, and signs its link. The file's name and key
+     * derive from the export id and the time it was asked for, so a repeated background run
+     * overwrites the same object instead of adding a second one.
+     */
+    public ExportResult run(Plan plan, String exportId, Instant requestedAt, Deadline deadline, LongConsumer progress) {
+        Instant now = requestedAt;
         FileFormat format = plan.request().format();
         String filename = "onboarding-export-" + FILE_TIME.format(now) + "-" + exportId.substring(0, 8) + "." + format.extension();
         String key = objectKey(plan.principal(), exportId, filename);
         try (ExportSpool spool = new ExportSpool(tempRoot, config)) {
-            pager.readAll(plan.filter(), plan.firstPage(), deadline, spool::add);
+            pager.readAll(plan.filter(), plan.firstPage(), deadline, spool.scratchDir(), row -> {
+                spool.add(row);
+                progress.accept(spool.rows());
+            });
             Path file = spool.newFile(filename);
             try (OutputStream out = Files.newOutputStream(file)) {
                 if (format == FileFormat.CSV) {
@@ -90,9 +98,7 @@ public final class ExportService {
             long size = Files.size(file);
             storage.upload(key, file, format, filename);
             try {
-                Instant expiresAt = clock.instant().plus(config.linkTtl()).truncatedTo(ChronoUnit.SECONDS);
-                String url = storage.presignGet(key, config.linkTtl()).toString();
-                return new ExportResult(exportId, url, filename, format, spool.rows(), size, expiresAt, key);
+                return signed(exportId, key, filename, format, spool.rows(), size);
             } catch (RuntimeException e) {
                 storage.deleteQuietly(key);
                 throw e;
@@ -100,6 +106,18 @@ public final class ExportService {
         } catch (IOException | UncheckedIOException e) {
             throw new ApiException(ErrorCode.INTERNAL, "The export file could not be written", e);
         }
+    }
+
+    /** A result with a freshly signed link to an object already stored. */
+    public ExportResult signed(String exportId, String key, String filename, FileFormat format, long rows, long size) {
+        Instant expiresAt = clock.instant().plus(config.linkTtl()).truncatedTo(ChronoUnit.SECONDS);
+        String url = storage.presignGet(key, config.linkTtl()).toString();
+        return new ExportResult(exportId, url, filename, format, rows, size, expiresAt, key);
+    }
+
+    /** Deletes a stored export whose run failed after writing it. */
+    public void discard(String key) {
+        storage.deleteQuietly(key);
     }
 
     public static String newExportId() {

@@ -119,6 +119,11 @@ public final class ExportSpool implements AutoCloseable {
         return own;
     }
 
+    /** The spool's folder, for scratch files deleted with it. */
+    public Path scratchDir() {
+        return dir;
+    }
+
     /** A scratch file in the spool's folder, deleted with it. */
     public Path newFile(String name) {
         return dir.resolve(name);

@@ -5,7 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.ExportConfig;
 import com.onboardingexport.export.ExportHandler;
-import com.onboardingexport.export.ExportStorage;
+import com.onboardingexport.export.BackgroundInvoker;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.it.TestContext;
 import com.onboardingexport.shared.Env;
@@ -37,11 +37,27 @@ public final class ExportFixture {
     }
 
     public ExportHandler handler(Map<String, String> env, Clock clock) {
+        return handler(env, clock, (arn, event) -> {
+            throw new IllegalStateException("this test expects no background export");
+        });
+    }
+
+    public ExportHandler handler(Map<String, String> env, Clock clock, BackgroundInvoker background) {
         ExportConfig config = ExportConfig.from(new Env(env));
         StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), parts.appSecrets()::strapiApiToken,
                 StrapiClient.defaultHttpClient(Duration.ofSeconds(2)), config.strapiTimeout(), 3);
-        ExportStorage storage = new ExportStorage(parts.s3.client(), parts.s3.presigner(), config.bucket());
-        return new ExportHandler(config, strapi, storage, clock);
+        return new ExportHandler(config, strapi, parts.s3.client(), parts.s3.presigner(), background, clock);
+    }
+
+    /** A GET of an export's status, as API Gateway hands it over. */
+    public static APIGatewayProxyRequestEvent statusRequest(String userId, String role, String clientId, String exportId) {
+        APIGatewayProxyRequestEvent event = request(userId, role, clientId, null)
+                .withHttpMethod("GET")
+                .withResource("/exports/onboarding/{export_id}")
+                .withPath("/exports/onboarding/" + exportId)
+                .withPathParameters(Map.of("export_id", exportId));
+        event.getRequestContext().setHttpMethod("GET");
+        return event;
     }
 
     public ExportHandler handler() {

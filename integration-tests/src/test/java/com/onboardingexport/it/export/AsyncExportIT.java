@@ -1,0 +1,161 @@
+package com.onboardingexport.it.export;
+
+import static com.onboardingexport.it.export.ExportIT.csv;
+import static com.onboardingexport.it.export.ExportIT.error;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.onboardingexport.export.BackgroundInvoker;
+import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.it.RealParts;
+import com.onboardingexport.it.TestContext;
+import com.onboardingexport.local.StrapiFaultProxy;
+import com.onboardingexport.shared.Json;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** Exports above the threshold answer 202 and finish in the background; their status is private to the requester. */
+class AsyncExportIT {
+    private final ExportFixture fixture = new ExportFixture();
+    private final ExecutorService lambdaService = Executors.newCachedThreadPool();
+    private final List<JsonNode> deliveredEvents = new CopyOnWriteArrayList<>();
+    private StrapiFaultProxy proxy;
+
+    @AfterEach
+    void stop() throws Exception {
+        lambdaService.shutdown();
+        lambdaService.awaitTermination(30, TimeUnit.SECONDS);
+        if (proxy != null) {
+            proxy.close();
+        }
+    }
+
+    /** Lambda's asynchronous invocation, played in process: the event runs through the same handler, later, on another thread. */
+    private ExportHandler handler(URI strapiUrl, int deliveries) {
+        Map<String, String> env = fixture.env(strapiUrl, RealParts.BUCKET);
+        env.put("ASYNC_ROW_THRESHOLD", "100");
+        AtomicReference<ExportHandler> self = new AtomicReference<>();
+        BackgroundInvoker invoker = (arn, event) -> {
+            deliveredEvents.add(event);
+            for (int i = 0; i < deliveries; i++) {
+                lambdaService.submit(() -> self.get().handleBackgroundExport(
+                        event.get(ExportHandler.BACKGROUND_EVENT), new TestContext(Duration.ofMinutes(2))));
+            }
+        };
+        self.set(fixture.handler(env, Clock.systemUTC(), invoker));
+        return self.get();
+    }
+
+    @Test
+    @DisplayName("above the threshold: 202, then running → succeeded, and the file behind the link is complete")
+    void largeExportRunsInBackground() throws Exception {
+        ExportHandler handler = handler(fixture.parts.strapi.url(), 1);
+        APIGatewayProxyResponseEvent accepted = fixture.send(handler, ExportFixture.admin("{\"date_range\":\"all_time\"}"));
+        assertEquals(202, accepted.getStatusCode(), accepted.getBody());
+        JsonNode body = Json.MAPPER.readTree(accepted.getBody());
+        assertEquals("running", body.path("status").asText());
+        String exportId = body.path("export_id").asText();
+        assertTrue(body.path("status_url").asText().endsWith("/exports/onboarding/" + exportId));
+
+        JsonNode done = awaitFinished(handler, "1", "admin", "", exportId);
+        assertEquals("succeeded", done.path("status").asText(), done.toString());
+        int expected = fixture.strapiRows("").size();
+        assertEquals(expected, done.path("record_count").asInt());
+        assertEquals(expected, csv(fixture.download(done.path("download_url").asText()).body()).size());
+
+        Thread.sleep(1_100); // signatures carry the signing time to the second
+        JsonNode again = Json.MAPPER.readTree(fixture.send(handler, ExportFixture.statusRequest("1", "admin", "", exportId)).getBody());
+        assertTrue(!again.path("download_url").asText().equals(done.path("download_url").asText()), "a freshly signed link each time");
+        assertEquals(200, fixture.download(again.path("download_url").asText()).statusCode());
+    }
+
+    @Test
+    @DisplayName("only the requester or an admin may read a status; anyone else gets 404")
+    void statusIsPrivate() throws Exception {
+        ExportHandler handler = handler(fixture.parts.strapi.url(), 1);
+        String acme = fixture.parts.strapi.get("/api/clients?filters[name][$eq]=Acme%20Corp").path("data").get(0).path("documentId").asText();
+        APIGatewayProxyResponseEvent accepted = fixture.send(handler, ExportFixture.request("2", "client", acme, "{\"date_range\":\"all_time\"}"));
+        assertEquals(202, accepted.getStatusCode(), accepted.getBody());
+        String exportId = Json.MAPPER.readTree(accepted.getBody()).path("export_id").asText();
+        awaitFinished(handler, "2", "client", acme, exportId);
+
+        error(fixture.send(handler, ExportFixture.statusRequest("3", "client", "other-client", exportId)), 404, "NOT_FOUND");
+        error(fixture.send(handler, ExportFixture.statusRequest("3", "client", "other-client", "00000000-0000-0000-0000-000000000000")), 404, "NOT_FOUND");
+        error(fixture.send(handler, ExportFixture.statusRequest("2", "client", acme, "../../exports")), 404, "NOT_FOUND");
+        assertEquals(200, fixture.send(handler, ExportFixture.statusRequest("1", "admin", "", exportId)).getStatusCode());
+    }
+
+    @Test
+    @DisplayName("Strapi failing halfway: the export ends failed, with the error, and leaves no object")
+    void failureHalfwayLeavesNoObject() throws Exception {
+        proxy = StrapiFaultProxy.start(fixture.parts.strapi.url());
+        ExportHandler handler = handler(proxy.url(), 1);
+        proxy.plan((n, path) -> n > 3 ? StrapiFaultProxy.Fault.status(500) : null);
+        APIGatewayProxyResponseEvent accepted = fixture.send(handler, ExportFixture.admin("{\"date_range\":\"all_time\"}"));
+        assertEquals(202, accepted.getStatusCode(), accepted.getBody());
+        String exportId = Json.MAPPER.readTree(accepted.getBody()).path("export_id").asText();
+
+        JsonNode done = awaitFinished(handler, "1", "admin", "", exportId);
+        assertEquals("failed", done.path("status").asText());
+        assertEquals(502, done.path("error").path("status").asInt());
+        assertEquals("UPSTREAM_ERROR", done.path("error").path("code").asText());
+        assertEquals(0, objectsOf(exportId));
+    }
+
+    @Test
+    @DisplayName("a duplicate delivery of the background event, at the same time or later, leaves one file and stays succeeded")
+    void duplicateDeliveryLeavesOneFile() throws Exception {
+        ExportHandler handler = handler(fixture.parts.strapi.url(), 2);
+        APIGatewayProxyResponseEvent accepted = fixture.send(handler, ExportFixture.admin("{\"mode\":\"async\",\"file_format\":\"json\"}"));
+        assertEquals(202, accepted.getStatusCode(), accepted.getBody());
+        String exportId = Json.MAPPER.readTree(accepted.getBody()).path("export_id").asText();
+        assertEquals("succeeded", awaitFinished(handler, "1", "admin", "", exportId).path("status").asText());
+        lambdaService.shutdown();
+        lambdaService.awaitTermination(30, TimeUnit.SECONDS);
+
+        // Lambda's retry of the same event, ten minutes later, on another container.
+        ExportHandler later = fixture.handler(fixture.env(fixture.parts.strapi.url(), RealParts.BUCKET),
+                Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10)));
+        later.handleBackgroundExport(deliveredEvents.get(0).get(ExportHandler.BACKGROUND_EVENT), new TestContext());
+        JsonNode status = Json.MAPPER.readTree(fixture.send(handler, ExportFixture.statusRequest("1", "admin", "", exportId)).getBody());
+        assertEquals("succeeded", status.path("status").asText());
+        assertEquals(1, objectsOf(exportId));
+    }
+
+    private JsonNode awaitFinished(ExportHandler handler, String userId, String role, String clientId, String exportId) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            APIGatewayProxyResponseEvent response = fixture.send(handler, ExportFixture.statusRequest(userId, role, clientId, exportId));
+            assertEquals(200, response.getStatusCode(), response.getBody());
+            JsonNode status = Json.MAPPER.readTree(response.getBody());
+            if (!"running".equals(status.path("status").asText())) {
+                return status;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("export " + exportId + " still running after 60 s");
+    }
+
+    /** Export files (not the status object) stored under this export id. */
+    private int objectsOf(String exportId) {
+        try (S3Client s3 = fixture.parts.s3.client()) {
+            return (int) s3.listObjectsV2(b -> b.bucket(RealParts.BUCKET).prefix("exports/")).contents().stream()
+                    .filter(o -> o.key().contains("/" + exportId + "/"))
+                    .count();
+        }
+    }
+}
