@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.crac.Core;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -58,6 +59,7 @@ public final class ExportHandler implements RequestStreamHandler {
     private final ExportStatusStore statusStore;
     private final BackgroundInvoker background;
     private final Clock clock;
+    private ExportPriming priming;
 
     /** Used by the Lambda runtime: real clients, built once per container. */
     public ExportHandler() {
@@ -65,14 +67,21 @@ public final class ExportHandler implements RequestStreamHandler {
     }
 
     private ExportHandler(ExportConfig config) {
+        this(config, S3Presigner.builder().build());
+    }
+
+    private ExportHandler(ExportConfig config, S3Presigner presigner) {
         this(config,
                 new StrapiClient(URI.create(config.strapiUrl()),
                         new AppSecrets(AwsClients.secretsManager(), config.secretId())::strapiApiToken,
                         StrapiClient.defaultHttpClient(Duration.ofSeconds(3)), config.strapiTimeout(), 3),
                 S3Client.builder().httpClient(UrlConnectionHttpClient.create()).build(),
-                S3Presigner.builder().build(),
+                presigner,
                 new LambdaSelfInvoker(() -> LambdaClient.builder().httpClient(UrlConnectionHttpClient.create()).build()),
                 Clock.systemUTC());
+        // CRaC holds resources weakly: the field keeps the priming alive until the checkpoint.
+        this.priming = new ExportPriming(config, presigner);
+        Core.getGlobalContext().register(priming);
     }
 
     /** For tests and the local runner: every collaborator given. */
@@ -373,7 +382,4 @@ public final class ExportHandler implements RequestStreamHandler {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
-    ExportConfig config() {
-        return config;
-    }
 }
