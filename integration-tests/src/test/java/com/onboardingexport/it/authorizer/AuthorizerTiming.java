@@ -1,5 +1,6 @@
 package com.onboardingexport.it.authorizer;
 
+import com.onboardingexport.it.TestContext;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
@@ -139,11 +140,11 @@ class AuthorizerTiming {
         JsonLog.redirect(DISCARD);
         try {
             for (int i = 0; i < warmup; i++) {
-                handler.handleRequest(event, new ItContext());
+                handler.handleRequest(event, new TestContext());
             }
             for (int i = 0; i < measured; i++) {
                 long start = System.nanoTime();
-                IamPolicyResponse response = handler.handleRequest(event, new ItContext());
+                IamPolicyResponse response = handler.handleRequest(event, new TestContext());
                 nanos[i] = System.nanoTime() - start;
                 if (response.getContext().isEmpty()) {
                     throw new AssertionError("not an Allow");

@@ -1,5 +1,6 @@
 package com.onboardingexport.it.authorizer;
 
+import com.onboardingexport.it.TestContext;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.IamPolicyResponse;
 import com.onboardingexport.authorizer.AuthorizerHandler;
@@ -27,9 +28,9 @@ public final class ColdStartMain {
         event.setType("TOKEN");
         event.setAuthorizationToken("Bearer " + System.getenv("AUTHZ_TIMING_TOKEN"));
         event.setMethodArn(System.getenv("AUTHZ_TIMING_METHOD_ARN"));
-        IamPolicyResponse first = handler.handleRequest(event, new ItContext());
+        IamPolicyResponse first = handler.handleRequest(event, new TestContext());
         long firstDone = System.nanoTime();
-        IamPolicyResponse second = handler.handleRequest(event, new ItContext());
+        IamPolicyResponse second = handler.handleRequest(event, new TestContext());
         long secondDone = System.nanoTime();
 
         System.out.println("TIMING {\"jvm_to_main_ms\": " + (mainEnteredWallMillis - jvmStartMillis)
