@@ -1,0 +1,221 @@
+package com.onboardingexport.local;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A function of the template as Lambda runs it locally: a pool of execution environments, each a
+ * JVM running {@link LocalApiFunctionHost} with exactly the function's environment variables.
+ * Like Lambda, one environment serves one invocation at a time; a concurrent invocation gets a
+ * fresh (cold) environment, up to {@link #MAX_ENVIRONMENTS}, then waits.
+ */
+final class LocalApiFunction implements AutoCloseable {
+    static final int MAX_ENVIRONMENTS = 4;
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+    /** What an invocation returned: the payload, or the runtime's error document when {@code functionError}. */
+    record Result(boolean functionError, String payload) {
+    }
+
+    private final LocalApiTemplate.Function spec;
+    private final Map<String, String> environment;
+    private final Consumer<String> log;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Deque<Host> idle = new ArrayDeque<>();
+    private final List<Host> all = new ArrayList<>();
+    private final Semaphore slots = new Semaphore(MAX_ENVIRONMENTS, true);
+    private final java.util.concurrent.atomic.AtomicInteger invocations = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile String initError;
+    private volatile boolean closed;
+
+    LocalApiFunction(LocalApiTemplate.Function spec, Map<String, String> environment, Consumer<String> log) {
+        this.spec = spec;
+        this.environment = Map.copyOf(environment);
+        this.log = log;
+    }
+
+    LocalApiTemplate.Function spec() {
+        return spec;
+    }
+
+    int invocations() {
+        return invocations.get();
+    }
+
+    /** The error of the last environment's init phase (a handler that cannot be loaded), if any. */
+    Optional<String> initError() {
+        return Optional.ofNullable(initError);
+    }
+
+    /** Starts one environment now, so the first request does not pay for a JVM start and init errors show at once. */
+    void warm() throws IOException, InterruptedException {
+        slots.acquire();
+        try {
+            release(take());
+        } finally {
+            slots.release();
+        }
+    }
+
+    /** Invokes the function with an event (synchronously, from the caller's point of view: the future completes with the answer). */
+    CompletableFuture<Result> invoke(String event, String invokedArn) {
+        invocations.incrementAndGet();
+        Host host;
+        try {
+            slots.acquire();
+            try {
+                host = take();
+            } catch (IOException | RuntimeException e) {
+                slots.release();
+                throw e;
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return CompletableFuture.failedFuture(e);
+        }
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + host.port + "/invoke"))
+                .timeout(Duration.ofSeconds(spec.timeoutSeconds() + 30L))
+                .header(LocalApiFunctionHost.INVOKED_ARN_HEADER, invokedArn)
+                .POST(HttpRequest.BodyPublishers.ofString(event, StandardCharsets.UTF_8))
+                .build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
+                .thenApply(response -> new Result(
+                        response.headers().firstValue(LocalApiFunctionHost.FUNCTION_ERROR_HEADER).isPresent(), response.body()))
+                .whenComplete((result, error) -> {
+                    release(host);
+                    slots.release();
+                });
+    }
+
+    private synchronized Host take() throws IOException, InterruptedException {
+        if (closed) {
+            throw new IllegalStateException(spec.logicalId() + " is stopped");
+        }
+        while (!idle.isEmpty()) {
+            Host host = idle.pop();
+            if (host.process.isAlive()) {
+                return host;
+            }
+            all.remove(host);
+        }
+        Host host = Host.start(this);
+        all.add(host);
+        return host;
+    }
+
+    private synchronized void release(Host host) {
+        if (closed || !host.process.isAlive()) {
+            all.remove(host);
+            host.stop();
+            return;
+        }
+        idle.push(host);
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        all.forEach(Host::stop);
+        all.clear();
+        idle.clear();
+    }
+
+    /** One execution environment: a JVM with the function's environment. */
+    private static final class Host {
+        private final Process process;
+        private volatile int port;
+
+        private Host(Process process) {
+            this.process = process;
+        }
+
+        static Host start(LocalApiFunction function) throws IOException, InterruptedException {
+            LocalApiTemplate.Function spec = function.spec;
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            ProcessBuilder builder = new ProcessBuilder(java,
+                    "-cp", System.getProperty("java.class.path"),
+                    LocalApiFunctionHost.class.getName(),
+                    spec.handler(), spec.functionName(), spec.invokedArn(),
+                    Integer.toString(spec.timeoutSeconds()), Integer.toString(spec.memoryMb()));
+            // Exactly the function's environment: nothing leaks in from the developer's shell
+            // (AWS_PROFILE, real credentials), and a variable the template forgot is missing here too.
+            builder.environment().clear();
+            builder.environment().putAll(function.environment);
+            Process process = builder.start();
+            Host host = new Host(process);
+            CountDownLatch ready = new CountDownLatch(1);
+            String prefix = "[" + spec.logicalId() + "] ";
+            pump(process.getInputStream(), line -> {
+                if (host.port == 0 && line.startsWith(LocalApiFunctionHost.READY)) {
+                    host.port = Integer.parseInt(line.substring(LocalApiFunctionHost.READY.length()).trim());
+                    ready.countDown();
+                    return;
+                }
+                if (line.startsWith(LocalApiFunctionHost.INIT_ERROR)) {
+                    function.initError = line.substring(LocalApiFunctionHost.INIT_ERROR.length());
+                }
+                function.log.accept(prefix + line);
+            }, ready);
+            pump(process.getErrorStream(), line -> function.log.accept(prefix + line), null);
+            if (!ready.await(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS) || host.port == 0) {
+                host.stop();
+                throw new IllegalStateException(spec.logicalId() + ": its Lambda environment did not start"
+                        + (process.isAlive() ? " in " + START_TIMEOUT : " (exit " + process.exitValue() + ")"));
+            }
+            return host;
+        }
+
+        /** Forwards a stream line by line; counts the latch down at its end (the JVM died before READY). */
+        private static void pump(InputStream stream, Consumer<String> sink, CountDownLatch endOfStream) {
+            Thread thread = new Thread(() -> {
+                try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                    for (String line; (line = reader.readLine()) != null; ) {
+                        sink.accept(line);
+                    }
+                } catch (IOException ignored) {
+                    // the process ended
+                } finally {
+                    if (endOfStream != null) {
+                        endOfStream.countDown();
+                    }
+                }
+            }, "lambda-log");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void stop() {
+            process.destroy();
+            try {
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
+        }
+    }
+}

@@ -1,0 +1,367 @@
+package com.onboardingexport.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.shared.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.AbstractConstruct;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * What the local API needs from {@code template.yaml}, read the way SAM reads it: the routes
+ * (the {@code Api} events of each function), the API's authorizer, its gateway responses, and each
+ * function's Handler, Timeout, MemorySize and environment ({@code Globals} merged, {@code !Ref}
+ * and {@code !Sub} resolved against local parameter values and resource names). Nothing here is
+ * hard-coded to this project's names: a renamed handler or route in the template is what runs.
+ */
+public final class LocalApiTemplate {
+    public static final String FUNCTION = "AWS::Serverless::Function";
+    public static final String API = "AWS::Serverless::Api";
+    public static final String BUCKET = "AWS::S3::Bucket";
+
+    /** Pseudo parameters as a local "stack" sees them. */
+    public static final String REGION = "us-east-1";
+    public static final String ACCOUNT = "000000000000";
+    public static final String STACK_NAME = "onboarding-export-local";
+
+    private final JsonNode root;
+    private final Map<String, String> parameters;
+    private final Map<String, String> resourceNames;
+
+    /** A route of the API: one {@code Api} event of a function. */
+    public record Route(String method, String path, String functionId, Optional<String> authorizer, int timeoutMillis) {
+    }
+
+    /** A Lambda authorizer of the API (TOKEN type). */
+    public record Authorizer(String name, String functionId, String identityHeader, Optional<Pattern> validation, int ttlSeconds) {
+    }
+
+    /** A function as Lambda would run it. */
+    public record Function(String logicalId, String functionName, String handler, int timeoutSeconds, int memoryMb,
+                           Optional<String> alias, Map<String, String> environment) {
+        public String arn() {
+            return "arn:aws:lambda:" + REGION + ":" + ACCOUNT + ":function:" + functionName;
+        }
+
+        /** The ARN callers use: the alias when the template publishes one (AutoPublishAlias). */
+        public String invokedArn() {
+            return alias.map(a -> arn() + ":" + a).orElse(arn());
+        }
+    }
+
+    /** A gateway response of the API, as customised in the template (body template, status, static headers). */
+    public record GatewayResponse(int status, String bodyTemplate, Map<String, String> headers) {
+    }
+
+    private LocalApiTemplate(JsonNode root, Map<String, String> parameters, Map<String, String> resourceNames) {
+        this.root = root;
+        this.parameters = parameters;
+        this.resourceNames = resourceNames;
+    }
+
+    /**
+     * Reads a template. {@code parameterValues} are the local values of parameters (those without
+     * one take their Default; a parameter with neither fails here, as a deploy would); they are
+     * checked against AllowedPattern, AllowedValues, MinValue and MaxValue. {@code resourceNames}
+     * say what {@code !Ref} of a resource means locally (the bucket's name, for example).
+     */
+    public static LocalApiTemplate read(Path file, Map<String, String> parameterValues, Map<String, String> resourceNames)
+            throws IOException {
+        JsonNode root = parse(Files.readString(file));
+        Map<String, String> parameters = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.path("Parameters").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            String name = entry.getKey();
+            JsonNode spec = entry.getValue();
+            String value = parameterValues.containsKey(name) ? parameterValues.get(name)
+                    : spec.has("Default") ? spec.get("Default").asText() : null;
+            if (value == null) {
+                throw new IllegalArgumentException("Template parameter " + name + " has no Default and no local value");
+            }
+            check(name, spec, value);
+            parameters.put(name, value);
+        }
+        for (String name : parameterValues.keySet()) {
+            if (!parameters.containsKey(name)) {
+                throw new IllegalArgumentException("No parameter " + name + " in " + file);
+            }
+        }
+        return new LocalApiTemplate(root, parameters, resourceNames);
+    }
+
+    /** Logical ids of a template's resources of a type, read before any parameter value is known. */
+    public static List<String> resourcesOfType(Path file, String type) throws IOException {
+        return new LocalApiTemplate(parse(Files.readString(file)), Map.of(), Map.of()).resourcesOfType(type);
+    }
+
+    private static void check(String name, JsonNode spec, String value) {
+        if (spec.has("AllowedPattern") && !Pattern.compile(spec.get("AllowedPattern").asText()).matcher(value).matches()) {
+            throw new IllegalArgumentException("Parameter " + name + "=" + value + " does not match its AllowedPattern "
+                    + spec.get("AllowedPattern").asText());
+        }
+        if (spec.has("AllowedValues")) {
+            boolean allowed = false;
+            for (JsonNode allowedValue : spec.get("AllowedValues")) {
+                allowed |= allowedValue.asText().equals(value);
+            }
+            if (!allowed) {
+                throw new IllegalArgumentException("Parameter " + name + "=" + value + " is not one of " + spec.get("AllowedValues"));
+            }
+        }
+        if ("Number".equals(spec.path("Type").asText())) {
+            double number;
+            try {
+                number = Double.parseDouble(value);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("Parameter " + name + "=" + value + " is not a number");
+            }
+            if ((spec.has("MinValue") && number < spec.get("MinValue").asDouble())
+                    || (spec.has("MaxValue") && number > spec.get("MaxValue").asDouble())) {
+                throw new IllegalArgumentException("Parameter " + name + "=" + value + " is out of its MinValue/MaxValue");
+            }
+        }
+    }
+
+    /** Every {@code Api} event of every function, in template order. */
+    public List<Route> routes() {
+        List<Route> routes = new ArrayList<>();
+        for (String functionId : resourcesOfType(FUNCTION)) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = resource(functionId).path("Properties").path("Events").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> event = it.next();
+                if (!"Api".equals(event.getValue().path("Type").asText())) {
+                    continue;
+                }
+                JsonNode properties = event.getValue().path("Properties");
+                String path = text(properties.path("Path"), functionId + " event " + event.getKey() + " Path");
+                String method = text(properties.path("Method"), functionId + " event " + event.getKey() + " Method")
+                        .toUpperCase(java.util.Locale.ROOT);
+                JsonNode api = api(properties.path("RestApiId"));
+                String authorizer = properties.path("Auth").path("Authorizer").asText(
+                        api.path("Properties").path("Auth").path("DefaultAuthorizer").asText(""));
+                routes.add(new Route(method, path, functionId,
+                        authorizer.isEmpty() || "NONE".equals(authorizer) ? Optional.empty() : Optional.of(authorizer),
+                        properties.path("TimeoutInMillis").asInt(29_000)));
+            }
+        }
+        return routes;
+    }
+
+    /** The API resource a route belongs to (the template's only AWS::Serverless::Api when RestApiId is absent). */
+    private JsonNode api(JsonNode restApiId) {
+        if (restApiId.isMissingNode()) {
+            List<String> apis = resourcesOfType(API);
+            return apis.size() == 1 ? resource(apis.get(0)) : Json.MAPPER.createObjectNode();
+        }
+        String id = restApiId.path("Ref").asText(null);
+        if (id == null || !API.equals(resource(id).path("Type").asText())) {
+            throw new IllegalArgumentException("RestApiId must be !Ref of an " + API + ": " + restApiId);
+        }
+        return resource(id);
+    }
+
+    private JsonNode onlyApi() {
+        List<String> apis = resourcesOfType(API);
+        if (apis.size() != 1) {
+            throw new IllegalArgumentException("The local API serves a template with exactly one " + API + "; found " + apis);
+        }
+        return resource(apis.get(0));
+    }
+
+    public String stageName() {
+        return resolve(onlyApi().path("Properties").path("StageName"), "StageName");
+    }
+
+    public Authorizer authorizer(String name) {
+        JsonNode spec = onlyApi().path("Properties").path("Auth").path("Authorizers").path(name);
+        if (spec.isMissingNode()) {
+            throw new IllegalArgumentException("No authorizer " + name + " under the API's Auth.Authorizers");
+        }
+        String payloadType = spec.path("FunctionPayloadType").asText("TOKEN");
+        if (!"TOKEN".equals(payloadType)) {
+            throw new IllegalArgumentException("Authorizer " + name + ": only TOKEN authorizers are served locally, not " + payloadType);
+        }
+        String functionId = functionIdOf(spec.path("FunctionArn"), "authorizer " + name + " FunctionArn");
+        JsonNode identity = spec.path("Identity");
+        String expression = identity.path("ValidationExpression").asText("");
+        return new Authorizer(name, functionId, identity.path("Header").asText("Authorization"),
+                expression.isEmpty() ? Optional.empty() : Optional.of(Pattern.compile(expression)),
+                identity.path("ReauthorizeEvery").asInt(300));
+    }
+
+    /** {@code !Ref Fn.Alias}, {@code !Ref Fn}, {@code !GetAtt Fn.Arn}: the function's logical id. */
+    private String functionIdOf(JsonNode arn, String what) {
+        String id = null;
+        if (arn.has("Ref")) {
+            id = arn.get("Ref").asText().split("\\.", 2)[0];
+        } else if (arn.has("Fn::GetAtt")) {
+            id = arn.get("Fn::GetAtt").get(0).asText();
+        }
+        if (id == null || !FUNCTION.equals(resource(id).path("Type").asText())) {
+            throw new IllegalArgumentException(what + " does not name a function of the template: " + arn);
+        }
+        return id;
+    }
+
+    public Optional<GatewayResponse> gatewayResponse(String type) {
+        JsonNode spec = onlyApi().path("Properties").path("GatewayResponses").path(type);
+        if (spec.isMissingNode()) {
+            return Optional.empty();
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        spec.path("ResponseParameters").path("Headers").fields().forEachRemaining(h -> {
+            String value = h.getValue().asText();
+            // Static values are quoted in single quotes, as in API Gateway's own mapping expressions.
+            headers.put(h.getKey(), value.length() >= 2 && value.startsWith("'") && value.endsWith("'")
+                    ? value.substring(1, value.length() - 1) : value);
+        });
+        String body = spec.path("ResponseTemplates").path("application/json").asText(null);
+        return Optional.of(new GatewayResponse(spec.path("StatusCode").asInt(0), body, headers));
+    }
+
+    /** A function's settings with Globals.Function applied as SAM applies them (own values win, maps merge). */
+    public Function function(String logicalId) {
+        if (!FUNCTION.equals(resource(logicalId).path("Type").asText())) {
+            throw new IllegalArgumentException("No " + FUNCTION + " " + logicalId + " in the template");
+        }
+        JsonNode properties = merge(root.path("Globals").path("Function"), resource(logicalId).path("Properties"));
+        Map<String, String> environment = new LinkedHashMap<>();
+        properties.path("Environment").path("Variables").fields().forEachRemaining(e ->
+                environment.put(e.getKey(), resolve(e.getValue(), logicalId + " Environment " + e.getKey())));
+        String functionName = properties.has("FunctionName")
+                ? resolve(properties.get("FunctionName"), logicalId + " FunctionName") : STACK_NAME + "-" + logicalId;
+        String alias = properties.has("AutoPublishAlias") ? resolve(properties.get("AutoPublishAlias"), "AutoPublishAlias") : null;
+        return new Function(logicalId, functionName,
+                text(properties.path("Handler"), logicalId + " Handler"),
+                properties.path("Timeout").asInt(3),
+                properties.path("MemorySize").asInt(128),
+                Optional.ofNullable(alias), environment);
+    }
+
+    /** Resolves a value the way CloudFormation would for this local stack: scalars, Ref and Sub. */
+    public String resolve(JsonNode value, String where) {
+        if (value.isValueNode()) {
+            return value.asText();
+        }
+        if (value.has("Ref")) {
+            return ref(value.get("Ref").asText(), where);
+        }
+        if (value.has("Fn::Sub") && value.get("Fn::Sub").isTextual()) {
+            Matcher matcher = Pattern.compile("\\$\\{([^}!]+)}").matcher(value.get("Fn::Sub").asText());
+            StringBuilder out = new StringBuilder();
+            while (matcher.find()) {
+                matcher.appendReplacement(out, Matcher.quoteReplacement(ref(matcher.group(1), where)));
+            }
+            matcher.appendTail(out);
+            return out.toString();
+        }
+        throw new IllegalArgumentException(where + ": the local API cannot resolve " + value
+                + " (only plain values, !Ref and !Sub of parameters and mapped resources)");
+    }
+
+    private String ref(String name, String where) {
+        if (parameters.containsKey(name)) {
+            return parameters.get(name);
+        }
+        if (resourceNames.containsKey(name)) {
+            return resourceNames.get(name);
+        }
+        return switch (name) {
+            case "AWS::Region" -> REGION;
+            case "AWS::AccountId" -> ACCOUNT;
+            case "AWS::StackName" -> STACK_NAME;
+            case "AWS::Partition" -> "aws";
+            case "AWS::URLSuffix" -> "amazonaws.com";
+            default -> throw new IllegalArgumentException(where + ": !Ref " + name
+                    + " is neither a parameter nor a resource with a local value");
+        };
+    }
+
+    /** Logical ids of the template's resources of a type, in template order. */
+    public List<String> resourcesOfType(String type) {
+        List<String> ids = new ArrayList<>();
+        root.path("Resources").fields().forEachRemaining(e -> {
+            if (type.equals(e.getValue().path("Type").asText())) {
+                ids.add(e.getKey());
+            }
+        });
+        return ids;
+    }
+
+    private JsonNode resource(String logicalId) {
+        return root.path("Resources").path(logicalId);
+    }
+
+    private static String text(JsonNode node, String what) {
+        if (!node.isTextual() || node.asText().isBlank()) {
+            throw new IllegalArgumentException(what + " is missing or not a plain string: " + node);
+        }
+        return node.asText();
+    }
+
+    private static JsonNode merge(JsonNode globals, JsonNode own) {
+        if (globals.isObject() && own.isObject()) {
+            ObjectNode merged = ((ObjectNode) globals).deepCopy();
+            own.fields().forEachRemaining(e -> merged.set(e.getKey(), merge(merged.path(e.getKey()), e.getValue())));
+            return merged;
+        }
+        return own.isMissingNode() ? globals : own;
+    }
+
+    /** YAML with CloudFormation's short-form intrinsics ({@code !Ref X} becomes {@code {"Ref": "X"}}). */
+    static JsonNode parse(String yamlText) {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        return Json.MAPPER.valueToTree(new Yaml(new IntrinsicConstructor(options)).load(yamlText));
+    }
+
+    private static final class IntrinsicConstructor extends SafeConstructor {
+        IntrinsicConstructor(LoaderOptions options) {
+            super(options);
+            yamlConstructors.put(new Tag("!Ref"), new Intrinsic("Ref"));
+            yamlConstructors.put(new Tag("!Condition"), new Intrinsic("Condition"));
+            for (String name : List.of("And", "Base64", "Cidr", "Equals", "FindInMap", "GetAtt", "GetAZs", "If",
+                    "ImportValue", "Join", "Length", "Not", "Or", "Select", "Split", "Sub", "ToJsonString", "Transform")) {
+                yamlConstructors.put(new Tag("!" + name), new Intrinsic("Fn::" + name));
+            }
+        }
+
+        private final class Intrinsic extends AbstractConstruct {
+            private final String key;
+
+            Intrinsic(String key) {
+                this.key = key;
+            }
+
+            @Override
+            public Object construct(Node node) {
+                Object value = switch (node) {
+                    case ScalarNode scalar -> constructScalar(scalar);
+                    case SequenceNode sequence -> constructSequence(sequence);
+                    case MappingNode mapping -> constructMapping(mapping);
+                    default -> throw new IllegalArgumentException("Unsupported node for " + key);
+                };
+                if (key.equals("Fn::GetAtt") && value instanceof String dotted && dotted.contains(".")) {
+                    value = List.of(dotted.substring(0, dotted.indexOf('.')), dotted.substring(dotted.indexOf('.') + 1));
+                }
+                return Map.of(key, value);
+            }
+        }
+    }
+}

@@ -1,0 +1,272 @@
+package com.onboardingexport.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.onboardingexport.shared.AppSecrets;
+import com.onboardingexport.shared.Json;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+
+/**
+ * The Docker-free local run (the README's "run it" command): the dev Strapi with its seed data,
+ * S3Proxy checking signatures with the template's bucket(s), the Secrets Manager stand-in holding
+ * the application's secret, and {@link LocalApi} serving template.yaml's routes with the real
+ * handlers. It prints the URLs and ready-to-paste curl commands with real tokens, runs a first
+ * export through the local API and checks that its link downloads. Ctrl-C stops everything.
+ *
+ * <p>Options: {@code --port N} (env PORT, default 3000, as {@code sam local start-api}) and
+ * {@code --strapi-port N} (env STRAPI_PORT, default 1337).
+ */
+public final class LocalRun implements AutoCloseable {
+    /** The local secret: a full ARN, as the template's AppSecretArn parameter requires. */
+    public static final String SECRET_ARN = "arn:aws:secretsmanager:" + LocalApiTemplate.REGION + ":" + LocalApiTemplate.ACCOUNT
+            + ":secret:onboarding-export-local-AbCdEf";
+    public static final String ADMIN = "admin@onboarding.test";
+    public static final String CLIENT_A = "client-a@onboarding.test";
+    /** The body of the first export and of the printed curl commands. */
+    public static final String FIRST_EXPORT = "{\"date_range\":\"all_time\",\"file_format\":\"csv\"}";
+
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private LocalStrapi strapi;
+    private LocalApi api;
+    private Map<String, String> buckets;
+    private Map<String, String> parameters;
+    private Map<String, String> awsEnvironment;
+
+    /** The real parts and the API, started on the given ports (0 for free ones). */
+    public static LocalRun start(Path template, int apiPort, int strapiPort, Consumer<String> log) throws Exception {
+        LocalRun run = new LocalRun();
+        try {
+            run.startParts(template, apiPort, strapiPort, log);
+        } catch (Exception | Error e) {
+            run.close();
+            throw e;
+        }
+        return run;
+    }
+
+    private void startParts(Path template, int apiPort, int strapiPort, Consumer<String> log) throws Exception {
+        log.accept("[local] starting Strapi (" + (strapiPort == 0 ? "free port" : "port " + strapiPort) + "), S3Proxy, Secrets Manager stand-in");
+        strapi = LocalStrapi.start(new LocalStrapi.Options(strapiPort, Map.of()));
+        started.push(strapi);
+        LocalS3 s3 = LocalS3.start(0);
+        started.push(s3);
+        // One local bucket per bucket of the template; !Ref of it is the local name.
+        buckets = new LinkedHashMap<>();
+        for (String bucketId : LocalApiTemplate.resourcesOfType(template, LocalApiTemplate.BUCKET)) {
+            String name = (LocalApiTemplate.STACK_NAME + "-" + bucketId).toLowerCase(Locale.ROOT);
+            s3.createBucket(name);
+            buckets.put(bucketId, name);
+        }
+        LocalSecretsManager secrets = LocalSecretsManager.start(0);
+        started.push(secrets);
+        secrets.putSecret(SECRET_ARN, Json.MAPPER.createObjectNode()
+                .put(AppSecrets.API_TOKEN_KEY, strapi.apiToken())
+                .put(AppSecrets.JWT_SECRET_KEY, strapi.jwtSecret())
+                .toString());
+
+        Map<String, String> aws = new LinkedHashMap<>();
+        aws.put("AWS_ACCESS_KEY_ID", LocalS3.ACCESS_KEY);
+        aws.put("AWS_SECRET_ACCESS_KEY", LocalS3.SECRET_KEY);
+        // The SDK's standard endpoint variables: every service to the Secrets Manager stand-in, S3 to S3Proxy.
+        aws.put("AWS_ENDPOINT_URL", secrets.endpoint().toString());
+        aws.put("AWS_ENDPOINT_URL_S3", s3.endpoint().toString());
+        parameters = Map.of("StrapiUrl", strapi.url().toString(), "AppSecretArn", SECRET_ARN);
+        awsEnvironment = Map.copyOf(aws);
+        api = LocalApi.start(apiConfig(template, apiPort, log));
+        started.push(api);
+    }
+
+    /** How this run serves a template on its parts: the same for another template (a test's broken copy). */
+    public LocalApi.Config apiConfig(Path template, int port, Consumer<String> log) {
+        return new LocalApi.Config(template, port, parameters, buckets, awsEnvironment, log);
+    }
+
+    public LocalStrapi strapi() {
+        return strapi;
+    }
+
+    public LocalApi api() {
+        return api;
+    }
+
+    public Map<String, String> buckets() {
+        return buckets;
+    }
+
+    /** A real JWT for a dev user, from Strapi's own {@code POST /api/auth/local}. */
+    public String login(String email) {
+        return strapi.login(email, LocalStrapi.DEV_PASSWORD);
+    }
+
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            try {
+                started.pop().close();
+            } catch (Exception e) {
+                System.err.println("[local] while stopping: " + e);
+            }
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int apiPort = option(args, "--port", "PORT", 3000);
+        int strapiPort = option(args, "--strapi-port", "STRAPI_PORT", 1337);
+        requireFree(apiPort, "--port / PORT");
+        requireFree(strapiPort, "--strapi-port / STRAPI_PORT");
+        Path template = ProjectRoot.find().resolve("template.yaml");
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        LocalRun[] holder = new LocalRun[1];
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            synchronized (holder) {
+                if (holder[0] != null) {
+                    System.out.println("[local] stopping: API, function JVMs, Strapi, S3Proxy");
+                    holder[0].close();
+                    holder[0] = null;
+                }
+            }
+            stopped.countDown();
+        }, "local-run-shutdown"));
+
+        LocalRun run;
+        try {
+            run = start(template, apiPort, strapiPort, System.out::println);
+        } catch (Exception e) {
+            System.err.println("[local] could not start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        synchronized (holder) {
+            holder[0] = run;
+        }
+        int status;
+        try {
+            status = run.welcome(System.out::println);
+        } catch (Exception | Error e) {
+            System.err.println("[local] FAILED: " + e);
+            status = 1;
+        }
+        if (status != 0) {
+            System.exit(status);
+        }
+        stopped.await();
+    }
+
+    /** Prints what is running and how to call it, then runs a first export through the API. 0 if it worked. */
+    public int welcome(Consumer<String> out) throws IOException, InterruptedException {
+        URI exports = api.url().resolve("/exports/onboarding");
+        String adminJwt = login(ADMIN);
+        String clientJwt = login(CLIENT_A);
+        out.accept("");
+        out.accept("First export through the local API (POST " + exports + " as " + ADMIN + ") ...");
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(exports)
+                .header("Authorization", "Bearer " + adminJwt)
+                .header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofString(FIRST_EXPORT)).build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode body = parse(answer.body());
+        String link = body == null ? null : body.path("download_url").asText(null);
+        if (answer.statusCode() != 200 || link == null) {
+            out.accept("[local] FAILED: the first export answered " + answer.statusCode() + ": " + answer.body());
+            api.initErrors().forEach((id, error) -> out.accept("[local] " + id + " cannot load its handler: " + error));
+            api.functionErrors().forEach(error -> out.accept("[local] " + error));
+            return 1;
+        }
+        HttpResponse<byte[]> download = http.send(HttpRequest.newBuilder(URI.create(link)).timeout(Duration.ofSeconds(30)).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (download.statusCode() != 200) {
+            out.accept("[local] FAILED: the download link answered " + download.statusCode() + ": " + new String(download.body()));
+            return 1;
+        }
+
+        String rule = "=".repeat(100);
+        out.accept(rule);
+        out.accept("onboarding-export runs locally (no Docker). Ctrl-C stops everything.");
+        out.accept("");
+        out.accept("  API (as sam local start-api, stage " + api.stage() + " not in the path):  " + api.url());
+        out.accept("      POST " + exports + "    GET " + exports + "/{export_id}");
+        out.accept("  Strapi (dev, seeded, fresh database):                   " + strapi.url());
+        out.accept("  Dev users, password " + LocalStrapi.DEV_PASSWORD + ": " + ADMIN + ", " + CLIENT_A + ", client-b@onboarding.test");
+        out.accept("");
+        out.accept("First export: " + body.path("record_count").asInt() + " rows, " + body.path("filename").asText()
+                + ", link downloads (HTTP " + download.statusCode() + ", " + download.body().length + " bytes), expires "
+                + body.path("expires_at").asText() + ":");
+        out.accept("  " + link);
+        out.accept("");
+        out.accept("Export as " + ADMIN + " (every campaign, CSV):");
+        out.accept(curl(exports, adminJwt, FIRST_EXPORT));
+        out.accept("");
+        out.accept("Export as " + CLIENT_A + " (its own client's campaigns only, JSON):");
+        out.accept(curl(exports, clientJwt, "{\"date_range\":\"all_time\",\"file_format\":\"json\"}"));
+        out.accept("");
+        out.accept("A fresh token: curl -s -X POST " + strapi.url() + "/api/auth/local -H 'Content-Type: application/json' -d '{\"identifier\":\""
+                + CLIENT_A + "\",\"password\":\"" + LocalStrapi.DEV_PASSWORD + "\"}'");
+        out.accept(rule);
+        return 0;
+    }
+
+    private static String curl(URI url, String jwt, String body) {
+        return "curl -s -X POST " + url + " \\\n  -H 'Authorization: Bearer " + jwt + "' \\\n  -H 'Content-Type: application/json' -d '"
+                + body + "'";
+    }
+
+    private static JsonNode parse(String text) {
+        try {
+            return Json.MAPPER.readTree(text);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    static int option(String[] args, String flag, String env, int defaultValue) {
+        List<String> list = List.of(args);
+        String value = null;
+        int at = list.indexOf(flag);
+        if (at >= 0 && at + 1 < list.size()) {
+            value = list.get(at + 1);
+        } else {
+            for (String arg : list) {
+                if (arg.startsWith(flag + "=")) {
+                    value = arg.substring(flag.length() + 1);
+                }
+            }
+        }
+        if (value == null) {
+            value = System.getenv(env);
+        }
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " / " + env + " must be a port number, got " + value);
+        }
+    }
+
+    private static void requireFree(int port, String option) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+        } catch (IOException e) {
+            System.err.println("[local] port " + port + " is in use; choose another with " + option);
+            System.exit(2);
+        }
+    }
+}
