@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -155,7 +156,7 @@ final class LocalApiFunction implements AutoCloseable {
             LocalApiTemplate.Function spec = function.spec;
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             ProcessBuilder builder = new ProcessBuilder(java,
-                    "-cp", System.getProperty("java.class.path"),
+                    "-cp", lambdaClasspath(spec),
                     LocalApiFunctionHost.class.getName(),
                     spec.handler(), spec.functionName(), spec.invokedArn(),
                     Integer.toString(spec.timeoutSeconds()), Integer.toString(spec.memoryMb()));
@@ -185,6 +186,39 @@ final class LocalApiFunction implements AutoCloseable {
                         + (process.isAlive() ? " in " + START_TIMEOUT : " (exit " + process.exitValue() + ")"));
             }
             return host;
+        }
+
+        /**
+         * The classpath Lambda would give the function: its CodeUri's classes and runtime
+         * dependencies, then each layer's, as `sam build` lays them out (target/classes and
+         * target/lambda/lib, see the modules' poms); plus the host itself and the runtime's event
+         * serializer. A dependency missing from a function's pom is missing here too. Falls back
+         * to this JVM's classpath, with a warning, when the modules have not been packaged.
+         */
+        static String lambdaClasspath(LocalApiTemplate.Function spec) {
+            Path root = ProjectRoot.find();
+            List<String> entries = new ArrayList<>();
+            for (String folder : spec.codeFolders()) {
+                Path target = root.resolve(folder).resolve("target");
+                if (!Files.isDirectory(target.resolve("classes")) || !Files.isDirectory(target.resolve("lambda/lib"))) {
+                    System.err.println("[local] " + folder + " is not packaged (mvn package): " + spec.logicalId()
+                            + " runs on the whole local classpath instead of its Lambda layout");
+                    return System.getProperty("java.class.path");
+                }
+                entries.add(target.resolve("classes").toString());
+                entries.add(target.resolve("lambda/lib").resolve("*").toString());
+            }
+            entries.add(codeSource(LocalApiFunctionHost.class));
+            entries.add(codeSource(com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers.class));
+            return String.join(java.io.File.pathSeparator, entries);
+        }
+
+        private static String codeSource(Class<?> type) {
+            try {
+                return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         /** Forwards a stream line by line; counts the latch down at its end (the JVM died before READY). */

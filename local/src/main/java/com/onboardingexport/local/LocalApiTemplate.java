@@ -55,7 +55,7 @@ public final class LocalApiTemplate {
 
     /** A function as Lambda would run it. */
     public record Function(String logicalId, String functionName, String handler, int timeoutSeconds, int memoryMb,
-                           Optional<String> alias, Map<String, String> environment) {
+                           Optional<String> alias, Map<String, String> environment, List<String> codeFolders) {
         public String arn() {
             return "arn:aws:lambda:" + REGION + ":" + ACCOUNT + ":function:" + functionName;
         }
@@ -247,11 +247,18 @@ public final class LocalApiTemplate {
         String functionName = properties.has("FunctionName")
                 ? resolve(properties.get("FunctionName"), logicalId + " FunctionName") : STACK_NAME + "-" + logicalId;
         String alias = properties.has("AutoPublishAlias") ? resolve(properties.get("AutoPublishAlias"), "AutoPublishAlias") : null;
+        // The function's CodeUri, then the ContentUri of each of its layers: what Lambda puts on its classpath.
+        List<String> codeFolders = new ArrayList<>();
+        codeFolders.add(text(properties.path("CodeUri"), logicalId + " CodeUri"));
+        for (JsonNode layer : properties.path("Layers")) {
+            String layerId = layer.path("Ref").asText();
+            codeFolders.add(text(resource(layerId).path("Properties").path("ContentUri"), layerId + " ContentUri"));
+        }
         return new Function(logicalId, functionName,
                 text(properties.path("Handler"), logicalId + " Handler"),
                 properties.path("Timeout").asInt(3),
                 properties.path("MemorySize").asInt(128),
-                Optional.ofNullable(alias), environment);
+                Optional.ofNullable(alias), environment, List.copyOf(codeFolders));
     }
 
     /** Resolves a value the way CloudFormation would for this local stack: scalars, Ref and Sub. */
