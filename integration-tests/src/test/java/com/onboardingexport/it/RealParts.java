@@ -34,30 +34,43 @@ public final class RealParts {
 
     public static synchronized RealParts get() {
         if (instance == null) {
+            LocalStrapi strapi = null;
+            LocalS3 s3 = null;
+            LocalSecretsManager secretsManager = null;
             try {
-                LocalStrapi strapi = LocalStrapi.start(LocalStrapi.Options.defaults());
-                LocalS3 s3 = LocalS3.start(0);
+                strapi = LocalStrapi.start(LocalStrapi.Options.defaults());
+                s3 = LocalS3.start(0);
                 s3.createBucket(BUCKET);
-                LocalSecretsManager secretsManager = LocalSecretsManager.start(0);
+                secretsManager = LocalSecretsManager.start(0);
                 secretsManager.putSecret(SECRET_ID, Json.MAPPER.createObjectNode()
                         .put(AppSecrets.API_TOKEN_KEY, strapi.apiToken())
                         .put(AppSecrets.JWT_SECRET_KEY, strapi.jwtSecret())
                         .toString());
-                instance = new RealParts(strapi, s3, secretsManager);
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    strapi.close();
-                    secretsManager.close();
-                    try {
-                        s3.close();
-                    } catch (Exception ignored) {
-                        // the JVM is exiting
-                    }
-                }));
-            } catch (Exception e) {
+            } catch (Exception | LinkageError e) {
+                stop(strapi, s3, secretsManager); // leave no Strapi behind when a later part fails
                 throw new IllegalStateException("Could not start the real parts", e);
             }
+            instance = new RealParts(strapi, s3, secretsManager);
+            RealParts started = instance;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(started.strapi, started.s3, started.secretsManager)));
         }
         return instance;
+    }
+
+    private static void stop(LocalStrapi strapi, LocalS3 s3, LocalSecretsManager secretsManager) {
+        if (strapi != null) {
+            strapi.close();
+        }
+        if (secretsManager != null) {
+            secretsManager.close();
+        }
+        if (s3 != null) {
+            try {
+                s3.close();
+            } catch (Exception ignored) {
+                // stopping anyway
+            }
+        }
     }
 
     /** The real SDK client, pointed at the stand-in the way AWS_ENDPOINT_URL would point it. */

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.time.DateTimeException;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 
@@ -19,6 +20,9 @@ import java.time.temporal.ChronoUnit;
  */
 public record DateRange(Instant start, Instant end, String description) {
     public static final String DEFAULT = "last_30_days";
+    /** Bounds Strapi can read (four-digit years); anything else is the caller's mistake, not Strapi's. */
+    private static final Instant EARLIEST = Instant.parse("1970-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T00:00:00Z");
 
     public static DateRange parse(String text, ZoneId zone, Clock clock) {
         String value = text == null ? DEFAULT : text.trim();
@@ -55,22 +59,28 @@ public record DateRange(Instant start, Instant end, String description) {
                     + "last_month, all_time, or an ISO-8601 interval such as 2026-01-01/2026-01-31");
         }
         try {
+            DateRange range;
             if (parts[0].length() == 10 && parts[1].length() == 10) {
                 LocalDate first = LocalDate.parse(parts[0]);
                 LocalDate last = LocalDate.parse(parts[1]);
                 if (last.isBefore(first)) {
-                    throw invalid("date_range ends before it starts: " + value);
+                    throw invalid("date_range ends before it starts: " + Messages.printable(value));
                 }
-                return days(first, last.plusDays(1), "", zone);
+                range = days(first, last.plusDays(1), "", zone);
+            } else {
+                Instant start = instant(parts[0], zone);
+                Instant end = instant(parts[1], zone);
+                if (!end.isAfter(start)) {
+                    throw invalid("date_range must end after it starts: " + Messages.printable(value));
+                }
+                range = new DateRange(start, end, "between " + start + " and " + end);
             }
-            Instant start = instant(parts[0], zone);
-            Instant end = instant(parts[1], zone);
-            if (!end.isAfter(start)) {
-                throw invalid("date_range must end after it starts: " + value);
+            if (range.start().isBefore(EARLIEST) || range.end().isAfter(LATEST)) {
+                throw invalid("date_range must lie between " + EARLIEST + " and " + LATEST);
             }
-            return new DateRange(start, end, "between " + start + " and " + end);
-        } catch (DateTimeParseException e) {
-            throw invalid("date_range is not a valid ISO-8601 interval: " + value);
+            return range;
+        } catch (DateTimeException e) {
+            throw invalid("date_range is not a valid ISO-8601 interval: " + Messages.printable(value));
         }
     }
 

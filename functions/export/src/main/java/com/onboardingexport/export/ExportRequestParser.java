@@ -63,7 +63,7 @@ public final class ExportRequestParser {
             }
         });
         if (!unknown.isEmpty()) {
-            throw invalid("Unknown field(s): " + abbreviate(String.join(", ", unknown))
+            throw invalid("Unknown field(s): " + Messages.printable(String.join(", ", unknown))
                     + "; allowed: campaign_ids, date_range, file_format, timezone, mode");
         }
         List<String> campaignIds = campaignIds(json.get("campaign_ids"));
@@ -95,7 +95,7 @@ public final class ExportRequestParser {
                 throw invalid("campaign_ids must be an array of strings");
             }
             if (!CAMPAIGN_ID.matcher(id.asText()).matches()) {
-                throw invalid("campaign_ids holds a value that is not a campaign id: \"" + abbreviate(id.asText()) + "\"");
+                throw invalid("campaign_ids holds a value that is not a campaign id: \"" + Messages.printable(id.asText()) + "\"");
             }
             ids.add(id.asText());
         }
@@ -109,7 +109,7 @@ public final class ExportRequestParser {
         try {
             return ZoneId.of(name);
         } catch (DateTimeException e) {
-            throw invalid("timezone is not an IANA time zone name: \"" + abbreviate(name) + "\"");
+            throw invalid("timezone is not an IANA time zone name: \"" + Messages.printable(name) + "\"");
         }
     }
 
@@ -127,7 +127,7 @@ public final class ExportRequestParser {
         for (E value : type.getEnumConstants()) {
             allowed.add(value.name().toLowerCase(Locale.ROOT));
         }
-        throw invalid(field + " must be one of " + String.join(", ", allowed) + ", not \"" + abbreviate(text) + "\"");
+        throw invalid(field + " must be one of " + String.join(", ", allowed) + ", not \"" + Messages.printable(text) + "\"");
     }
 
     private static String optionalText(JsonNode json, String field) {
@@ -141,11 +141,6 @@ public final class ExportRequestParser {
         return node.asText();
     }
 
-    /** Echo at most a short, printable part of what the caller sent. */
-    private static String abbreviate(String text) {
-        String printable = text.replaceAll("\\p{Cntrl}", "?");
-        return printable.length() <= MAX_TEXT ? printable : printable.substring(0, MAX_TEXT) + "…";
-    }
 
     private static ApiException invalid(String message) {
         return new ApiException(ErrorCode.INVALID_REQUEST, message);

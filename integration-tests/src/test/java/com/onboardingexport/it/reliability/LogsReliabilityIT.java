@@ -1,0 +1,238 @@
+package com.onboardingexport.it.reliability;
+
+import static com.onboardingexport.it.reliability.Reliability.PARTS;
+import static com.onboardingexport.it.reliability.Reliability.ok;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import com.amazonaws.services.lambda.runtime.events.IamPolicyResponse;
+import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.onboardingexport.authorizer.AuthorizerHandler;
+import com.onboardingexport.export.BackgroundInvoker;
+import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.it.RealParts;
+import com.onboardingexport.it.TestContext;
+import com.onboardingexport.it.export.ExportFixture;
+import com.onboardingexport.local.LocalS3;
+import com.onboardingexport.local.ProjectRoot;
+import com.onboardingexport.local.StrapiFaultProxy.Fault;
+import com.onboardingexport.local.StrapiFaultProxy;
+import com.onboardingexport.shared.Env;
+import com.onboardingexport.shared.Json;
+import com.onboardingexport.shared.JsonLog;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * What both functions log while they work and while they fail, captured whole
+ * ({@link JsonLog#redirect}): the authorizer with real Strapi JWTs (valid, forged, garbage), then
+ * the export on the real parts, succeeding (CSV, JSON, async with its status link) and failing
+ * every way the error table knows (400, 403, 404, 502 on a page of real rows cut in the middle,
+ * 502 on a 401 from Strapi, 504, 500 from S3 and from the signer).
+ *
+ * <p>Guards: no line holds a JWT, the API token, the JWT secret, the S3 secret key, a link's
+ * signature, a request body, or any respondent's name, email or answer from the seed; and every
+ * export leaves one structured audit line (request id, user, role, filters, rows, duration, outcome).
+ */
+class LogsReliabilityIT {
+    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    private final List<String> links = new ArrayList<>();
+    private StrapiFaultProxy proxy;
+
+    @BeforeEach
+    void capture() {
+        JsonLog.redirect(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        JsonLog.redirect(System.out);
+        if (proxy != null) {
+            proxy.close();
+        }
+    }
+
+    @Test
+    @DisplayName("logs of successes and of every failure hold no token, secret, link signature, request body or respondent data")
+    void logsLeakNothing() throws Exception {
+        String acme = Reliability.acmeId();
+        String clientJwt = PARTS.login("client-a@onboarding.test");
+        String adminJwt = PARTS.login("admin@onboarding.test");
+        String respondentEmail = "respondent-9@example.test";
+
+        // -------- the authorizer, with real, forged and garbage tokens
+        Map<String, String> authEnv = new HashMap<>();
+        authEnv.put("STRAPI_URL", PARTS.strapi.url().toString());
+        authEnv.put("APP_SECRET_ARN", RealParts.SECRET_ID);
+        AuthorizerHandler authorizer = new AuthorizerHandler(new Env(authEnv), PARTS.secretsManagerClient());
+        Map<String, Object> clientContext = authorize(authorizer, clientJwt).getContext();
+        assertEquals(acme, clientContext.get("clientId"));
+        Map<String, Object> adminContext = authorize(authorizer, adminJwt).getContext();
+        String forged = clientJwt.substring(0, clientJwt.lastIndexOf('.') + 1) + "AAAA" + clientJwt.substring(clientJwt.lastIndexOf('.') + 5);
+        assertThrows(RuntimeException.class, () -> authorize(authorizer, forged));
+        assertThrows(RuntimeException.class, () -> authorize(authorizer, "not-a-jwt " + PARTS.strapi.apiToken()));
+
+        // -------- the export, succeeding: CSV, JSON, async and its status
+        AtomicReference<ExportHandler> self = new AtomicReference<>();
+        BackgroundInvoker inline = (arn, event) -> self.get().handleBackgroundExport(event.get(ExportHandler.BACKGROUND_EVENT), new TestContext());
+        ExportHandler handler = Reliability.handler(Reliability.config(PARTS.strapi.url(), Map.of()), PARTS.s3.client(), PARTS.s3.presigner(), inline);
+        self.set(handler);
+        String userId = clientContext.get("userId").toString();
+        String role = clientContext.get("role").toString();
+        for (String body : List.of("{\"date_range\":\"all_time\",\"file_format\":\"csv\"}", "{\"date_range\":\"all_time\",\"file_format\":\"json\"}")) {
+            keepLink(ok(send(handler, userId, role, acme, body)));
+        }
+        APIGatewayProxyResponseEvent accepted = send(handler, userId, role, acme, "{\"date_range\":\"all_time\",\"mode\":\"async\"}");
+        assertEquals(202, accepted.getStatusCode(), accepted.getBody());
+        String exportId = Json.MAPPER.readTree(accepted.getBody()).path("export_id").asText();
+        keepLink(ok(handler.handleApiRequest(ExportFixture.statusRequest(userId, role, acme, exportId), new TestContext())));
+        keepLink(ok(send(handler, adminContext.get("userId").toString(), adminContext.get("role").toString(), "",
+                "{\"date_range\":\"all_time\"}")));
+
+        // -------- the export, failing
+        String foreign = Reliability.campaignsOf(Reliability.globexId()).get(0);
+        send(handler, userId, role, acme, "{\"campaign_ids\":[\"" + foreign + "\"]}");                       // 403
+        send(handler, userId, role, acme, "{\"note\":\"" + respondentEmail + "\",\"token\":\"" + clientJwt + "\"}"); // 400, unknown fields
+        send(handler, userId, role, acme, "{\"campaign_ids\":[\"" + respondentEmail + "\"]}");              // 400, not an id
+        send(handler, userId, role, acme, "{\"date_range\":\"" + respondentEmail + "\"}");                  // 400
+        send(handler, userId, role, acme, "{\"date_range\":\"2020-01-01/2020-01-02\"}");                    // 404
+        proxy = StrapiFaultProxy.start(PARTS.strapi.url());
+        ExportHandler viaProxy = Reliability.handler(proxy.url(), Map.of("STRAPI_PARALLELISM", "1"));
+        proxy.plan((n, path) -> {
+            if (n != 3) {
+                return null;
+            }
+            String realPage = PARTS.strapi.get(path).toString();
+            return new Fault(200, realPage.substring(0, realPage.length() / 2), null); // real rows, cut mid-way: not JSON
+        });
+        assertEquals(502, send(viaProxy, "1", "admin", "", "{\"date_range\":\"all_time\"}").getStatusCode());
+        proxy.plan((n, path) -> Fault.status(401));
+        assertEquals(502, send(viaProxy, "1", "admin", "", "{\"date_range\":\"all_time\"}").getStatusCode());
+        proxy.reset();
+        proxy.latency(2_500);
+        assertEquals(504, viaProxy.handleApiRequest(ExportFixture.admin("{}"), new TestContext(java.time.Duration.ofSeconds(3))).getStatusCode());
+        proxy.reset();
+        ExportHandler noBucket = Reliability.handler(Reliability.config(PARTS.strapi.url(), Map.of("EXPORT_BUCKET", "no-such-bucket-logs")),
+                PARTS.s3.client(), PARTS.s3.presigner(), Reliability.NO_BACKGROUND);
+        assertEquals(500, send(noBucket, "1", "admin", "", "{\"date_range\":\"all_time\"}").getStatusCode());
+        try (S3Presigner failing = S3Presigner.builder().endpointOverride(PARTS.s3.endpoint()).region(LocalS3.REGION)
+                .credentialsProvider(() -> {
+                    throw SdkClientException.create("no credentials (injected)");
+                })
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build()).build()) {
+            ExportHandler noSigner = Reliability.handler(Reliability.config(PARTS.strapi.url(), Map.of()), PARTS.s3.client(), failing,
+                    Reliability.NO_BACKGROUND);
+            assertEquals(500, send(noSigner, "1", "admin", "", "{\"date_range\":\"all_time\"}").getStatusCode());
+        }
+
+        // -------- what was logged
+        String logs = captured.toString(StandardCharsets.UTF_8);
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : logs.split("\n")) {
+            if (!line.isBlank()) {
+                JsonNode json = Json.MAPPER.readTree(line);
+                assertTrue(json.isObject() && json.has("timestamp") && json.has("level") && json.has("message"), "structured: " + line);
+                lines.add(json);
+            }
+        }
+        assertTrue(lines.size() >= 15, "the runs above logged: " + lines.size() + " lines");
+
+        Map<String, String> secrets = new HashMap<>();
+        secrets.put("the client's JWT", clientJwt);
+        secrets.put("the admin's JWT", adminJwt);
+        secrets.put("a JWT's signature", clientJwt.substring(clientJwt.lastIndexOf('.') + 1));
+        secrets.put("the forged JWT", forged);
+        secrets.put("the Strapi API token", PARTS.strapi.apiToken());
+        secrets.put("the JWT secret", PARTS.strapi.jwtSecret());
+        secrets.put("the S3 secret key", LocalS3.SECRET_KEY);
+        secrets.put("a respondent email sent in a body", respondentEmail);
+        for (String link : links) {
+            secrets.put("a download link", link);
+            Matcher signature = Pattern.compile("X-Amz-Signature=([0-9a-f]+)").matcher(link);
+            assertTrue(signature.find());
+            secrets.put("a link's signature", signature.group(1));
+        }
+        secrets.forEach((what, secret) -> assertFalse(logs.contains(secret), "the logs hold " + what));
+        assertFalse(logs.contains("X-Amz-Signature"), "no presigned URL in the logs");
+        for (String datum : respondentData()) {
+            String asLogged = Json.MAPPER.writeValueAsString(datum).replaceAll("^\"|\"$", "");
+            assertFalse(logs.contains(asLogged), () -> "the logs hold respondent data: " + datum + "\n"
+                    + logs.lines().filter(l -> l.contains(asLogged)).findFirst().orElse(""));
+        }
+
+        // -------- the audit trail: one line per export, with who, what, how many, how long, how it ended
+        List<JsonNode> audits = lines.stream().filter(l -> l.path("message").asText().matches("export (succeeded|failed)")).toList();
+        assertEquals(14, audits.size(), "one audit line per export: " + audits);
+        for (JsonNode audit : audits) {
+            for (String field : List.of("request_id", "user_id", "role", "client_id", "outcome", "duration_ms", "error_code", "record_count")) {
+                assertTrue(audit.has(field), field + " in " + audit);
+            }
+        }
+        JsonNode success = audits.stream().filter(a -> a.path("outcome").asText().equals("succeeded")).findFirst().orElseThrow();
+        assertTrue(success.path("record_count").asLong() > 0 && success.has("campaign_ids") && success.has("date_range"), success.toString());
+        assertEquals(Set.of("succeeded", "failed"), new LinkedHashSet<>(audits.stream().map(a -> a.path("outcome").asText()).toList()));
+    }
+
+    private void keepLink(JsonNode ok) {
+        links.add(ok.path("download_url").asText());
+    }
+
+    private static APIGatewayProxyResponseEvent send(ExportHandler handler, String userId, String role, String clientId, String body) {
+        return handler.handleApiRequest(ExportFixture.request(userId, role, clientId, body), new TestContext());
+    }
+
+    private static IamPolicyResponse authorize(AuthorizerHandler authorizer, String jwt) {
+        APIGatewayCustomAuthorizerEvent event = EventLoader.loadAPIGatewayCustomAuthorizerEvent(
+                ProjectRoot.find().resolve("events/authorizer-request.json").toString());
+        event.setAuthorizationToken("Bearer " + jwt);
+        return authorizer.handleRequest(event, new TestContext());
+    }
+
+    /**
+     * Names, emails and free-text answers of the seed's respondents: the distinctive ones, 8
+     * characters or more with a space, an {@code @} or a non-ASCII letter (an enum-like answer such as
+     * "software" is also a word of the logs' own vocabulary, e.g. a class name).
+     */
+    private static Set<String> respondentData() {
+        Set<String> data = new LinkedHashSet<>();
+        for (JsonNode row : Reliability.FIXTURE.strapiRows("")) {
+            collect(row.path("respondentName"), data);
+            collect(row.path("respondentEmail"), data);
+            collect(row.path("answers"), data);
+        }
+        assertTrue(data.size() > 50, "respondent data to look for: " + data.size());
+        return data;
+    }
+
+    private static final Pattern DISTINCTIVE = Pattern.compile("[\\s@]|[^\\x00-\\x7F]");
+
+    private static void collect(JsonNode node, Set<String> data) {
+        if (node.isTextual() && node.asText().strip().length() >= 8 && DISTINCTIVE.matcher(node.asText()).find()) {
+            data.add(node.asText());
+        } else if (node.isContainerNode()) {
+            node.forEach(child -> collect(child, data));
+        }
+    }
+}
