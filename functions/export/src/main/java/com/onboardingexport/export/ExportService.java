@@ -52,9 +52,9 @@ public final class ExportService {
 
     /** Checks access, then asks Strapi for the first page: 403 or 404 come from here. */
     public Plan plan(Principal principal, ExportRequest request, Deadline deadline) {
-        String clientId = "";
+        String clientId;
         if (principal.isScheduled() || principal.role().equals(config.adminRole())) {
-            clientId = "";
+            clientId = ""; // every campaign
         } else if (principal.role().equals(config.clientRole()) && !principal.clientId().isEmpty()) {
             clientId = principal.clientId();
             campaignAccess.requireOwnCampaigns(request.campaignIds(), clientId, deadline);

@@ -1,0 +1,171 @@
+package com.onboardingexport.bench;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.export.ExportConfig;
+import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.shared.Env;
+import com.onboardingexport.shared.Json;
+import com.onboardingexport.shared.StrapiClient;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * The export handler built on the real parts as the integration tests build it (ExportFixture), and
+ * one export run end to end through {@link ExportHandler#handleApiRequest}: an admin's
+ * {@code POST /exports/onboarding} with {@code mode: sync}, timed from the call to the 200 answer
+ * (Strapi pages, spool, file, PutObject to the in-process S3, presigned link).
+ * <p>
+ * The synchronous API path gives itself at most 27 s (API Gateway's 29 s). If an export takes
+ * longer it answers 504; then the same export is run through the scheduled entry point
+ * ({@link ExportHandler#handleScheduledExport}: the same plan and run, the system principal, the
+ * Lambda's own time left), and the outcome says so.
+ */
+final class ExportRunner implements AutoCloseable {
+    static final String BUCKET = "onboarding-exports-bench";
+
+    /** One export: how long, what came back. */
+    record Outcome(int status, String path, long rows, long bytes, long nanos, String error, String key) {
+        double seconds() {
+            return nanos / 1e9;
+        }
+
+        double rowsPerSecond() {
+            return rows / seconds();
+        }
+
+        boolean ok() {
+            return status == 200;
+        }
+    }
+
+    private final ExportHandler handler;
+    private final int parallelism;
+    private final S3Client s3;
+    private final S3Presigner presigner;
+
+    ExportRunner(URI strapiUrl, String apiToken, URI s3Endpoint, String accessKey, String secretKey, int parallelism) {
+        Map<String, String> env = new HashMap<>();
+        env.put("STRAPI_URL", strapiUrl.toString());
+        env.put("APP_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:000000000000:secret:bench");
+        env.put("EXPORT_BUCKET", BUCKET);
+        env.put("STRAPI_PARALLELISM", Integer.toString(parallelism));
+        env.put("STRAPI_PAGE_SIZE", "100");
+        env.put("STRAPI_TIMEOUT_MS", "30000");
+        env.put("ASYNC_ROW_THRESHOLD", Integer.toString(Integer.MAX_VALUE));
+        ExportConfig config = ExportConfig.from(new Env(env));
+        this.parallelism = config.parallelism();
+        StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
+        this.s3 = S3Client.builder().endpointOverride(s3Endpoint).region(Region.US_EAST_1).credentialsProvider(credentials)
+                .forcePathStyle(true).httpClient(UrlConnectionHttpClient.create()).build();
+        this.presigner = S3Presigner.builder().endpointOverride(s3Endpoint).region(Region.US_EAST_1)
+                .credentialsProvider(credentials)
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build()).build();
+        // The API token straight from the benchmark (the Secrets Manager read is the cold start's business).
+        StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), () -> apiToken,
+                StrapiClient.defaultHttpClient(Duration.ofSeconds(3)), config.strapiTimeout(), 3);
+        this.handler = new ExportHandler(config, strapi, s3, presigner, (arn, event) -> {
+            throw new IllegalStateException("the benchmark runs exports synchronously");
+        }, Clock.systemUTC());
+    }
+
+    int parallelism() {
+        return parallelism;
+    }
+
+    static String body(String dateRange, String format) {
+        return Json.MAPPER.createObjectNode().put("date_range", dateRange).put("file_format", format).put("mode", "sync").toString();
+    }
+
+    /** One export as an admin asks for it; falls back to the scheduled entry point past the API's 27 s. */
+    Outcome run(String dateRange, String format) {
+        long started = System.nanoTime();
+        APIGatewayProxyResponseEvent response = handler.handleApiRequest(adminRequest(body(dateRange, format)),
+                new BenchContext(Duration.ofMinutes(15)));
+        long nanos = System.nanoTime() - started;
+        JsonNode answer = read(response.getBody());
+        if (response.getStatusCode() == 504) {
+            return runScheduled(dateRange, format, "API answered 504 after " + Math.round(nanos / 1e6) + " ms");
+        }
+        return outcome(response.getStatusCode(), "api", answer, nanos);
+    }
+
+    /** The same export through the scheduled entry point (no 27 s API budget). */
+    Outcome runScheduled(String dateRange, String format, String why) {
+        ObjectNode event = Json.MAPPER.createObjectNode().put("schedule_name", "bench")
+                .put("date_range", dateRange).put("file_format", format);
+        long started = System.nanoTime();
+        JsonNode answer = handler.handleScheduledExport(event, new BenchContext(Duration.ofMinutes(15)));
+        long nanos = System.nanoTime() - started;
+        int status = answer.has("error") ? answer.path("error").path("status").asInt(500) : 200;
+        Outcome outcome = outcome(status, why == null ? "scheduled" : "scheduled (" + why + ")", answer, nanos);
+        return outcome;
+    }
+
+    private Outcome outcome(int status, String path, JsonNode answer, long nanos) {
+        String key = null;
+        String url = answer.path("download_url").asText("");
+        if (!url.isEmpty()) {
+            String urlPath = URI.create(url).getPath();
+            key = urlPath.substring(urlPath.indexOf('/', 1) + 1);
+        }
+        return new Outcome(status, path, answer.path("record_count").asLong(-1), answer.path("size_bytes").asLong(-1), nanos,
+                status == 200 ? null : answer.path("error").path("code").asText("?") + ": " + answer.path("error").path("message").asText(""),
+                key);
+    }
+
+    /** The in-process S3 keeps objects in memory: each export's file is deleted once measured. */
+    void delete(Outcome outcome) {
+        if (outcome.key() != null) {
+            s3.deleteObject(b -> b.bucket(BUCKET).key(outcome.key()));
+        }
+    }
+
+    static APIGatewayProxyRequestEvent adminRequest(String body) {
+        var context = new APIGatewayProxyRequestEvent.ProxyRequestContext()
+                .withRequestId(UUID.randomUUID().toString())
+                .withHttpMethod("POST")
+                .withResourcePath("/exports/onboarding")
+                .withStage("dev");
+        Map<String, Object> authorizer = new HashMap<>();
+        authorizer.put("principalId", "1");
+        authorizer.put("userId", "1");
+        authorizer.put("role", "admin");
+        authorizer.put("clientId", "");
+        context.setAuthorizer(authorizer);
+        return new APIGatewayProxyRequestEvent()
+                .withHttpMethod("POST")
+                .withResource("/exports/onboarding")
+                .withPath("/exports/onboarding")
+                .withHeaders(Map.of("Content-Type", "application/json"))
+                .withRequestContext(context)
+                .withBody(body);
+    }
+
+    private static JsonNode read(String body) {
+        try {
+            return Json.MAPPER.readTree(body);
+        } catch (Exception e) {
+            throw new IllegalStateException("not JSON: " + body, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+        presigner.close();
+    }
+}
