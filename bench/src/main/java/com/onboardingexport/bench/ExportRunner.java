@@ -15,6 +15,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -53,11 +56,25 @@ final class ExportRunner implements AutoCloseable {
     }
 
     private final ExportHandler handler;
+    private final ExecutorService background = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "bench-background-export");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final int parallelism;
     private final S3Client s3;
     private final S3Presigner presigner;
 
     ExportRunner(URI strapiUrl, String apiToken, URI s3Endpoint, String accessKey, String secretKey, int parallelism) {
+        this(strapiUrl, apiToken, s3Endpoint, accessKey, secretKey, parallelism, Integer.MAX_VALUE);
+    }
+
+    /**
+     * With an {@code asyncRowThreshold}, larger exports answer 202 and run in the background: Lambda's
+     * asynchronous self-invocation is played in process, on another thread, as the local run does.
+     */
+    ExportRunner(URI strapiUrl, String apiToken, URI s3Endpoint, String accessKey, String secretKey, int parallelism,
+                 long asyncRowThreshold) {
         Map<String, String> env = new HashMap<>();
         env.put("STRAPI_URL", strapiUrl.toString());
         env.put("APP_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:000000000000:secret:bench");
@@ -65,7 +82,7 @@ final class ExportRunner implements AutoCloseable {
         env.put("STRAPI_PARALLELISM", Integer.toString(parallelism));
         env.put("STRAPI_PAGE_SIZE", "100");
         env.put("STRAPI_TIMEOUT_MS", "30000");
-        env.put("ASYNC_ROW_THRESHOLD", Integer.toString(Integer.MAX_VALUE));
+        env.put("ASYNC_ROW_THRESHOLD", Long.toString(asyncRowThreshold));
         ExportConfig config = ExportConfig.from(new Env(env));
         this.parallelism = config.parallelism();
         StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
@@ -77,9 +94,11 @@ final class ExportRunner implements AutoCloseable {
         // The API token straight from the benchmark (the Secrets Manager read is the cold start's business).
         StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), () -> apiToken,
                 StrapiClient.defaultHttpClient(Duration.ofSeconds(3)), config.strapiTimeout(), 3);
-        this.handler = new ExportHandler(config, strapi, s3, presigner, (arn, event) -> {
-            throw new IllegalStateException("the benchmark runs exports synchronously");
-        }, Clock.systemUTC());
+        AtomicReference<ExportHandler> self = new AtomicReference<>();
+        this.handler = new ExportHandler(config, strapi, s3, presigner, (arn, event) -> background.submit(() ->
+                self.get().handleBackgroundExport(event.get(ExportHandler.BACKGROUND_EVENT), new BenchContext(Duration.ofMinutes(15)))),
+                Clock.systemUTC());
+        self.set(handler);
     }
 
     int parallelism() {
@@ -101,6 +120,33 @@ final class ExportRunner implements AutoCloseable {
             return runScheduled(dateRange, format, "API answered 504 after " + Math.round(nanos / 1e6) + " ms");
         }
         return outcome(response.getStatusCode(), "api", answer, nanos);
+    }
+
+    /**
+     * One export in {@code auto} mode, timed end to end as a caller sees it: the POST (202 above the
+     * threshold), then polling {@code GET /exports/onboarding/{export_id}} every 100 ms until it is no
+     * longer running.
+     */
+    Outcome runAsync(String dateRange, String format) throws InterruptedException {
+        long started = System.nanoTime();
+        String body = Json.MAPPER.createObjectNode().put("date_range", dateRange).put("file_format", format).put("mode", "auto").toString();
+        APIGatewayProxyResponseEvent accepted = handler.handleApiRequest(adminRequest(body), new BenchContext(Duration.ofMinutes(15)));
+        long acceptedNanos = System.nanoTime() - started;
+        JsonNode answer = read(accepted.getBody());
+        if (accepted.getStatusCode() != 202) {
+            return outcome(accepted.getStatusCode(), "api (no 202)", answer, acceptedNanos);
+        }
+        String exportId = answer.path("export_id").asText();
+        while ("running".equals(answer.path("status").asText("running"))) {
+            Thread.sleep(100);
+            APIGatewayProxyRequestEvent poll = adminRequest(null).withHttpMethod("GET")
+                    .withResource("/exports/onboarding/{export_id}").withPath("/exports/onboarding/" + exportId)
+                    .withPathParameters(Map.of("export_id", exportId));
+            answer = read(handler.handleApiRequest(poll, new BenchContext(Duration.ofSeconds(30))).getBody());
+        }
+        long nanos = System.nanoTime() - started;
+        int status = "succeeded".equals(answer.path("status").asText()) ? 200 : answer.path("error").path("status").asInt(500);
+        return outcome(status, "async (202 after " + Math.round(acceptedNanos / 1e6) + " ms)", answer, nanos);
     }
 
     /** The same export through the scheduled entry point (no 27 s API budget). */
@@ -165,6 +211,7 @@ final class ExportRunner implements AutoCloseable {
 
     @Override
     public void close() {
+        background.shutdownNow();
         s3.close();
         presigner.close();
     }
