@@ -43,6 +43,8 @@ public final class ResponsePager {
     public record FirstPage(JsonNode page, long total, int pageSize) {
     }
 
+    private static final int MIN_PAGES_PER_RANGE = 8;
+
     private final StrapiClient strapi;
     private final ExportConfig config;
 
@@ -140,8 +142,11 @@ public final class ResponsePager {
         if (maxId <= afterId) {
             return 0;
         }
+        // Each range costs about one request more than its rows need (its last, partial page), so
+        // ranges are kept to at least MIN_PAGES_PER_RANGE pages; twice the parallelism evens out
+        // ranges the filter leaves thin.
         long pages = (remaining + pageSize - 1) / pageSize;
-        int ranges = (int) Math.max(1, Math.min(config.parallelism() * 4L, pages));
+        int ranges = (int) Math.max(1, Math.min(config.parallelism() * 2L, pages / MIN_PAGES_PER_RANGE));
         long width = Math.max(1, (maxId - afterId + ranges - 1) / ranges);
         ExecutorService pool = Executors.newFixedThreadPool(config.parallelism(), runnable -> {
             Thread thread = new Thread(runnable, "strapi-pager");

@@ -119,6 +119,25 @@ class ExportIT {
     }
 
     @Test
+    @DisplayName("concurrent id ranges (small pages, several ranges in flight) give the same file as sequential paging")
+    void concurrentRangesEqualSequentialPaging() throws Exception {
+        Map<String, String> env = fixture.env(fixture.parts.strapi.url(), RealParts.BUCKET);
+        env.put("STRAPI_PAGE_SIZE", "10");
+        env.put("STRAPI_PARALLELISM", "1");
+        byte[] sequential = exportFile(fixture.handler(env, Clock.systemUTC()));
+        env.put("STRAPI_PARALLELISM", "4");
+        byte[] concurrent = exportFile(fixture.handler(env, Clock.systemUTC()));
+        List<CSVRecord> rows = csv(concurrent);
+        assertEquals(fixture.strapiRows("").size(), rows.size());
+        assertEquals(csv(sequential).stream().map(CSVRecord::toList).toList(), rows.stream().map(CSVRecord::toList).toList());
+    }
+
+    private byte[] exportFile(ExportHandler exportHandler) throws Exception {
+        JsonNode body = ok(fixture.send(exportHandler, ExportFixture.admin("{\"date_range\":\"all_time\"}")));
+        return fixture.download(body.path("download_url").asText()).body();
+    }
+
+    @Test
     @DisplayName("the object is private, encrypted, under the requester's prefix, and its link works only with its signature")
     void objectIsStoredPrivately() throws Exception {
         JsonNode body = ok(fixture.send(handler, ExportFixture.request("2", "client", acmeId(), "{\"date_range\":\"all_time\"}")));

@@ -267,7 +267,7 @@ class StrapiFaultsReliabilityIT {
     @DisplayName("page 3 is not JSON: 502 and no object in the bucket")
     void malformedPageIs502AndNoObject(int parallelism) throws Exception {
         plan((n, path) -> n == 3 ? new Fault(200, "{\"data\":[{\"id\":201,\"documentId\":\"x\"", null) : null);
-        ExportHandler handler = Reliability.handler(proxy.url(), Map.of("STRAPI_PARALLELISM", Integer.toString(parallelism)));
+        ExportHandler handler = Reliability.handler(proxy.url(), Map.of("STRAPI_PARALLELISM", Integer.toString(parallelism), "STRAPI_PAGE_SIZE", "10"));
         Set<String> before = bucketKeys();
 
         JsonNode error = error(export(handler, "rel-malformed-" + parallelism, Duration.ofSeconds(60)), 502, "UPSTREAM_ERROR");
@@ -289,7 +289,7 @@ class StrapiFaultsReliabilityIT {
             }
             return null;
         });
-        ExportHandler handler = Reliability.handler(proxy.url(), Map.of("STRAPI_PARALLELISM", Integer.toString(parallelism)));
+        ExportHandler handler = Reliability.handler(proxy.url(), Map.of("STRAPI_PARALLELISM", Integer.toString(parallelism), "STRAPI_PAGE_SIZE", "10"));
         Set<String> before = bucketKeys();
 
         JsonNode error = error(export(handler, "rel-missing-" + parallelism, Duration.ofSeconds(60)), 502, "UPSTREAM_ERROR");
