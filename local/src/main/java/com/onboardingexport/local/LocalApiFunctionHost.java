@@ -1,9 +1,6 @@
 package com.onboardingexport.local;
 
-import com.amazonaws.services.lambda.runtime.ClientContext;
-import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
@@ -139,7 +136,7 @@ public final class LocalApiFunctionHost {
                 error = true;
             } else {
                 String arn = exchange.getRequestHeaders().getFirst(INVOKED_ARN_HEADER);
-                HostContext context = new HostContext(requestId, functionName, arn == null ? invokedArn : arn, memoryMb,
+                LocalLambdaContext context = new LocalLambdaContext(requestId, functionName, arn == null ? invokedArn : arn, memoryMb,
                         System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds));
                 Future<byte[]> run = worker.submit(() -> invoker.invoke(event, context));
                 try {
@@ -296,75 +293,6 @@ public final class LocalApiFunctionHost {
                 return (PojoSerializer<Object>) LambdaEventSerializers.serializerFor(raw, loader);
             }
             return JacksonFactory.getInstance().getSerializer(type);
-        }
-    }
-
-    /** The Context the runtime hands a handler. */
-    private record HostContext(String requestId, String functionName, String invokedArn, int memoryMb, long deadlineNanos)
-            implements Context {
-        @Override
-        public String getAwsRequestId() {
-            return requestId;
-        }
-
-        @Override
-        public String getLogGroupName() {
-            return "/aws/lambda/" + functionName;
-        }
-
-        @Override
-        public String getLogStreamName() {
-            return "local";
-        }
-
-        @Override
-        public String getFunctionName() {
-            return functionName;
-        }
-
-        @Override
-        public String getFunctionVersion() {
-            return "$LATEST";
-        }
-
-        @Override
-        public String getInvokedFunctionArn() {
-            return invokedArn;
-        }
-
-        @Override
-        public CognitoIdentity getIdentity() {
-            return null;
-        }
-
-        @Override
-        public ClientContext getClientContext() {
-            return null;
-        }
-
-        @Override
-        public int getRemainingTimeInMillis() {
-            return (int) Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);
-        }
-
-        @Override
-        public int getMemoryLimitInMB() {
-            return memoryMb;
-        }
-
-        @Override
-        public LambdaLogger getLogger() {
-            return new LambdaLogger() {
-                @Override
-                public void log(String message) {
-                    System.out.println(message);
-                }
-
-                @Override
-                public void log(byte[] message) {
-                    System.out.println(new String(message, StandardCharsets.UTF_8));
-                }
-            };
         }
     }
 }

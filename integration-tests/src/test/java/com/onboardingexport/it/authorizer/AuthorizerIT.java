@@ -1,6 +1,6 @@
 package com.onboardingexport.it.authorizer;
 
-import com.onboardingexport.it.TestContext;
+import com.onboardingexport.local.LocalLambdaContext;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -108,7 +108,7 @@ class AuthorizerIT {
     }
 
     private static IamPolicyResponse call(AuthorizerHandler handler, String jwt) {
-        return handler.handleRequest(event("Bearer " + jwt), new TestContext());
+        return handler.handleRequest(event("Bearer " + jwt), new LocalLambdaContext());
     }
 
     /** The response as the Lambda Java runtime writes it for API Gateway. */
@@ -172,7 +172,7 @@ class AuthorizerIT {
 
     private void assertUnauthorized(AuthorizerHandler handler, String authorization) {
         RuntimeException e = assertThrows(RuntimeException.class,
-                () -> handler.handleRequest(event(authorization), new TestContext()));
+                () -> handler.handleRequest(event(authorization), new LocalLambdaContext()));
         assertEquals(RuntimeException.class, e.getClass());
         assertEquals("Unauthorized", e.getMessage());
     }

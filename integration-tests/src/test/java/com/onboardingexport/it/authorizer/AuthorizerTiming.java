@@ -1,6 +1,6 @@
 package com.onboardingexport.it.authorizer;
 
-import com.onboardingexport.it.TestContext;
+import com.onboardingexport.local.LocalLambdaContext;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
@@ -140,11 +140,11 @@ class AuthorizerTiming {
         JsonLog.redirect(DISCARD);
         try {
             for (int i = 0; i < warmup; i++) {
-                handler.handleRequest(event, new TestContext());
+                handler.handleRequest(event, new LocalLambdaContext());
             }
             for (int i = 0; i < measured; i++) {
                 long start = System.nanoTime();
-                IamPolicyResponse response = handler.handleRequest(event, new TestContext());
+                IamPolicyResponse response = handler.handleRequest(event, new LocalLambdaContext());
                 nanos[i] = System.nanoTime() - start;
                 if (response.getContext().isEmpty()) {
                     throw new AssertionError("not an Allow");

@@ -1,6 +1,6 @@
 package com.onboardingexport.it.authorizer;
 
-import com.onboardingexport.it.TestContext;
+import com.onboardingexport.local.LocalLambdaContext;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.IamPolicyResponse;
 import com.onboardingexport.authorizer.AuthorizerHandler;
@@ -28,9 +28,9 @@ public final class ColdStartMain {
         event.setType("TOKEN");
         event.setAuthorizationToken("Bearer " + System.getenv("AUTHZ_TIMING_TOKEN"));
         event.setMethodArn(System.getenv("AUTHZ_TIMING_METHOD_ARN"));
-        IamPolicyResponse first = handler.handleRequest(event, new TestContext());
+        IamPolicyResponse first = handler.handleRequest(event, new LocalLambdaContext());
         long firstDone = System.nanoTime();
-        IamPolicyResponse second = handler.handleRequest(event, new TestContext());
+        IamPolicyResponse second = handler.handleRequest(event, new LocalLambdaContext());
         long secondDone = System.nanoTime();
 
         System.out.println("TIMING {\"jvm_to_main_ms\": " + (mainEnteredWallMillis - jvmStartMillis)

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.BackgroundInvoker;
 import com.onboardingexport.export.ExportHandler;
 import com.onboardingexport.it.RealParts;
-import com.onboardingexport.it.TestContext;
+import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.local.StrapiFaultProxy;
 import com.onboardingexport.shared.Json;
 import java.net.URI;
@@ -53,7 +53,7 @@ class AsyncExportIT {
             deliveredEvents.add(event);
             for (int i = 0; i < deliveries; i++) {
                 lambdaService.submit(() -> self.get().handleBackgroundExport(
-                        event.get(ExportHandler.BACKGROUND_EVENT), new TestContext(Duration.ofMinutes(2))));
+                        event.get(ExportHandler.BACKGROUND_EVENT), new LocalLambdaContext(Duration.ofMinutes(2))));
             }
         };
         self.set(fixture.handler(env, Clock.systemUTC(), invoker));
@@ -130,7 +130,7 @@ class AsyncExportIT {
         // Lambda's retry of the same event, ten minutes later, on another container.
         ExportHandler later = fixture.handler(fixture.env(fixture.parts.strapi.url(), RealParts.BUCKET),
                 Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10)));
-        later.handleBackgroundExport(deliveredEvents.get(0).get(ExportHandler.BACKGROUND_EVENT), new TestContext());
+        later.handleBackgroundExport(deliveredEvents.get(0).get(ExportHandler.BACKGROUND_EVENT), new LocalLambdaContext());
         JsonNode status = Json.MAPPER.readTree(fixture.send(handler, ExportFixture.statusRequest("1", "admin", "", exportId)).getBody());
         assertEquals("succeeded", status.path("status").asText());
         assertEquals(1, objectsOf(exportId));

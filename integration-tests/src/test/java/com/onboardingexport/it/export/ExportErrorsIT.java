@@ -9,7 +9,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.ExportHandler;
 import com.onboardingexport.it.RealParts;
-import com.onboardingexport.it.TestContext;
+import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.local.StrapiFaultProxy;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -114,7 +114,7 @@ class ExportErrorsIT {
     void slowStrapiIs504() throws Exception {
         proxy = StrapiFaultProxy.start(fixture.parts.strapi.url()).latency(3_000);
         ExportHandler viaProxy = fixture.handler(fixture.env(proxy.url(), RealParts.BUCKET), Clock.systemUTC());
-        APIGatewayProxyResponseEvent response = viaProxy.handleApiRequest(ExportFixture.admin("{}"), new TestContext(Duration.ofSeconds(3)));
+        APIGatewayProxyResponseEvent response = viaProxy.handleApiRequest(ExportFixture.admin("{}"), new LocalLambdaContext(Duration.ofSeconds(3)));
         error(response, 504, "UPSTREAM_TIMEOUT");
     }
 

@@ -7,7 +7,7 @@ import com.onboardingexport.export.ExportConfig;
 import com.onboardingexport.export.ExportHandler;
 import com.onboardingexport.export.BackgroundInvoker;
 import com.onboardingexport.it.RealParts;
-import com.onboardingexport.it.TestContext;
+import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.StrapiClient;
@@ -94,7 +94,7 @@ public final class ExportFixture {
     }
 
     public APIGatewayProxyResponseEvent send(ExportHandler handler, APIGatewayProxyRequestEvent request) {
-        return handler.handleApiRequest(request, new TestContext());
+        return handler.handleApiRequest(request, new LocalLambdaContext());
     }
 
     public HttpResponse<byte[]> download(String url) throws IOException, InterruptedException {

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.export.ExportHandler;
 import com.onboardingexport.it.RealParts;
-import com.onboardingexport.it.TestContext;
+import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.local.ProjectRoot;
 import com.onboardingexport.shared.Json;
 import java.io.ByteArrayInputStream;
@@ -58,7 +58,7 @@ class ScheduledExportIT {
 
     private static JsonNode invoke(ExportHandler handler, byte[] event) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        handler.handleRequest(new ByteArrayInputStream(event), out, new TestContext(Duration.ofMinutes(5)));
+        handler.handleRequest(new ByteArrayInputStream(event), out, new LocalLambdaContext(Duration.ofMinutes(5)));
         return Json.MAPPER.readTree(out.toByteArray());
     }
 }

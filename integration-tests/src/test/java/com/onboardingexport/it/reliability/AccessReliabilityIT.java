@@ -12,7 +12,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.BackgroundInvoker;
 import com.onboardingexport.export.ExportHandler;
-import com.onboardingexport.it.TestContext;
+import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
 import com.onboardingexport.shared.Json;
 import java.math.BigInteger;
@@ -70,7 +70,7 @@ class AccessReliabilityIT {
         clientNames = new TreeMap<>();
         PARTS.strapi.get("/api/clients").path("data").forEach(c -> clientNames.put(c.path("documentId").asText(), c.path("name").asText()));
         // Lambda's asynchronous invocation, played in the caller's thread: the 202 is answered once the background run is over.
-        BackgroundInvoker inline = (arn, event) -> self.get().handleBackgroundExport(event.get(ExportHandler.BACKGROUND_EVENT), new TestContext());
+        BackgroundInvoker inline = (arn, event) -> self.get().handleBackgroundExport(event.get(ExportHandler.BACKGROUND_EVENT), new LocalLambdaContext());
         handler = Reliability.handler(Reliability.config(PARTS.strapi.url(), Map.of()), PARTS.s3.client(), PARTS.s3.presigner(), inline);
         self.set(handler);
     }
@@ -152,7 +152,7 @@ class AccessReliabilityIT {
                 String what = user + " " + ids.getKey() + " " + body;
 
                 APIGatewayProxyResponseEvent response = handler.handleApiRequest(
-                        ExportFixture.request(userId, "client", own, body.toString()), new TestContext());
+                        ExportFixture.request(userId, "client", own, body.toString()), new LocalLambdaContext());
                 int status = response.getStatusCode();
                 outcomes.merge(ids.getKey().replace(' ', '_') + "→" + status, 1, Integer::sum);
                 assertFalse(response.getBody().contains(clientNames.get(foreign)), what + ": " + response.getBody());
@@ -168,9 +168,9 @@ class AccessReliabilityIT {
                 if (status == 202) {
                     String exportId = Json.MAPPER.readTree(response.getBody()).path("export_id").asText();
                     APIGatewayProxyResponseEvent other = handler.handleApiRequest(ExportFixture.statusRequest(
-                            user.equals("client-a") ? "3" : "2", "client", foreign, exportId), new TestContext());
+                            user.equals("client-a") ? "3" : "2", "client", foreign, exportId), new LocalLambdaContext());
                     error(other, 404, "NOT_FOUND");
-                    response = handler.handleApiRequest(ExportFixture.statusRequest(userId, "client", own, exportId), new TestContext());
+                    response = handler.handleApiRequest(ExportFixture.statusRequest(userId, "client", own, exportId), new LocalLambdaContext());
                     answer = ok(response);
                     if ("failed".equals(answer.path("status").asText())) {
                         assertEquals(404, answer.path("error").path("status").asInt(), what + ": " + answer);
@@ -211,7 +211,7 @@ class AccessReliabilityIT {
     @DisplayName("a role that only looks like admin, or a client without a client: 403, never every client's rows")
     void lookAlikeRolesAreRefused(String role) throws Exception {
         APIGatewayProxyResponseEvent response = handler.handleApiRequest(ExportFixture.request("2", role, "",
-                "{\"date_range\":\"all_time\"}"), new TestContext());
+                "{\"date_range\":\"all_time\"}"), new LocalLambdaContext());
         error(response, 403, "FORBIDDEN");
     }
 
@@ -223,8 +223,8 @@ class AccessReliabilityIT {
     @DisplayName("object keys: the same user's two exports share only the prefix and the minute; the rest is a random UUID")
     void objectKeysAreUnguessable() throws Exception {
         String body = "{\"campaign_ids\":[\"" + campaignsOfClient.get(acme).get(0) + "\"],\"date_range\":\"all_time\",\"mode\":\"sync\"}";
-        JsonNode first = ok(handler.handleApiRequest(ExportFixture.request("2", "client", acme, body), new TestContext()));
-        JsonNode second = ok(handler.handleApiRequest(ExportFixture.request("2", "client", acme, body), new TestContext()));
+        JsonNode first = ok(handler.handleApiRequest(ExportFixture.request("2", "client", acme, body), new LocalLambdaContext()));
+        JsonNode second = ok(handler.handleApiRequest(ExportFixture.request("2", "client", acme, body), new LocalLambdaContext()));
         String key1 = Reliability.keyOf(first.path("download_url").asText());
         String key2 = Reliability.keyOf(second.path("download_url").asText());
         Pattern shape = Pattern.compile("exports/user-2/([0-9a-f-]{36})/onboarding-export-(\\d{8}T\\d{4}Z)-([0-9a-f]{8})\\.csv");
@@ -270,16 +270,16 @@ class AccessReliabilityIT {
     @DisplayName("a status id belonging to another user, or shaped to reach other objects, is 404 to a client")
     void statusOfOthersIsNotFound() throws Exception {
         String body = "{\"date_range\":\"all_time\",\"mode\":\"async\"}";
-        APIGatewayProxyResponseEvent accepted = handler.handleApiRequest(ExportFixture.request("3", "client", globex, body), new TestContext());
+        APIGatewayProxyResponseEvent accepted = handler.handleApiRequest(ExportFixture.request("3", "client", globex, body), new LocalLambdaContext());
         assertEquals(202, accepted.getStatusCode(), accepted.getBody());
         String exportId = Json.MAPPER.readTree(accepted.getBody()).path("export_id").asText();
         for (String id : List.of(exportId, exportId.toUpperCase(Locale.ROOT), "../status/" + exportId, exportId + ".json",
                 " " + exportId, exportId.replace('-', '/'))) {
-            JsonNode error = error(handler.handleApiRequest(ExportFixture.statusRequest("2", "client", acme, id), new TestContext()),
+            JsonNode error = error(handler.handleApiRequest(ExportFixture.statusRequest("2", "client", acme, id), new LocalLambdaContext()),
                     404, "NOT_FOUND");
             assertFalse(error.toString().contains("download_url"));
         }
-        JsonNode mine = ok(handler.handleApiRequest(ExportFixture.statusRequest("3", "client", globex, exportId), new TestContext()));
+        JsonNode mine = ok(handler.handleApiRequest(ExportFixture.statusRequest("3", "client", globex, exportId), new LocalLambdaContext()));
         assertEquals("succeeded", mine.path("status").asText());
     }
 }

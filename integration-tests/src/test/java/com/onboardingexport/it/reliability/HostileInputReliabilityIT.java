@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.export.DateRange;
 import com.onboardingexport.export.ExportHandler;
-import com.onboardingexport.it.TestContext;
+import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
 import com.onboardingexport.local.ProjectRoot;
 import com.onboardingexport.local.StrapiFaultProxy;
@@ -192,7 +192,7 @@ class HostileInputReliabilityIT {
             "{\"date_range\":\"2026-01-01T00:00:00Z/+10000-01-01T00:00:00Z\"}",
             "{\"date_range\":\"0000-01-01/0000-01-31\",\"timezone\":\"Etc/GMT-14\"}"})
     void datesOutsideYears0To9999Are400(String body) throws Exception {
-        Reliability.error(handler.handleApiRequest(ExportFixture.admin(body), new TestContext()), 400, "INVALID_REQUEST");
+        Reliability.error(handler.handleApiRequest(ExportFixture.admin(body), new LocalLambdaContext()), 400, "INVALID_REQUEST");
     }
 
     // ------------------------------------------------------------------ sending
@@ -209,7 +209,7 @@ class HostileInputReliabilityIT {
             event.setPathParameters(Map.of("export_id", c.exportId()));
             event.setPath("/exports/onboarding/" + c.exportId());
         }
-        APIGatewayProxyResponseEvent response = handler.handleApiRequest(event, new TestContext());
+        APIGatewayProxyResponseEvent response = handler.handleApiRequest(event, new LocalLambdaContext());
         return new Answer(response.getStatusCode(), response.getHeaders() == null ? null : response.getHeaders().get("Content-Type"),
                 response.getBody());
     }
@@ -232,7 +232,7 @@ class HostileInputReliabilityIT {
         ObjectNode authorizer = (ObjectNode) context.path("authorizer");
         authorizer.put("principalId", who.userId()).put("userId", who.userId()).put("role", who.role()).put("clientId", who.clientId());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        handler.handleRequest(new ByteArrayInputStream(Json.MAPPER.writeValueAsBytes(event)), out, new TestContext());
+        handler.handleRequest(new ByteArrayInputStream(Json.MAPPER.writeValueAsBytes(event)), out, new LocalLambdaContext());
         JsonNode response = Json.MAPPER.readTree(out.toByteArray());
         return new Answer(response.path("statusCode").asInt(), response.path("headers").path("Content-Type").asText(null),
                 response.path("body").asText(null));

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.ExportHandler;
-import com.onboardingexport.it.TestContext;
+import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -81,7 +81,7 @@ class LoadReliabilityIT {
                     go.await();
                     long started = System.nanoTime();
                     APIGatewayProxyResponseEvent response = containers.get(index).handleApiRequest(
-                            ExportFixture.request(job.userId(), job.role(), job.clientId(), job.body()), new TestContext());
+                            ExportFixture.request(job.userId(), job.role(), job.clientId(), job.body()), new LocalLambdaContext());
                     tookMillis[index] = (System.nanoTime() - started) / 1_000_000;
                     return response;
                 }));

@@ -8,7 +8,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.ExportConfig;
 import com.onboardingexport.export.ExportHandler;
-import com.onboardingexport.it.TestContext;
+import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
 import com.onboardingexport.shared.AppSecrets;
 import com.onboardingexport.shared.Json;
@@ -96,7 +96,7 @@ class LocalStackReliabilityIT {
         int expected = Reliability.FIXTURE.strapiRows("").size();
 
         APIGatewayProxyResponseEvent response = handler.handleApiRequest(
-                ExportFixture.admin("{\"date_range\":\"all_time\",\"file_format\":\"csv\"}"), new TestContext());
+                ExportFixture.admin("{\"date_range\":\"all_time\",\"file_format\":\"csv\"}"), new LocalLambdaContext());
 
         JsonNode body = Reliability.ok(response);
         assertEquals(expected, body.path("record_count").asInt());
@@ -123,7 +123,7 @@ class LocalStackReliabilityIT {
         ExportHandler handler = new ExportHandler(config, strapi, s3, presigner, Reliability.NO_BACKGROUND, Clock.systemUTC());
         int before = s3.listObjectsV2(b -> b.bucket(BUCKET)).keyCount();
 
-        Reliability.error(handler.handleApiRequest(ExportFixture.admin("{\"date_range\":\"all_time\"}"), new TestContext()),
+        Reliability.error(handler.handleApiRequest(ExportFixture.admin("{\"date_range\":\"all_time\"}"), new LocalLambdaContext()),
                 500, "STORAGE_ERROR");
 
         assertEquals(before, s3.listObjectsV2(b -> b.bucket(BUCKET)).keyCount());

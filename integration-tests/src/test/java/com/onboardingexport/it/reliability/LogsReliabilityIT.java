@@ -16,7 +16,7 @@ import com.onboardingexport.authorizer.AuthorizerHandler;
 import com.onboardingexport.export.BackgroundInvoker;
 import com.onboardingexport.export.ExportHandler;
 import com.onboardingexport.it.RealParts;
-import com.onboardingexport.it.TestContext;
+import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
 import com.onboardingexport.local.LocalS3;
 import com.onboardingexport.local.ProjectRoot;
@@ -96,7 +96,7 @@ class LogsReliabilityIT {
 
         // -------- the export, succeeding: CSV, JSON, async and its status
         AtomicReference<ExportHandler> self = new AtomicReference<>();
-        BackgroundInvoker inline = (arn, event) -> self.get().handleBackgroundExport(event.get(ExportHandler.BACKGROUND_EVENT), new TestContext());
+        BackgroundInvoker inline = (arn, event) -> self.get().handleBackgroundExport(event.get(ExportHandler.BACKGROUND_EVENT), new LocalLambdaContext());
         ExportHandler handler = Reliability.handler(Reliability.config(PARTS.strapi.url(), Map.of()), PARTS.s3.client(), PARTS.s3.presigner(), inline);
         self.set(handler);
         String userId = clientContext.get("userId").toString();
@@ -107,7 +107,7 @@ class LogsReliabilityIT {
         APIGatewayProxyResponseEvent accepted = send(handler, userId, role, acme, "{\"date_range\":\"all_time\",\"mode\":\"async\"}");
         assertEquals(202, accepted.getStatusCode(), accepted.getBody());
         String exportId = Json.MAPPER.readTree(accepted.getBody()).path("export_id").asText();
-        keepLink(ok(handler.handleApiRequest(ExportFixture.statusRequest(userId, role, acme, exportId), new TestContext())));
+        keepLink(ok(handler.handleApiRequest(ExportFixture.statusRequest(userId, role, acme, exportId), new LocalLambdaContext())));
         keepLink(ok(send(handler, adminContext.get("userId").toString(), adminContext.get("role").toString(), "",
                 "{\"date_range\":\"all_time\"}")));
 
@@ -132,7 +132,7 @@ class LogsReliabilityIT {
         assertEquals(502, send(viaProxy, "1", "admin", "", "{\"date_range\":\"all_time\"}").getStatusCode());
         proxy.reset();
         proxy.latency(2_500);
-        assertEquals(504, viaProxy.handleApiRequest(ExportFixture.admin("{}"), new TestContext(java.time.Duration.ofSeconds(3))).getStatusCode());
+        assertEquals(504, viaProxy.handleApiRequest(ExportFixture.admin("{}"), new LocalLambdaContext(java.time.Duration.ofSeconds(3))).getStatusCode());
         proxy.reset();
         ExportHandler noBucket = Reliability.handler(Reliability.config(PARTS.strapi.url(), Map.of("EXPORT_BUCKET", "no-such-bucket-logs")),
                 PARTS.s3.client(), PARTS.s3.presigner(), Reliability.NO_BACKGROUND);
@@ -200,14 +200,14 @@ class LogsReliabilityIT {
     }
 
     private static APIGatewayProxyResponseEvent send(ExportHandler handler, String userId, String role, String clientId, String body) {
-        return handler.handleApiRequest(ExportFixture.request(userId, role, clientId, body), new TestContext());
+        return handler.handleApiRequest(ExportFixture.request(userId, role, clientId, body), new LocalLambdaContext());
     }
 
     private static IamPolicyResponse authorize(AuthorizerHandler authorizer, String jwt) {
         APIGatewayCustomAuthorizerEvent event = EventLoader.loadAPIGatewayCustomAuthorizerEvent(
                 ProjectRoot.find().resolve("events/authorizer-request.json").toString());
         event.setAuthorizationToken("Bearer " + jwt);
-        return authorizer.handleRequest(event, new TestContext());
+        return authorizer.handleRequest(event, new LocalLambdaContext());
     }
 
     /**

@@ -12,7 +12,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.onboardingexport.export.ExportConfig;
 import com.onboardingexport.export.ExportHandler;
 import com.onboardingexport.it.RealParts;
-import com.onboardingexport.it.TestContext;
+import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
 import com.onboardingexport.local.LocalS3;
 import java.net.InetAddress;
@@ -48,7 +48,7 @@ class S3FaultsReliabilityIT {
 
     private static APIGatewayProxyResponseEvent export(ExportHandler handler, String userId) {
         return assertTimeoutPreemptively(Duration.ofSeconds(60),
-                () -> handler.handleApiRequest(ExportFixture.request(userId, "admin", "", ALL_TIME), new TestContext()));
+                () -> handler.handleApiRequest(ExportFixture.request(userId, "admin", "", ALL_TIME), new LocalLambdaContext()));
     }
 
     private static ExportConfig config(String bucket) {

@@ -13,7 +13,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.export.ExportHandler;
-import com.onboardingexport.it.TestContext;
+import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
 import com.onboardingexport.local.StrapiFaultProxy.Fault;
 import com.onboardingexport.local.StrapiFaultProxy;
@@ -100,7 +100,7 @@ class StrapiFaultsReliabilityIT {
     }
 
     private static APIGatewayProxyResponseEvent export(ExportHandler handler, String userId, Duration lambdaTimeLeft) {
-        return handler.handleApiRequest(ExportFixture.request(userId, "admin", "", ALL_TIME), new TestContext(lambdaTimeLeft));
+        return handler.handleApiRequest(ExportFixture.request(userId, "admin", "", ALL_TIME), new LocalLambdaContext(lambdaTimeLeft));
     }
 
     /** Guards: the client's retry of transient statuses. Without it the first 5xx/429 is the export's end. */

@@ -1,4 +1,4 @@
-package com.onboardingexport.it;
+package com.onboardingexport.local;
 
 import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.CognitoIdentity;
@@ -8,16 +8,22 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
 
-/** A Lambda context as the runtime hands it over: a request id and a clock running down from the timeout. */
-public final class TestContext implements Context {
-    private final String requestId = UUID.randomUUID().toString();
-    private final long deadlineNanos;
+/**
+ * The Context the Lambda runtime hands a handler: a request id, the function's name and ARN, its
+ * memory, and a clock running down from its timeout. Used by the local API's function hosts and by
+ * the tests.
+ */
+public record LocalLambdaContext(String requestId, String functionName, String invokedArn, int memoryMb, long deadlineNanos)
+        implements Context {
 
-    public TestContext(Duration timeout) {
-        this.deadlineNanos = System.nanoTime() + timeout.toNanos();
+    /** A context for a function that has {@code timeout} left, as tests need it. */
+    public LocalLambdaContext(Duration timeout) {
+        this(UUID.randomUUID().toString(), "local", "arn:aws:lambda:us-east-1:000000000000:function:local", 1024,
+                System.nanoTime() + timeout.toNanos());
     }
 
-    public TestContext() {
+    /** A minute left. */
+    public LocalLambdaContext() {
         this(Duration.ofSeconds(60));
     }
 
@@ -28,17 +34,17 @@ public final class TestContext implements Context {
 
     @Override
     public String getLogGroupName() {
-        return "/aws/lambda/test";
+        return "/aws/lambda/" + functionName;
     }
 
     @Override
     public String getLogStreamName() {
-        return "test";
+        return "local";
     }
 
     @Override
     public String getFunctionName() {
-        return "test";
+        return functionName;
     }
 
     @Override
@@ -48,7 +54,7 @@ public final class TestContext implements Context {
 
     @Override
     public String getInvokedFunctionArn() {
-        return "arn:aws:lambda:us-east-1:000000000000:function:test";
+        return invokedArn;
     }
 
     @Override
@@ -68,7 +74,7 @@ public final class TestContext implements Context {
 
     @Override
     public int getMemoryLimitInMB() {
-        return 1024;
+        return memoryMb;
     }
 
     @Override
