@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -14,15 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.AbstractConstruct;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.nodes.MappingNode;
-import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.SequenceNode;
-import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * What the local API needs from {@code template.yaml}, read the way SAM reads it: the routes
@@ -84,7 +74,7 @@ public final class LocalApiTemplate {
      */
     public static LocalApiTemplate read(Path file, Map<String, String> parameterValues, Map<String, String> resourceNames)
             throws IOException {
-        JsonNode root = parse(Files.readString(file));
+        JsonNode root = CloudFormationYaml.read(file);
         Map<String, String> parameters = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.path("Parameters").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
@@ -108,7 +98,7 @@ public final class LocalApiTemplate {
 
     /** Logical ids of a template's resources of a type, read before any parameter value is known. */
     public static List<String> resourcesOfType(Path file, String type) throws IOException {
-        return new LocalApiTemplate(parse(Files.readString(file)), Map.of(), Map.of()).resourcesOfType(type);
+        return new LocalApiTemplate(CloudFormationYaml.read(file), Map.of(), Map.of()).resourcesOfType(type);
     }
 
     private static void check(String name, JsonNode spec, String value) {
@@ -329,46 +319,5 @@ public final class LocalApiTemplate {
             return merged;
         }
         return own.isMissingNode() ? globals : own;
-    }
-
-    /** YAML with CloudFormation's short-form intrinsics ({@code !Ref X} becomes {@code {"Ref": "X"}}). */
-    static JsonNode parse(String yamlText) {
-        LoaderOptions options = new LoaderOptions();
-        options.setAllowDuplicateKeys(false);
-        return Json.MAPPER.valueToTree(new Yaml(new IntrinsicConstructor(options)).load(yamlText));
-    }
-
-    private static final class IntrinsicConstructor extends SafeConstructor {
-        IntrinsicConstructor(LoaderOptions options) {
-            super(options);
-            yamlConstructors.put(new Tag("!Ref"), new Intrinsic("Ref"));
-            yamlConstructors.put(new Tag("!Condition"), new Intrinsic("Condition"));
-            for (String name : List.of("And", "Base64", "Cidr", "Equals", "FindInMap", "GetAtt", "GetAZs", "If",
-                    "ImportValue", "Join", "Length", "Not", "Or", "Select", "Split", "Sub", "ToJsonString", "Transform")) {
-                yamlConstructors.put(new Tag("!" + name), new Intrinsic("Fn::" + name));
-            }
-        }
-
-        private final class Intrinsic extends AbstractConstruct {
-            private final String key;
-
-            Intrinsic(String key) {
-                this.key = key;
-            }
-
-            @Override
-            public Object construct(Node node) {
-                Object value = switch (node) {
-                    case ScalarNode scalar -> constructScalar(scalar);
-                    case SequenceNode sequence -> constructSequence(sequence);
-                    case MappingNode mapping -> constructMapping(mapping);
-                    default -> throw new IllegalArgumentException("Unsupported node for " + key);
-                };
-                if (key.equals("Fn::GetAtt") && value instanceof String dotted && dotted.contains(".")) {
-                    value = List.of(dotted.substring(0, dotted.indexOf('.')), dotted.substring(dotted.indexOf('.') + 1));
-                }
-                return Map.of(key, value);
-            }
-        }
     }
 }

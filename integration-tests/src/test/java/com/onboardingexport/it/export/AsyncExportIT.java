@@ -1,7 +1,7 @@
 package com.onboardingexport.it.export;
 
 import static com.onboardingexport.it.export.ExportIT.csv;
-import static com.onboardingexport.it.export.ExportIT.error;
+import static com.onboardingexport.it.export.ExportFixture.error;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,8 @@
 package com.onboardingexport.it.export;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -113,5 +116,24 @@ public final class ExportFixture {
                 return rows;
             }
         }
+    }
+
+    /** A 200 with a JSON body. */
+    public static JsonNode ok(APIGatewayProxyResponseEvent response) throws Exception {
+        assertEquals(200, response.getStatusCode(), response.getBody());
+        assertEquals("application/json", response.getHeaders().get("Content-Type"));
+        return Json.MAPPER.readTree(response.getBody());
+    }
+
+    /** An error of the contract: its status and code, a message, a request id, no exception name. */
+    public static JsonNode error(APIGatewayProxyResponseEvent response, int status, String code) throws Exception {
+        assertEquals(status, response.getStatusCode(), response.getBody());
+        JsonNode error = Json.MAPPER.readTree(response.getBody()).path("error");
+        assertEquals(status, error.path("status").asInt());
+        assertEquals(code, error.path("code").asText());
+        assertFalse(error.path("message").asText().isBlank());
+        assertFalse(error.path("request_id").asText().isBlank());
+        assertFalse(response.getBody().contains("Exception"), "no stack trace or exception name");
+        return error;
     }
 }

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import static com.onboardingexport.it.export.ExportFixture.error;
+import static com.onboardingexport.it.export.ExportFixture.ok;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.export.ExportHandler;
@@ -247,23 +250,6 @@ class ExportIT {
     private String boundaryCampaignId() {
         return fixture.parts.strapi.get("/api/campaign-onboarding-responses?filters[submittedAt][$eq]=2026-02-01T00:00:00.000Z"
                 + "&populate[campaign]=true").path("data").get(0).path("campaign").path("documentId").asText();
-    }
-
-    static JsonNode ok(APIGatewayProxyResponseEvent response) throws Exception {
-        assertEquals(200, response.getStatusCode(), response.getBody());
-        assertEquals("application/json", response.getHeaders().get("Content-Type"));
-        return Json.MAPPER.readTree(response.getBody());
-    }
-
-    static JsonNode error(APIGatewayProxyResponseEvent response, int status, String code) throws Exception {
-        assertEquals(status, response.getStatusCode(), response.getBody());
-        JsonNode error = Json.MAPPER.readTree(response.getBody()).path("error");
-        assertEquals(status, error.path("status").asInt());
-        assertEquals(code, error.path("code").asText());
-        assertFalse(error.path("message").asText().isBlank());
-        assertFalse(error.path("request_id").asText().isBlank());
-        assertFalse(response.getBody().contains("Exception"), "no stack trace or exception name");
-        return error;
     }
 
     static List<CSVRecord> csv(byte[] bytes) throws Exception {

@@ -1,11 +1,11 @@
 package com.onboardingexport.it.reliability;
 
+import com.onboardingexport.local.CloudFormationYaml;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.it.template.CloudFormationYaml;
 import com.onboardingexport.it.template.SamTemplate;
 import com.onboardingexport.local.ProjectRoot;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package com.onboardingexport.it.template;
 
+import com.onboardingexport.local.CloudFormationYaml;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;

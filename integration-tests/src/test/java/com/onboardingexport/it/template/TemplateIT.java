@@ -1,5 +1,6 @@
 package com.onboardingexport.it.template;
 
+import com.onboardingexport.local.CloudFormationYaml;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package com.onboardingexport.it.template;
+package com.onboardingexport.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,11 +22,11 @@ import org.yaml.snakeyaml.nodes.Tag;
  * every short-form intrinsic ({@code !Ref X}, {@code !GetAtt A.B}, {@code !Sub ...}, ...) becomes
  * its long form ({@code {"Ref": "X"}}, {@code {"Fn::GetAtt": ["A", "B"]}}, {@code {"Fn::Sub": ...}}),
  * which is also how the SAM JSON schema describes them. Duplicate keys are refused, as
- * CloudFormation refuses them.
+ * CloudFormation refuses them. Used by the local API and by the template checks.
  */
 public final class CloudFormationYaml {
     /** Short tags whose long form is {@code Fn::<Name>}. */
-    static final List<String> FN_TAGS = List.of(
+    public static final List<String> FN_TAGS = List.of(
             "And", "Base64", "Cidr", "Equals", "FindInMap", "GetAtt", "GetAZs", "If", "ImportValue",
             "Join", "Length", "Not", "Or", "Select", "Split", "Sub", "ToJsonString", "Transform");
 
