@@ -3,11 +3,10 @@ package com.onboardingexport.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.local.LocalS3;
-import com.onboardingexport.local.LocalSecretsManager;
+import com.onboardingexport.local.LocalMoto;
 import com.onboardingexport.local.LocalStrapi;
 import com.onboardingexport.local.ProjectRoot;
 import com.onboardingexport.local.StrapiFaultProxy;
-import com.onboardingexport.shared.AppSecrets;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
 import java.io.BufferedReader;
@@ -52,7 +51,6 @@ public final class BenchMain {
     static final String ALL_RANGE = "all_time";
     /** A one-day export, for warm-ups and the cold start's first answer. */
     static final String SMALL_RANGE = "2026-03-01/2026-03-01";
-    static final String SECRET_ID = "arn:aws:secretsmanager:us-east-1:000000000000:secret:onboarding-export-bench";
     static final String METHOD_ARN = "arn:aws:execute-api:us-east-1:000000000000:bench12345/dev/POST/exports/onboarding";
     static final int[] PARALLELISMS = {1, 2, 4, 8};
     static final long LATENCY_MS = 20;
@@ -71,7 +69,9 @@ public final class BenchMain {
 
     private LocalStrapi strapi;
     private LocalS3 s3;
-    private LocalSecretsManager secrets;
+    private LocalMoto secrets;
+    private String apiTokenSecretArn;
+    private String jwtSecretArn;
 
     public static void main(String[] args) throws Exception {
         BenchMain bench = new BenchMain();
@@ -102,10 +102,9 @@ public final class BenchMain {
         log("Strapi up in " + Md.f(strapiSeconds, 1) + " s: " + seedLine.trim());
         s3 = LocalS3.start(0);
         s3.createBucket(ExportRunner.BUCKET);
-        secrets = LocalSecretsManager.start(0);
-        secrets.putSecret(SECRET_ID, Json.MAPPER.createObjectNode()
-                .put(AppSecrets.API_TOKEN_KEY, strapi.apiToken())
-                .put(AppSecrets.JWT_SECRET_KEY, strapi.jwtSecret()).toString());
+        secrets = LocalMoto.start(0);
+        apiTokenSecretArn = secrets.createSecret("onboarding-export-bench/strapi-api-token", strapi.apiToken());
+        jwtSecretArn = secrets.createSecret("onboarding-export-bench/jwt-secret", strapi.jwtSecret());
 
         FloorReader allFloor = new FloorReader(strapi.url(), strapi.apiToken(), FloorReader.exportFilters(null, null));
         FloorReader filteredFloor = new FloorReader(strapi.url(), strapi.apiToken(), FloorReader.exportFilters(FILTERED_START, FILTERED_END));
@@ -485,7 +484,8 @@ public final class BenchMain {
                 env.put("AWS_ENDPOINT_URL", secrets.endpoint().toString());
                 env.put("AWS_ENDPOINT_URL_S3", s3.endpoint().toString());
                 env.put("STRAPI_URL", strapi.url().toString());
-                env.put("APP_SECRET_ARN", SECRET_ID);
+                env.put("STRAPI_API_TOKEN_SECRET_ARN", apiTokenSecretArn);
+                env.put("JWT_SECRET_ARN", jwtSecretArn);
                 env.put("EXPORT_BUCKET", ExportRunner.BUCKET);
                 env.put("USER_CACHE_SECONDS", "60");
                 env.put("STRAPI_TIMEOUT_MS", "10000");

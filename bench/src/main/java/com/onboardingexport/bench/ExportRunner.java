@@ -77,7 +77,7 @@ final class ExportRunner implements AutoCloseable {
                  long asyncRowThreshold) {
         Map<String, String> env = new HashMap<>();
         env.put("STRAPI_URL", strapiUrl.toString());
-        env.put("APP_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:000000000000:secret:bench");
+        env.put("STRAPI_API_TOKEN_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:000000000000:secret:bench");
         env.put("EXPORT_BUCKET", BUCKET);
         env.put("STRAPI_PARALLELISM", Integer.toString(parallelism));
         env.put("STRAPI_PAGE_SIZE", "100");

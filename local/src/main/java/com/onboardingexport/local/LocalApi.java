@@ -72,11 +72,11 @@ public final class LocalApi implements AutoCloseable {
      * @param port          the API's port (0 for a free one)
      * @param parameters    local values of template parameters (the others take their Default)
      * @param resourceNames what {@code !Ref} of a resource means locally (the bucket's logical id to its name)
-     * @param awsEnvironment variables every function gets besides its own: credentials, AWS_ENDPOINT_URL...
+     * @param localEnvironment variables every function gets over its own: credentials, AWS_ENDPOINT_URL..., local overrides
      * @param log           where function logs and the access log go
      */
     public record Config(Path template, int port, Map<String, String> parameters, Map<String, String> resourceNames,
-                         Map<String, String> awsEnvironment, Consumer<String> log) {
+                         Map<String, String> localEnvironment, Consumer<String> log) {
     }
 
     private record CompiledRoute(LocalApiTemplate.Route route, Pattern pattern, List<String> parameterNames, int literalLength) {
@@ -135,7 +135,7 @@ public final class LocalApi implements AutoCloseable {
         // Most specific first, as API Gateway matches: more literal characters win over path variables.
         routes.sort((a, b) -> Integer.compare(b.literalLength(), a.literalLength()));
 
-        Map<String, String> lambdaEnvironment = new LinkedHashMap<>(config.awsEnvironment());
+        Map<String, String> lambdaEnvironment = new LinkedHashMap<>(config.localEnvironment());
         lambdaEnvironment.put("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:" + lambdaApi.getAddress().getPort());
         List<String> functionIds = new ArrayList<>();
         authorizers.values().forEach(a -> functionIds.add(a.functionId()));

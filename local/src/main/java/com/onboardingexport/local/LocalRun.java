@@ -1,7 +1,6 @@
 package com.onboardingexport.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.shared.AppSecrets;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -23,8 +22,8 @@ import java.util.function.Consumer;
 
 /**
  * The Docker-free local run (the README's "run it" command): the dev Strapi with its seed data,
- * S3Proxy checking signatures with the template's bucket(s), the Secrets Manager stand-in holding
- * the application's secret, and {@link LocalApi} serving template.yaml's routes with the real
+ * S3Proxy checking signatures with the template's bucket(s), moto_server holding the two secrets
+ * (and serving the other AWS services), and {@link LocalApi} serving template.yaml's routes with the real
  * handlers. It prints the URLs and ready-to-paste curl commands with real tokens, runs a first
  * export through the local API and checks that its link downloads. Ctrl-C stops everything.
  *
@@ -32,9 +31,11 @@ import java.util.function.Consumer;
  * {@code --strapi-port N} (env STRAPI_PORT, default 1337).
  */
 public final class LocalRun implements AutoCloseable {
-    /** The local secret: a full ARN, as the template's AppSecretArn parameter requires. */
-    public static final String SECRET_ARN = "arn:aws:secretsmanager:" + LocalApiTemplate.REGION + ":" + LocalApiTemplate.ACCOUNT
-            + ":secret:onboarding-export-local-AbCdEf";
+    /**
+     * The template requires an https Strapi; locally Strapi serves plain http on loopback, so the
+     * template gets this placeholder and the functions get the real URL in STRAPI_URL over it.
+     */
+    static final String TEMPLATE_STRAPI_URL = "https://strapi.local.invalid";
     public static final String ADMIN = "admin@onboarding.test";
     public static final String CLIENT_A = "client-a@onboarding.test";
     /** The body of the first export and of the printed curl commands. */
@@ -42,10 +43,11 @@ public final class LocalRun implements AutoCloseable {
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private LocalStrapi strapi;
+    private LocalMoto moto;
     private LocalApi api;
     private Map<String, String> buckets;
     private Map<String, String> parameters;
-    private Map<String, String> awsEnvironment;
+    private Map<String, String> localEnvironment;
 
     /** The real parts and the API, started on the given ports (0 for free ones). */
     public static LocalRun start(Path template, int apiPort, int strapiPort, Consumer<String> log) throws Exception {
@@ -60,7 +62,7 @@ public final class LocalRun implements AutoCloseable {
     }
 
     private void startParts(Path template, int apiPort, int strapiPort, Consumer<String> log) throws Exception {
-        log.accept("[local] starting Strapi (" + (strapiPort == 0 ? "free port" : "port " + strapiPort) + "), S3Proxy, Secrets Manager stand-in");
+        log.accept("[local] starting Strapi (" + (strapiPort == 0 ? "free port" : "port " + strapiPort) + "), S3Proxy, moto_server");
         strapi = LocalStrapi.start(new LocalStrapi.Options(strapiPort, Map.of()));
         started.push(strapi);
         LocalS3 s3 = LocalS3.start(0);
@@ -72,28 +74,28 @@ public final class LocalRun implements AutoCloseable {
             s3.createBucket(name);
             buckets.put(bucketId, name);
         }
-        LocalSecretsManager secrets = LocalSecretsManager.start(0);
-        started.push(secrets);
-        secrets.putSecret(SECRET_ARN, Json.MAPPER.createObjectNode()
-                .put(AppSecrets.API_TOKEN_KEY, strapi.apiToken())
-                .put(AppSecrets.JWT_SECRET_KEY, strapi.jwtSecret())
-                .toString());
+        moto = LocalMoto.start(0);
+        started.push(moto);
+        String apiTokenArn = moto.createSecret("onboarding-export-local/strapi-api-token", strapi.apiToken());
+        String jwtSecretArn = moto.createSecret("onboarding-export-local/jwt-secret", strapi.jwtSecret());
 
-        Map<String, String> aws = new LinkedHashMap<>();
-        aws.put("AWS_ACCESS_KEY_ID", LocalS3.ACCESS_KEY);
-        aws.put("AWS_SECRET_ACCESS_KEY", LocalS3.SECRET_KEY);
-        // The SDK's standard endpoint variables: every service to the Secrets Manager stand-in, S3 to S3Proxy.
-        aws.put("AWS_ENDPOINT_URL", secrets.endpoint().toString());
-        aws.put("AWS_ENDPOINT_URL_S3", s3.endpoint().toString());
-        parameters = Map.of("StrapiUrl", strapi.url().toString(), "AppSecretArn", SECRET_ARN);
-        awsEnvironment = Map.copyOf(aws);
+        Map<String, String> local = new LinkedHashMap<>();
+        local.put("AWS_ACCESS_KEY_ID", LocalS3.ACCESS_KEY);
+        local.put("AWS_SECRET_ACCESS_KEY", LocalS3.SECRET_KEY);
+        // The SDK's standard endpoint variables: every service to moto, S3 to S3Proxy.
+        local.put("AWS_ENDPOINT_URL", moto.endpoint().toString());
+        local.put("AWS_ENDPOINT_URL_S3", s3.endpoint().toString());
+        local.put("STRAPI_URL", strapi.url().toString());
+        parameters = Map.of("StrapiUrl", TEMPLATE_STRAPI_URL,
+                "StrapiApiTokenSecretArn", apiTokenArn, "JwtSecretArn", jwtSecretArn);
+        localEnvironment = Map.copyOf(local);
         api = LocalApi.start(apiConfig(template, apiPort, log));
         started.push(api);
     }
 
     /** How this run serves a template on its parts: the same for another template (a test's broken copy). */
     public LocalApi.Config apiConfig(Path template, int port, Consumer<String> log) {
-        return new LocalApi.Config(template, port, parameters, buckets, awsEnvironment, log);
+        return new LocalApi.Config(template, port, parameters, buckets, localEnvironment, log);
     }
 
     public LocalStrapi strapi() {
@@ -102,6 +104,10 @@ public final class LocalRun implements AutoCloseable {
 
     public LocalApi api() {
         return api;
+    }
+
+    public LocalMoto moto() {
+        return moto;
     }
 
     public Map<String, String> buckets() {

@@ -4,7 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.IamPolicyResponse;
-import com.onboardingexport.shared.AppSecrets;
+import com.onboardingexport.shared.CachedSecret;
 import com.onboardingexport.shared.AwsClients;
 import com.onboardingexport.shared.Deadline;
 import com.onboardingexport.shared.Env;
@@ -51,8 +51,9 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
 
     /**
      * The real wiring from a given environment and Secrets Manager client (the local runner and the
-     * integration tests use this): STRAPI_URL, APP_SECRET_ARN (required), ADMIN_ROLE_TYPE (admin),
-     * CLIENT_ROLE_TYPE (client), USER_CACHE_SECONDS (60), STRAPI_TIMEOUT_MS (3000).
+     * integration tests use this): STRAPI_URL, STRAPI_API_TOKEN_SECRET_ARN, JWT_SECRET_ARN (required),
+     * ADMIN_ROLE_TYPE (admin), CLIENT_ROLE_TYPE (client), USER_CACHE_SECONDS (30),
+     * SECRET_CACHE_SECONDS (300), STRAPI_TIMEOUT_MS (3000).
      */
     public AuthorizerHandler(Env env, SecretsManagerClient secretsManager) {
         this(Wiring.from(env, secretsManager));
@@ -133,13 +134,16 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
     /** The real collaborators, built once from the environment. */
     private record Wiring(TokenVerifier tokens, UserLookup users, AccessDecider decider, Duration lookupBudget) {
         static Wiring from(Env env, SecretsManagerClient secretsManager) {
-            AppSecrets secrets = new AppSecrets(Objects.requireNonNull(secretsManager, "secretsManager"), env.require("APP_SECRET_ARN"));
+            Objects.requireNonNull(secretsManager, "secretsManager");
+            Duration secretTtl = Duration.ofSeconds(env.getInt("SECRET_CACHE_SECONDS", 300));
+            CachedSecret apiToken = new CachedSecret(secretsManager, env.require("STRAPI_API_TOKEN_SECRET_ARN"), secretTtl);
+            CachedSecret jwtSecret = new CachedSecret(secretsManager, env.require("JWT_SECRET_ARN"), secretTtl);
             Duration timeout = Duration.ofMillis(env.getInt("STRAPI_TIMEOUT_MS", 3000));
-            StrapiClient strapi = new StrapiClient(URI.create(env.require("STRAPI_URL")), secrets::strapiApiToken,
+            StrapiClient strapi = new StrapiClient(URI.create(env.require("STRAPI_URL")), apiToken,
                     StrapiClient.defaultHttpClient(timeout), timeout, STRAPI_ATTEMPTS);
             return new Wiring(
-                    new TokenVerifier(secrets::jwtSecret),
-                    new CachingUserLookup(new StrapiUserLookup(strapi), Duration.ofSeconds(env.getInt("USER_CACHE_SECONDS", 60))),
+                    new TokenVerifier(jwtSecret::value),
+                    new CachingUserLookup(new StrapiUserLookup(strapi), Duration.ofSeconds(env.getInt("USER_CACHE_SECONDS", 30))),
                     new AccessDecider(env.get("ADMIN_ROLE_TYPE", "admin"), env.get("CLIENT_ROLE_TYPE", "client")),
                     timeout);
         }

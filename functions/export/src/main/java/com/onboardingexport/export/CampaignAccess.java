@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.Deadline;
 import com.onboardingexport.shared.ErrorCode;
+import com.onboardingexport.shared.JsonLog;
 import com.onboardingexport.shared.StrapiClient;
 import com.onboardingexport.shared.StrapiEntries;
 import com.onboardingexport.shared.StrapiQuery;
@@ -47,7 +48,8 @@ public final class CampaignAccess {
             }
         }
         if (!refused.isEmpty()) {
-            throw new ApiException(ErrorCode.FORBIDDEN, "You may not export campaign(s) " + refused);
+            JsonLog.info("campaigns refused", "client_id", clientId, "refused", refused);
+            throw new ApiException(ErrorCode.FORBIDDEN, "You may not export one or more of the campaigns asked for");
         }
     }
 }

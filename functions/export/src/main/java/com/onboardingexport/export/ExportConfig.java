@@ -6,7 +6,8 @@ import java.time.Duration;
 /** The export function's settings, from the environment that template.yaml sets. */
 public record ExportConfig(
         String strapiUrl,
-        String secretId,
+        String apiTokenSecretArn,
+        Duration secretCacheTtl,
         String bucket,
         Duration linkTtl,
         int maxCampaignIds,
@@ -17,6 +18,7 @@ public record ExportConfig(
         String adminRole,
         String clientRole,
         long asyncRowThreshold,
+        int maxRunningExportsPerUser,
         String responsesCollection,
         String campaignsCollection,
         String dateField,
@@ -37,7 +39,8 @@ public record ExportConfig(
         }
         return new ExportConfig(
                 env.require("STRAPI_URL"),
-                env.require("APP_SECRET_ARN"),
+                env.require("STRAPI_API_TOKEN_SECRET_ARN"),
+                Duration.ofSeconds(env.getInt("SECRET_CACHE_SECONDS", 300)),
                 env.require("EXPORT_BUCKET"),
                 ttl,
                 env.getInt("MAX_CAMPAIGN_IDS", 100),
@@ -48,6 +51,7 @@ public record ExportConfig(
                 env.get("ADMIN_ROLE_TYPE", "admin"),
                 env.get("CLIENT_ROLE_TYPE", "client"),
                 env.getInt("ASYNC_ROW_THRESHOLD", 50_000),
+                Math.max(1, env.getInt("MAX_RUNNING_EXPORTS_PER_USER", 2)),
                 env.get("RESPONSES_COLLECTION", "campaign-onboarding-responses"),
                 env.get("CAMPAIGNS_COLLECTION", "campaigns"),
                 env.get("RESPONSE_DATE_FIELD", "submittedAt"),

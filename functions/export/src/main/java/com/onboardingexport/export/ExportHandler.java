@@ -7,7 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.shared.ApiException;
-import com.onboardingexport.shared.AppSecrets;
+import com.onboardingexport.shared.CachedSecret;
 import com.onboardingexport.shared.AwsClients;
 import com.onboardingexport.shared.Deadline;
 import com.onboardingexport.shared.Env;
@@ -50,6 +50,13 @@ public final class ExportHandler implements RequestStreamHandler {
     private static final Pattern SCHEDULE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private static final Pattern EXPORT_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    /**
+     * By when a background run must have finished: Lambda's 15 minutes plus the time its event may
+     * wait in Lambda's queue. Past it, a marker of the run no longer counts against its user.
+     */
+    private static final Duration BACKGROUND_DEADLINE = Duration.ofMinutes(20);
+    /** What a 429 TOO_MANY_EXPORTS tells the caller to wait before trying again. */
+    private static final int RETRY_AFTER_SECONDS = 30;
     /** How often a background export records its progress in its status object. */
     private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(5);
 
@@ -57,6 +64,7 @@ public final class ExportHandler implements RequestStreamHandler {
     private final ExportService service;
     private final ExportRequestParser parser;
     private final ExportStatusStore statusStore;
+    private final RunningExports runningExports;
     private final BackgroundInvoker background;
     private final Clock clock;
     private ExportPriming priming;
@@ -73,7 +81,7 @@ public final class ExportHandler implements RequestStreamHandler {
     private ExportHandler(ExportConfig config, S3Presigner presigner) {
         this(config,
                 new StrapiClient(URI.create(config.strapiUrl()),
-                        new AppSecrets(AwsClients.secretsManager(), config.secretId())::strapiApiToken,
+                        new CachedSecret(AwsClients.secretsManager(), config.apiTokenSecretArn(), config.secretCacheTtl()),
                         StrapiClient.defaultHttpClient(Duration.ofSeconds(3)), config.strapiTimeout(), 3),
                 S3Client.builder().httpClient(UrlConnectionHttpClient.create()).build(),
                 presigner,
@@ -92,6 +100,7 @@ public final class ExportHandler implements RequestStreamHandler {
                 Path.of(System.getProperty("java.io.tmpdir")));
         this.parser = new ExportRequestParser(config.maxCampaignIds(), clock);
         this.statusStore = new ExportStatusStore(s3, config.bucket(), clock);
+        this.runningExports = new RunningExports(s3, config.bucket());
         this.background = background;
         this.clock = clock;
     }
@@ -129,7 +138,7 @@ public final class ExportHandler implements RequestStreamHandler {
                 return status(principal, exportId, requestId);
             }
             if (!"POST".equals(event.getHttpMethod())) {
-                throw new ApiException(ErrorCode.NOT_FOUND, "No route " + event.getHttpMethod() + " " + event.getPath());
+                throw new ApiException(ErrorCode.NOT_FOUND, "No such route");
             }
             request = parser.parseBody(body(event));
             Deadline deadline = Deadline.in(min(API_TIME_BUDGET, remaining(context).minus(SAFETY_MARGIN)));
@@ -143,7 +152,11 @@ public final class ExportHandler implements RequestStreamHandler {
             return response(200, result.toJson().toString(), requestId);
         } catch (ApiException e) {
             audit(requestId, principal, request, "failed", null, e, started);
-            return response(e.code().status(), e.errorBody(requestId), requestId);
+            APIGatewayProxyResponseEvent answer = response(e.code().status(), e.errorBody(requestId), requestId);
+            if (e.code() == ErrorCode.TOO_MANY_EXPORTS) {
+                answer.getHeaders().put("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
+            }
+            return answer;
         } catch (RuntimeException e) {
             audit(requestId, principal, request, "failed", null, e, started);
             return response(500, ApiException.errorBody(ErrorCode.INTERNAL,
@@ -181,9 +194,17 @@ public final class ExportHandler implements RequestStreamHandler {
     /** Records the export as running, hands it to a background invocation, and answers 202. */
     private APIGatewayProxyResponseEvent startInBackground(ExportService.Plan plan, APIGatewayProxyRequestEvent event,
                                                            Context context, String requestId, long started) {
+        Principal owner = plan.principal();
+        if (runningExports.count(owner.userId(), clock.instant()) >= config.maxRunningExportsPerUser()) {
+            throw new ApiException(ErrorCode.TOO_MANY_EXPORTS, "You have " + config.maxRunningExportsPerUser()
+                    + " exports running already; retry when one has finished");
+        }
         String exportId = ExportService.newExportId();
-        ObjectNode status = statusStore.running(exportId, plan.principal(), plan.total(), 0);
+        Instant mustFinishBy = clock.instant().plus(BACKGROUND_DEADLINE);
+        ObjectNode status = statusStore.running(exportId, owner, plan.total(), 0);
+        status.put("must_finish_by", mustFinishBy.toString());
         statusStore.put(status);
+        runningExports.add(owner.userId(), exportId, mustFinishBy);
         ObjectNode job = Json.MAPPER.createObjectNode();
         job.put("export_id", exportId);
         job.put("requested_at", clock.instant().toString());
@@ -197,6 +218,7 @@ public final class ExportHandler implements RequestStreamHandler {
             background.start(context.getInvokedFunctionArn(), Json.MAPPER.createObjectNode().set(BACKGROUND_EVENT, job));
         } catch (RuntimeException e) {
             statusStore.delete(exportId);
+            runningExports.remove(owner.userId(), exportId, mustFinishBy);
             throw e;
         }
         JsonLog.info("export started in background", "request_id", requestId, "export_id", exportId,
@@ -257,6 +279,10 @@ public final class ExportHandler implements RequestStreamHandler {
                     .put("request_id", requestId));
             statusStore.put(status);
             audit(requestId, principal, request, "failed", null, e, started);
+        } finally {
+            if (status.hasNonNull("must_finish_by")) {
+                runningExports.remove(principal.userId(), exportId, Instant.parse(status.get("must_finish_by").asText()));
+            }
         }
     }
 
@@ -278,13 +304,15 @@ public final class ExportHandler implements RequestStreamHandler {
         };
     }
 
-    /** GET /exports/onboarding/{export_id}: only its requester or an admin learns that it exists. */
+    /**
+     * GET /exports/onboarding/{export_id}: only an admin, or its requester while still allowed to see
+     * that data (the same role, and for a client user the same client as when it was made), learns
+     * that it exists: a fresh link is signed for as long as the file is kept.
+     */
     private APIGatewayProxyResponseEvent status(Principal principal, String exportId, String requestId) {
         Optional<ObjectNode> found = EXPORT_ID.matcher(exportId).matches() ? statusStore.find(exportId) : Optional.empty();
-        boolean mayRead = found.isPresent() && (principal.role().equals(config.adminRole())
-                || principal.userId().equals(found.get().path("owner_user_id").asText()));
-        if (!mayRead) {
-            throw new ApiException(ErrorCode.NOT_FOUND, "No export " + (exportId.length() > 40 ? "with that id" : exportId));
+        if (found.isEmpty() || !mayRead(principal, found.get())) {
+            throw new ApiException(ErrorCode.NOT_FOUND, "No such export");
         }
         ObjectNode status = found.get();
         String state = status.path("status").asText();
@@ -307,6 +335,17 @@ public final class ExportHandler implements RequestStreamHandler {
             }
         }
         return response(200, body.toString(), requestId);
+    }
+
+    private boolean mayRead(Principal reader, ObjectNode status) {
+        if (reader.role().equals(config.adminRole())) {
+            return true;
+        }
+        return reader.userId().equals(status.path("owner_user_id").asText())
+                && reader.role().equals(config.clientRole())
+                && reader.role().equals(status.path("owner_role").asText())
+                && !reader.clientId().isEmpty()
+                && reader.clientId().equals(status.path("owner_client_id").asText());
     }
 
     /** Where to poll: the API's own URL when API Gateway says it, else the Host the caller used. */
@@ -348,9 +387,9 @@ public final class ExportHandler implements RequestStreamHandler {
     private static APIGatewayProxyResponseEvent response(int status, String body, String requestId) {
         return new APIGatewayProxyResponseEvent()
                 .withStatusCode(status)
-                .withHeaders(Map.of("Content-Type", "application/json",
+                .withHeaders(new java.util.HashMap<>(Map.of("Content-Type", "application/json",
                         "Cache-Control", "no-store",
-                        "X-Request-Id", requestId))
+                        "X-Request-Id", requestId)))
                 .withBody(body)
                 .withIsBase64Encoded(false);
     }

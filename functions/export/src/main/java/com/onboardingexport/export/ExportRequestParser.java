@@ -95,7 +95,8 @@ public final class ExportRequestParser {
                 throw invalid("campaign_ids must be an array of strings");
             }
             if (!CAMPAIGN_ID.matcher(id.asText()).matches()) {
-                throw invalid("campaign_ids holds a value that is not a campaign id: \"" + Messages.printable(id.asText()) + "\"");
+                // Never echoed: a value that is not an id may be anything the caller's client was fed.
+                throw invalid("campaign_ids holds a value that is not a campaign id (letters, digits, _ and -, at most 64)");
             }
             ids.add(id.asText());
         }

@@ -132,7 +132,7 @@ public final class ExportService {
         return "exports/user-" + safeKeyPart(principal.userId()) + "/" + exportId + "/" + filename;
     }
 
-    private static String safeKeyPart(String part) {
+    static String safeKeyPart(String part) {
         if (!SAFE_KEY_PART.matcher(part).matches()) {
             throw new ApiException(ErrorCode.INTERNAL, "Unusable requester id for an object key");
         }

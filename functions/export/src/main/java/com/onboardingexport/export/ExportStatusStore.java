@@ -40,6 +40,9 @@ public final class ExportStatusStore {
         status.put("export_id", exportId);
         status.put("status", RUNNING);
         status.put("owner_user_id", owner.userId());
+        // What the requester was allowed to see when it asked: a later read re-checks against it.
+        status.put("owner_role", owner.role());
+        status.put("owner_client_id", owner.clientId());
         status.put("created_at", clock.instant().toString());
         status.put("total", total);
         status.put("rows_written", rowsWritten);

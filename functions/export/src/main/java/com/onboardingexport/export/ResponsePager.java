@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.Deadline;
 import com.onboardingexport.shared.ErrorCode;
+import com.onboardingexport.shared.JsonLog;
 import com.onboardingexport.shared.StrapiClient;
 import com.onboardingexport.shared.StrapiEntries;
 import com.onboardingexport.shared.StrapiQuery;
@@ -94,8 +95,8 @@ public final class ResponsePager {
             }
         }
         if (read != first.total()) {
-            throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi's data changed during the export (counted "
-                    + first.total() + " responses, read " + read + "); please try again");
+            JsonLog.warn("strapi data changed during the export", "counted", first.total(), "read", read);
+            throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi's data changed during the export; please try again");
         }
         return read;
     }

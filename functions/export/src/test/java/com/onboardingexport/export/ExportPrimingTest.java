@@ -13,7 +13,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 class ExportPrimingTest {
     private final ExportConfig config = ExportConfig.from(new Env(Map.of(
-            "STRAPI_URL", "http://127.0.0.1:1", "APP_SECRET_ARN", "secret", "EXPORT_BUCKET", "bucket")));
+            "STRAPI_URL", "http://127.0.0.1:1", "STRAPI_API_TOKEN_SECRET_ARN", "secret", "EXPORT_BUCKET", "bucket")));
 
     @Test
     void primesTheCsvPathWithoutNetwork() throws Exception {

@@ -89,7 +89,7 @@ class AuthorizerIT {
     private static AuthorizerHandler handler(String strapiUrl, int cacheSeconds) {
         Map<String, String> env = new HashMap<>();
         env.put("STRAPI_URL", strapiUrl);
-        env.put("APP_SECRET_ARN", RealParts.SECRET_ID);
+        env.putAll(parts.secretEnvironment());
         env.put("USER_CACHE_SECONDS", Integer.toString(cacheSeconds));
         env.put("STRAPI_TIMEOUT_MS", "3000");
         return new AuthorizerHandler(new Env(env), parts.secretsManagerClient());
@@ -379,8 +379,8 @@ class AuthorizerIT {
     @Test
     @DisplayName("the API token cannot be read (wrong secret id): an error, not a 401 and not an Allow")
     void secretMissing() {
-        Map<String, String> env = Map.of("STRAPI_URL", strapi.url().toString(), "APP_SECRET_ARN",
-                "arn:aws:secretsmanager:us-east-1:000000000000:secret:does-not-exist-AbCdEf");
+        Map<String, String> env = Map.of("STRAPI_URL", strapi.url().toString(), "STRAPI_API_TOKEN_SECRET_ARN",
+                "arn:aws:secretsmanager:us-east-1:000000000000:secret:does-not-exist-AbCdEf", "JWT_SECRET_ARN", parts.jwtSecretArn);
         AuthorizerHandler handler = new AuthorizerHandler(new Env(env), parts.secretsManagerClient());
         assertThrows(AuthorizerFailure.class, () -> call(handler, login("admin@onboarding.test")));
         assertEquals(0, strapi.requests());

@@ -82,10 +82,10 @@ class AuthorizerTiming {
         builder.redirectErrorStream(true);
         Map<String, String> env = builder.environment();
         env.put("STRAPI_URL", parts.strapi.url().toString());
-        env.put("APP_SECRET_ARN", RealParts.SECRET_ID);
+        env.putAll(parts.secretEnvironment());
         env.put("USER_CACHE_SECONDS", "60");
         env.put("STRAPI_TIMEOUT_MS", "3000");
-        env.put("AWS_ENDPOINT_URL", parts.secretsManager.endpoint().toString());
+        env.put("AWS_ENDPOINT_URL", parts.moto.endpoint().toString());
         env.put("AWS_REGION", "us-east-1");
         env.put("AWS_ACCESS_KEY_ID", "timing");
         env.put("AWS_SECRET_ACCESS_KEY", "timing");
@@ -125,10 +125,10 @@ class AuthorizerTiming {
 
     /** Latency of handleRequest in a warm JVM, the same token again and again. */
     private static JsonNode warm(RealParts parts, String token, int cacheSeconds) {
-        AuthorizerHandler handler = new AuthorizerHandler(new Env(Map.of(
-                "STRAPI_URL", parts.strapi.url().toString(),
-                "APP_SECRET_ARN", RealParts.SECRET_ID,
-                "USER_CACHE_SECONDS", Integer.toString(cacheSeconds))), parts.secretsManagerClient());
+        Map<String, String> env = new java.util.HashMap<>(parts.secretEnvironment());
+        env.put("STRAPI_URL", parts.strapi.url().toString());
+        env.put("USER_CACHE_SECONDS", Integer.toString(cacheSeconds));
+        AuthorizerHandler handler = new AuthorizerHandler(new Env(env), parts.secretsManagerClient());
         APIGatewayCustomAuthorizerEvent event = new APIGatewayCustomAuthorizerEvent();
         event.setType("TOKEN");
         event.setAuthorizationToken("Bearer " + token);

@@ -33,7 +33,7 @@ public final class ExportFixture {
     public Map<String, String> env(URI strapiUrl, String bucket) {
         Map<String, String> env = new HashMap<>();
         env.put("STRAPI_URL", strapiUrl.toString());
-        env.put("APP_SECRET_ARN", RealParts.SECRET_ID);
+        env.put("STRAPI_API_TOKEN_SECRET_ARN", parts.apiTokenSecretArn);
         env.put("EXPORT_BUCKET", bucket);
         env.put("STRAPI_TIMEOUT_MS", "5000");
         return env;
@@ -47,7 +47,7 @@ public final class ExportFixture {
 
     public ExportHandler handler(Map<String, String> env, Clock clock, BackgroundInvoker background) {
         ExportConfig config = ExportConfig.from(new Env(env));
-        StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), parts.appSecrets()::strapiApiToken,
+        StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), parts.apiTokenSecret(),
                 StrapiClient.defaultHttpClient(Duration.ofSeconds(2)), config.strapiTimeout(), 3);
         return new ExportHandler(config, strapi, parts.s3.client(), parts.s3.presigner(), background, clock);
     }

@@ -10,7 +10,7 @@ import com.onboardingexport.export.ExportConfig;
 import com.onboardingexport.export.ExportHandler;
 import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
-import com.onboardingexport.shared.AppSecrets;
+import com.onboardingexport.shared.CachedSecret;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.StrapiClient;
 import java.net.URI;
@@ -70,10 +70,7 @@ class LocalStackReliabilityIT {
         presigner = S3Presigner.builder().endpointOverride(endpoint).region(region).credentialsProvider(credentials)
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build()).build();
         s3.createBucket(b -> b.bucket(BUCKET));
-        secretArn = secretsManager.createSecret(b -> b.name("onboarding-export-localstack").secretString(Json.MAPPER.createObjectNode()
-                .put(AppSecrets.API_TOKEN_KEY, PARTS.strapi.apiToken())
-                .put(AppSecrets.JWT_SECRET_KEY, PARTS.strapi.jwtSecret())
-                .toString())).arn();
+        secretArn = secretsManager.createSecret(b -> b.name("onboarding-export-localstack").secretString(PARTS.strapi.apiToken())).arn();
     }
 
     @AfterAll
@@ -88,9 +85,9 @@ class LocalStackReliabilityIT {
     @Test
     @DisplayName("admin CSV, all time, on LocalStack: every row Strapi holds, stored encrypted, behind a working link")
     void exportOnLocalStack() throws Exception {
-        ExportConfig config = Reliability.config(PARTS.strapi.url(), Map.of("EXPORT_BUCKET", BUCKET, "APP_SECRET_ARN", secretArn));
-        AppSecrets secrets = new AppSecrets(secretsManager, config.secretId());
-        StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), secrets::strapiApiToken,
+        ExportConfig config = Reliability.config(PARTS.strapi.url(), Map.of("EXPORT_BUCKET", BUCKET, "STRAPI_API_TOKEN_SECRET_ARN", secretArn));
+        StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()),
+                new CachedSecret(secretsManager, config.apiTokenSecretArn(), config.secretCacheTtl()),
                 StrapiClient.defaultHttpClient(Duration.ofSeconds(2)), config.strapiTimeout(), 3);
         ExportHandler handler = new ExportHandler(config, strapi, s3, presigner, Reliability.NO_BACKGROUND, Clock.systemUTC());
         int expected = Reliability.FIXTURE.strapiRows("").size();
@@ -117,8 +114,8 @@ class LocalStackReliabilityIT {
     @Test
     @DisplayName("on LocalStack too, a missing bucket is 500 STORAGE_ERROR and nothing is left")
     void missingBucketOnLocalStack() throws Exception {
-        ExportConfig config = Reliability.config(PARTS.strapi.url(), Map.of("EXPORT_BUCKET", "no-such-bucket", "APP_SECRET_ARN", secretArn));
-        StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), new AppSecrets(secretsManager, secretArn)::strapiApiToken,
+        ExportConfig config = Reliability.config(PARTS.strapi.url(), Map.of("EXPORT_BUCKET", "no-such-bucket", "STRAPI_API_TOKEN_SECRET_ARN", secretArn));
+        StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), new CachedSecret(secretsManager, secretArn, Duration.ofMinutes(5)),
                 StrapiClient.defaultHttpClient(Duration.ofSeconds(2)), config.strapiTimeout(), 3);
         ExportHandler handler = new ExportHandler(config, strapi, s3, presigner, Reliability.NO_BACKGROUND, Clock.systemUTC());
         int before = s3.listObjectsV2(b -> b.bucket(BUCKET)).keyCount();

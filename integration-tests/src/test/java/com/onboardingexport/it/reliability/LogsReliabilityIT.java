@@ -85,7 +85,7 @@ class LogsReliabilityIT {
         // -------- the authorizer, with real, forged and garbage tokens
         Map<String, String> authEnv = new HashMap<>();
         authEnv.put("STRAPI_URL", PARTS.strapi.url().toString());
-        authEnv.put("APP_SECRET_ARN", RealParts.SECRET_ID);
+        authEnv.putAll(PARTS.secretEnvironment());
         AuthorizerHandler authorizer = new AuthorizerHandler(new Env(authEnv), PARTS.secretsManagerClient());
         Map<String, Object> clientContext = authorize(authorizer, clientJwt).getContext();
         assertEquals(acme, clientContext.get("clientId"));

@@ -62,7 +62,7 @@ final class Reliability {
 
     /** The shared Strapi client as the function builds it: API token from the secret, 3 attempts. */
     static StrapiClient strapiClient(ExportConfig config) {
-        return new StrapiClient(URI.create(config.strapiUrl()), PARTS.appSecrets()::strapiApiToken,
+        return new StrapiClient(URI.create(config.strapiUrl()), PARTS.apiTokenSecret(),
                 StrapiClient.defaultHttpClient(Duration.ofSeconds(2)), config.strapiTimeout(), 3);
     }
 

@@ -302,7 +302,8 @@ class TemplateIT {
                     () -> assertEquals("TOKEN", authorizer.path("FunctionPayloadType").asText("TOKEN")),
                     () -> assertEquals(JSON.createObjectNode().put("Ref", "AuthorizerFunction.Alias"), authorizer.path("FunctionArn")),
                     () -> assertEquals("Authorization", authorizer.path("Identity").path("Header").asText()),
-                    () -> assertEquals(300, authorizer.path("Identity").path("ReauthorizeEvery").asInt()));
+                    () -> assertEquals(JSON.createObjectNode().put("Ref", "AuthorizerCacheSeconds"),
+                            authorizer.path("Identity").path("ReauthorizeEvery")));
             Pattern validation = Pattern.compile(authorizer.path("Identity").path("ValidationExpression").asText(".*"));
             assertAll("ValidationExpression",
                     () -> assertTrue(validation.matcher("Bearer eyJhbGciOiJIUzI1NiJ9.eyJpZCI6MX0.c2lnbmF0dXJl").matches()),
@@ -358,12 +359,15 @@ class TemplateIT {
             Set<String> expired = new TreeSet<>();
             for (JsonNode rule : bucket.path("LifecycleConfiguration").path("Rules")) {
                 if (rule.has("ExpirationInDays")) {
-                    assertEquals(JSON.createObjectNode().put("Ref", "RetentionDays"), rule.path("ExpirationInDays"));
+                    // Markers of running exports live a day at most (a finished run deletes its own).
+                    JsonNode days = rule.path("Prefix").asText().equals("running/")
+                            ? JSON.getNodeFactory().numberNode(1) : JSON.createObjectNode().put("Ref", "RetentionDays");
+                    assertEquals(days, rule.path("ExpirationInDays"));
                     assertEquals("Enabled", rule.path("Status").asText());
                     expired.add(rule.path("Prefix").asText());
                 }
             }
-            assertEquals(Set.of("exports/", "scheduled/", "status/"), expired);
+            assertEquals(Set.of("exports/", "scheduled/", "status/", "running/"), expired);
             // Every object prefix the export function may write is one that expires.
             Set<String> written = new TreeSet<>();
             for (JsonNode statement : template.functionProperties("ExportFunction").path("Policies").path(0).path("Statement")) {
@@ -395,18 +399,23 @@ class TemplateIT {
         }
 
         @Test
-        @DisplayName("each function may read the app secret only; the export function invokes only itself")
+        @DisplayName("secrets split by need: every function reads the API token, only the authorizer the JWT secret; the export function invokes only itself")
         void leastPrivilege() {
             for (String function : template.resourcesOfType(SamTemplate.FUNCTION)) {
-                List<JsonNode> secretGrants = new ArrayList<>();
+                Set<JsonNode> secretResources = new java.util.HashSet<>();
                 template.functionProperties(function).path("Policies").path(0).path("Statement").forEach(statement -> {
                     if (statement.toString().contains("secretsmanager:")) {
-                        secretGrants.add(statement);
+                        assertEquals("secretsmanager:GetSecretValue", statement.path("Action").asText(), function);
+                        secretResources.add(statement.path("Resource"));
                     }
                 });
-                assertEquals(1, secretGrants.size(), function);
-                assertEquals("secretsmanager:GetSecretValue", secretGrants.get(0).path("Action").asText(), function);
-                assertEquals(JSON.createObjectNode().put("Ref", "AppSecretArn"), secretGrants.get(0).path("Resource"), function);
+                Set<JsonNode> expected = function.equals("AuthorizerFunction")
+                        ? Set.of(JSON.createObjectNode().put("Ref", "StrapiApiTokenSecretArn"), JSON.createObjectNode().put("Ref", "JwtSecretArn"))
+                        : Set.of(JSON.createObjectNode().put("Ref", "StrapiApiTokenSecretArn"));
+                assertEquals(expected, secretResources, function);
+                boolean seesJwtSecretArn = template.functionProperties(function).path("Environment").path("Variables").has("JWT_SECRET_ARN")
+                        || template.section("Globals").path("Function").path("Environment").path("Variables").has("JWT_SECRET_ARN");
+                assertEquals(function.equals("AuthorizerFunction"), seesJwtSecretArn, function);
             }
             String functionName = template.functionProperties("ExportFunction").path("FunctionName").path("Fn::Sub").asText();
             for (JsonNode statement : template.functionProperties("ExportFunction").path("Policies").path(0).path("Statement")) {
@@ -425,20 +434,23 @@ class TemplateIT {
             JsonNode parameters = template.section("Parameters");
             assertAll(
                     () -> assertTrue(parameters.has("StrapiUrl")),
-                    () -> assertTrue(parameters.has("AppSecretArn")),
+                    () -> assertTrue(parameters.has("StrapiApiTokenSecretArn")),
+                    () -> assertTrue(parameters.has("JwtSecretArn")),
                     () -> assertEquals(900, parameters.path("LinkTtlSeconds").path("Default").asInt()),
                     () -> assertEquals(3600, parameters.path("LinkTtlSeconds").path("MaxValue").asInt()),
                     () -> assertEquals(7, parameters.path("RetentionDays").path("Default").asInt()),
                     () -> assertEquals("dev", parameters.path("StageName").path("Default").asText()),
                     () -> assertEquals("false", parameters.path("ScheduleEnabled").path("Default").asText()),
                     () -> assertTrue(parameters.has("ScheduleExpression")));
-            Pattern secretArn = Pattern.compile(parameters.path("AppSecretArn").path("AllowedPattern").asText());
+            Pattern secretArn = Pattern.compile(parameters.path("StrapiApiTokenSecretArn").path("AllowedPattern").asText());
+            assertEquals(parameters.path("StrapiApiTokenSecretArn").path("AllowedPattern"), parameters.path("JwtSecretArn").path("AllowedPattern"));
             assertTrue(secretArn.matcher("arn:aws:secretsmanager:eu-west-1:123456789012:secret:onboarding-export/dev-AbC123").matches());
             assertFalse(secretArn.matcher("arn:aws:secretsmanager:eu-west-1:123456789012:secret:onboarding-export/dev").matches(),
                     "a partial ARN would not match the IAM policy's resource");
             Pattern strapiUrl = Pattern.compile(parameters.path("StrapiUrl").path("AllowedPattern").asText());
             assertTrue(strapiUrl.matcher("https://strapi.example.com").matches());
-            assertTrue(strapiUrl.matcher("http://10.0.0.5:1337/cms").matches());
+            assertTrue(strapiUrl.matcher("https://10.0.0.5:1337/cms").matches());
+            assertFalse(strapiUrl.matcher("http://strapi.example.com").matches(), "the API token never travels in clear");
             assertFalse(strapiUrl.matcher("https://strapi.example.com/").matches());
 
             JsonNode outputs = template.section("Outputs");
@@ -503,7 +515,7 @@ class TemplateIT {
                     if (parameter.has("MaxValue")) {
                         assertTrue(Double.parseDouble(entry.getValue()) <= parameter.path("MaxValue").asDouble(), env + ": " + entry);
                     }
-                    if (parameter.has("AllowedPattern") && !entry.getKey().equals("AppSecretArn")) {
+                    if (parameter.has("AllowedPattern") && !entry.getKey().endsWith("SecretArn")) {
                         assertTrue(entry.getValue().matches(parameter.path("AllowedPattern").asText()), env + ": " + entry);
                     }
                 }
@@ -513,9 +525,11 @@ class TemplateIT {
                     }
                 });
                 // The placeholder is obvious, and CloudFormation refuses it rather than deploying with it.
-                String secret = overrides.get("AppSecretArn");
-                assertTrue(secret.contains("REPLACE"), secret);
-                assertFalse(secret.matches(parameters.path("AppSecretArn").path("AllowedPattern").asText()), secret);
+                for (String name : List.of("StrapiApiTokenSecretArn", "JwtSecretArn")) {
+                    String secret = overrides.get(name);
+                    assertTrue(secret.contains("REPLACE"), secret);
+                    assertFalse(secret.matches(parameters.path(name).path("AllowedPattern").asText()), secret);
+                }
             }
         }
     }

@@ -7,6 +7,7 @@ public enum ErrorCode {
     FORBIDDEN(403),
     NOT_FOUND(404),
     NO_DATA(404),
+    TOO_MANY_EXPORTS(429),
     UPSTREAM_ERROR(502),
     UPSTREAM_TIMEOUT(504),
     STORAGE_ERROR(500),

@@ -10,25 +10,25 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
 
 /**
  * Reads Strapi's REST API with the server's API token (never a caller's JWT).
  * Transient failures (429, 502, 503, 504, connection errors, timeouts) are retried with
  * exponential backoff and full jitter, honouring Retry-After, within the caller's deadline;
- * what remains becomes UPSTREAM_ERROR (502) or UPSTREAM_TIMEOUT (504).
+ * what remains becomes UPSTREAM_ERROR (502) or UPSTREAM_TIMEOUT (504). A 401 re-reads the API
+ * token once and retries at once: the token was rotated since it was cached.
  */
 public final class StrapiClient {
     private static final Duration BASE_BACKOFF = Duration.ofMillis(200);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     private final URI baseUrl;
-    private final Supplier<String> apiToken;
+    private final ApiTokenSource apiToken;
     private final HttpClient http;
     private final Duration requestTimeout;
     private final int maxAttempts;
 
-    public StrapiClient(URI baseUrl, Supplier<String> apiToken, HttpClient http, Duration requestTimeout, int maxAttempts) {
+    public StrapiClient(URI baseUrl, ApiTokenSource apiToken, HttpClient http, Duration requestTimeout, int maxAttempts) {
         this.baseUrl = baseUrl;
         this.apiToken = apiToken;
         this.http = http;
@@ -51,6 +51,7 @@ public final class StrapiClient {
                 + (query == null || query.toString().isEmpty() ? "" : "?" + query));
         String failure = "no attempt"; // for the caller: no class names, no hosts
         String detail = failure;       // for the log
+        boolean tokenRefreshed = false;
         for (int attempt = 1; attempt <= maxAttempts; attempt++) {
             Duration left = deadline.remaining();
             if (left.isZero()) {
@@ -59,7 +60,7 @@ public final class StrapiClient {
             Duration timeout = left.compareTo(requestTimeout) < 0 ? left : requestTimeout;
             HttpRequest request = HttpRequest.newBuilder(uri)
                     .timeout(timeout)
-                    .header("Authorization", "Bearer " + apiToken.get())
+                    .header("Authorization", "Bearer " + apiToken.token())
                     .header("Accept", "application/json")
                     .GET()
                     .build();
@@ -69,13 +70,22 @@ public final class StrapiClient {
                 int status = response.statusCode();
                 if (status == 204) {
                     // Strapi's findOne of a missing entry (e.g. /api/users/:id) answers 204 with no body.
-                    throw new StrapiException(404, "Strapi has no entry at " + path);
+                    throw new StrapiException(404, "Strapi has no such entry");
                 }
                 if (status >= 200 && status < 300) {
                     return parse(response.body(), path);
                 }
+                if (status == 401 && !tokenRefreshed) {
+                    tokenRefreshed = true;
+                    JsonLog.warn("strapi refused the API token; reading it again", "path", path);
+                    apiToken.refresh();
+                    attempt--; // not a failure of Strapi's: this retry is free
+                    continue;
+                }
                 if (!isTransient(status)) {
-                    throw new StrapiException(status, "Strapi answered HTTP " + status + " for " + path);
+                    // The caller's message names no collection or path; the log does.
+                    JsonLog.warn("strapi request refused", "path", path, "http_status", status);
+                    throw new StrapiException(status, "Strapi refused the request (HTTP " + status + ")");
                 }
                 failure = "HTTP " + status;
                 detail = failure;
@@ -117,7 +127,8 @@ public final class StrapiClient {
             }
             return json;
         } catch (IOException e) {
-            throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered something that is not JSON for " + path, e);
+            JsonLog.warn("strapi answered something that is not JSON", "path", path);
+            throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered something that is not JSON", e);
         }
     }
 

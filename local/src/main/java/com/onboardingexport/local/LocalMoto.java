@@ -1,0 +1,154 @@
+package com.onboardingexport.local;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+/**
+ * {@code moto_server} (moto 5, Python), the Docker-free AWS emulator, on a free port: Secrets
+ * Manager, SQS, SNS, EventBridge and Scheduler over their real wire protocols, reached by the real
+ * SDK clients through {@code AWS_ENDPOINT_URL}. S3 stays on {@link LocalS3}, which checks
+ * signatures. Each start is a fresh, empty moto.
+ */
+public final class LocalMoto implements AutoCloseable {
+    public static final String INSTALL_HINT = "pip install 'moto[server]'";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Process process;
+    private final URI endpoint;
+    private final Path logFile;
+
+    private LocalMoto(Process process, URI endpoint, Path logFile) {
+        this.process = process;
+        this.endpoint = endpoint;
+        this.logFile = logFile;
+    }
+
+    public static LocalMoto start(int port) throws IOException, InterruptedException {
+        String executable = findOnPath("moto_server").orElseThrow(() -> new IllegalStateException(
+                "moto_server is not installed (it emulates Secrets Manager, SQS, SNS, EventBridge): " + INSTALL_HINT));
+        int chosen = port == 0 ? freePort() : port;
+        Path logFile = Files.createTempFile("moto-", ".log");
+        Process process = new ProcessBuilder(List.of(executable, "-H", "127.0.0.1", "-p", Integer.toString(chosen)))
+                .redirectErrorStream(true)
+                .redirectOutput(logFile.toFile())
+                .start();
+        LocalMoto moto = new LocalMoto(process, URI.create("http://127.0.0.1:" + chosen), logFile);
+        try {
+            moto.awaitReady();
+        } catch (RuntimeException | InterruptedException e) {
+            moto.close();
+            throw e;
+        }
+        return moto;
+    }
+
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    /** The real Secrets Manager client on this moto (any credentials do). */
+    public SecretsManagerClient secretsManager() {
+        return SecretsManagerClient.builder()
+                .endpointOverride(endpoint)
+                .region(LocalS3.REGION)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalS3.ACCESS_KEY, LocalS3.SECRET_KEY)))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+    }
+
+    /** Creates a secret whose SecretString is {@code value}; returns its full ARN (with moto's random suffix). */
+    public String createSecret(String name, String value) {
+        try (SecretsManagerClient client = secretsManager()) {
+            return client.createSecret(b -> b.name(name).secretString(value)).arn();
+        }
+    }
+
+    /** A new current version of a secret, as a rotation would write it. */
+    public void putSecretValue(String secretId, String value) {
+        try (SecretsManagerClient client = secretsManager()) {
+            client.putSecretValue(b -> b.secretId(secretId).secretString(value));
+        }
+    }
+
+    private void awaitReady() throws InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpRequest ping = HttpRequest.newBuilder(endpoint.resolve("/moto-api/data.json")).timeout(Duration.ofSeconds(2)).GET().build();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("moto_server exited with " + process.exitValue() + ":\n" + log());
+            }
+            try {
+                if (http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("moto_server did not answer in " + START_TIMEOUT + ":\n" + log());
+    }
+
+    private String log() {
+        try {
+            return Files.readString(logFile);
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    /** An executable on the PATH, as a shell would find it. */
+    public static java.util.Optional<String> findOnPath(String command) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return java.util.Optional.empty();
+        }
+        for (String dir : path.split(File.pathSeparator)) {
+            Path candidate = Path.of(dir, command);
+            if (Files.isExecutable(candidate)) {
+                return java.util.Optional.of(candidate.toString());
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        process.descendants().forEach(ProcessHandle::destroy);
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Files.deleteIfExists(logFile);
+        } catch (IOException ignored) {
+            // a temp file left behind is harmless
+        }
+    }
+}
