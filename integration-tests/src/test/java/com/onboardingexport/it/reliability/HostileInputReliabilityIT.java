@@ -287,6 +287,8 @@ class HostileInputReliabilityIT {
                 String expected = switch (answer.status()) {
                     case 400 -> "INVALID_REQUEST";
                     case 403 -> "FORBIDDEN";
+                    // Valid async requests beyond the per-user limit of running exports.
+                    case 429 -> "TOO_MANY_EXPORTS";
                     default -> error.path("code").asText().equals("NOT_FOUND") ? "NOT_FOUND" : "NO_DATA";
                 };
                 if (error.path("status").asInt() != answer.status() || !expected.equals(error.path("code").asText())
