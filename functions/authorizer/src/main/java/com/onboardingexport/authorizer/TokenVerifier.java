@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 
 /**
  * Verifies a Strapi users-permissions JWT from an {@code Authorization: Bearer <jwt>} value:
- * HS256 only, signed with Strapi's JWT secret, {@code exp} required (with a small leeway), and a
+ * HS256 only, signed with Strapi's JWT secret, {@code exp} required and a JSON number (with a small leeway), and a
  * user id in either shape Strapi issues: legacy {@code {id, iat, exp}} or Strapi 5 session
  * access tokens {@code {userId, sessionId, type: "access", iat, exp}}.
  *
@@ -85,6 +85,11 @@ public final class TokenVerifier {
             throw new InvalidTokenException("malformed", "The token is not a decodable JWT");
         } catch (JWTVerificationException e) {
             throw new InvalidTokenException("invalid", "The token is not valid");
+        }
+        if (jwt.getExpiresAtAsInstant() == null) {
+            // java-jwt's presence check passes "exp": null and its expiry check then has nothing to compare.
+            // (A string or any other non-number exp already fails to decode above.)
+            throw new InvalidTokenException("claim_exp", "The token's exp claim is not a number");
         }
         Claim type = jwt.getClaim("type");
         if (!type.isMissing() && !"access".equals(type.asString())) {

@@ -164,6 +164,38 @@ class TokenVerifierTest {
     }
 
     @Test
+    @DisplayName("exp null: 401 (only a JSON number counts)")
+    void nullExp() {
+        assertRefused("claim_exp", "Bearer " + Tokens.hs256Payload("{\"id\":1,\"exp\":null}"));
+    }
+
+    @Test
+    @DisplayName("exp a numeric string (\"exp\": \"<future seconds>\"): 401")
+    void numericStringExp() {
+        assertRefused("malformed", "Bearer " + Tokens.hs256Payload("{\"id\":1,\"exp\":\"" + (Tokens.nowSeconds() + 600) + "\"}"));
+    }
+
+    @Test
+    @DisplayName("exp true, an object or an array: 401")
+    void nonNumberExp() {
+        for (String exp : new String[] {"true", "{}", "[]", "[" + (Tokens.nowSeconds() + 600) + "]"}) {
+            assertRefused("malformed", "Bearer " + Tokens.hs256Payload("{\"id\":1,\"exp\":" + exp + "}"));
+        }
+    }
+
+    @Test
+    @DisplayName("exp missing from a hand-written payload (only id): 401")
+    void expAbsentFromPayload() {
+        assertRefused("missing_exp", "Bearer " + Tokens.hs256Payload("{\"id\":1}"));
+    }
+
+    @Test
+    @DisplayName("exp a JSON number in the future, written by hand: accepted (the shape the checks above refuse against)")
+    void numberExpAccepted() throws Exception {
+        assertEquals(1, verifier.verify("Bearer " + Tokens.hs256Payload("{\"id\":1,\"exp\":" + (Tokens.nowSeconds() + 600) + "}")).userId());
+    }
+
+    @Test
     @DisplayName("issued an hour in the future: 401")
     void issuedInFuture() {
         String token = Tokens.hs256(Tokens.SECRET, b -> b.withClaim("id", 1).withIssuedAt(Instant.now().plusSeconds(3600))
