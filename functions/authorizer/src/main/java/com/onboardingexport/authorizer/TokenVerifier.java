@@ -12,6 +12,7 @@ import com.auth0.jwt.exceptions.SignatureVerificationException;
 import com.auth0.jwt.exceptions.TokenExpiredException;
 import com.auth0.jwt.interfaces.Claim;
 import com.auth0.jwt.interfaces.DecodedJWT;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -25,13 +26,16 @@ import java.util.regex.Pattern;
  * access tokens {@code {userId, sessionId, type: "access", iat, exp}}.
  *
  * <p>The cheap checks (size, Bearer scheme, JWT shape, header algorithm) run before the secret is
- * fetched, so garbage never costs a Secrets Manager call. A failure to fetch the secret is not a
- * token problem and is thrown as is (the caller turns it into an error, not a 401).
+ * fetched, so garbage never costs a Secrets Manager call. A failure to fetch the secret, or a secret
+ * shorter than {@value #MIN_SECRET_BYTES} bytes, is not a token problem and is thrown as is (the
+ * caller turns it into an error, not a 401).
  */
 public final class TokenVerifier {
     /** Far above any Strapi token (about 200 characters) and below API Gateway's 10 KB header limit. */
     public static final int MAX_HEADER_LENGTH = 4096;
     public static final Duration DEFAULT_LEEWAY = Duration.ofSeconds(30);
+    /** HS256 keys shorter than the hash (RFC 7518 section 3.2) are guessable offline from any token. */
+    public static final int MIN_SECRET_BYTES = 32;
 
     private static final String BEARER = "bearer ";
     private static final String ALGORITHM = "HS256";
@@ -148,6 +152,10 @@ public final class TokenVerifier {
     private JWTVerifier verifierFor(String secret) {
         KeyedVerifier current = verifier;
         if (current == null || !current.secret().equals(secret)) {
+            if (secret == null || secret.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+                // Not the token's fault: fail closed with an error, never a 401 or an Allow.
+                throw new IllegalStateException("The JWT secret is shorter than " + MIN_SECRET_BYTES + " bytes (UTF-8)");
+            }
             JWTVerifier built = ((JWTVerifier.BaseVerification) JWT.require(Algorithm.HMAC256(secret))
                     .acceptLeeway(leeway.toSeconds())
                     .withClaimPresence("exp"))

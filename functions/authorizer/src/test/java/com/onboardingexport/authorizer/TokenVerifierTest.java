@@ -203,6 +203,29 @@ class TokenVerifierTest {
         assertRefused("claim_iat", "Bearer " + token);
     }
 
+    // ---- the JWT secret
+
+    @Test
+    @DisplayName("a JWT secret shorter than 32 bytes is refused when read: an error, not a token refusal")
+    void shortSecret() {
+        String devDefaultBefore = "dev-only-jwt-secret-change-me"; // 29 bytes
+        for (String secret : new String[] {devDefaultBefore, "x".repeat(31), "é".repeat(15) + "x"}) {
+            TokenVerifier weak = new TokenVerifier(() -> secret);
+            String token = Tokens.hs256(secret, b -> b.withClaim("id", 1).withExpiresAt(Instant.now().plusSeconds(600)));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> weak.verify("Bearer " + token));
+            assertEquals("The JWT secret is shorter than 32 bytes (UTF-8)", e.getMessage());
+        }
+    }
+
+    @Test
+    @DisplayName("a JWT secret of exactly 32 bytes is used, counted in UTF-8 bytes (16 × 'é' is 32 bytes)")
+    void secretOf32Bytes() throws Exception {
+        for (String secret : new String[] {"x".repeat(32), "é".repeat(16)}) {
+            String token = Tokens.hs256(secret, b -> b.withClaim("id", 4).withExpiresAt(Instant.now().plusSeconds(600)));
+            assertEquals(4, new TokenVerifier(() -> secret).verify("Bearer " + token).userId());
+        }
+    }
+
     // ---- user id claims
 
     @Test
