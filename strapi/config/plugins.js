@@ -10,6 +10,12 @@ module.exports = ({ env }) => ({
       jwt: {
         expiresIn: '7d',
       },
+      // Registration takes username, email and password only. Never add `client` here (nor grant
+      // any role users-permissions `user.update`): a user could then give itself another client's
+      // data to export.
+      register: {
+        allowedFields: [],
+      },
     },
   },
 });

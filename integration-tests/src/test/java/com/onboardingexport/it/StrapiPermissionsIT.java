@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.auth0.jwt.JWT;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.onboardingexport.local.LocalStrapi;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.net.URI;
@@ -13,13 +14,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
  * The dev Strapi's permissions, as the README's "Deploying" section documents them: the API token
  * reaches exactly what the export reads (AuthorizerIT and ExportIT, which run with it, prove that it
- * is enough).
+ * is enough), and no user can give itself a client.
  */
 class StrapiPermissionsIT {
     private final RealParts parts = RealParts.get();
@@ -118,5 +120,52 @@ class StrapiPermissionsIT {
             }
         }
         assertEquals(List.of(), reached);
+    }
+
+    // ---- users cannot choose their client
+
+    @Test
+    @DisplayName("register with a client field: 400 'Invalid parameters: client', and no user is created")
+    void registerCannotSetClient() {
+        long acme = parts.strapi.get("/api/clients?filters[name][$eq]=Acme%20Corp").path("data").get(0).path("id").asLong();
+        String email = "mallory-" + UUID.randomUUID() + "@onboarding.test";
+        for (String client : new String[] {String.valueOf(acme), "{\"connect\":[" + acme + "]}"}) {
+            Answer answer = send("POST", "/api/auth/local/register", null, "{\"username\":\"" + email + "\",\"email\":\"" + email
+                    + "\",\"password\":\"" + LocalStrapi.DEV_PASSWORD + "\",\"client\":" + client + "}");
+            assertEquals(400, answer.status(), String.valueOf(answer.body()));
+            assertEquals("Invalid parameters: client", answer.body().path("error").path("message").asText());
+        }
+        Answer login = send("POST", "/api/auth/local", null,
+                "{\"identifier\":\"" + email + "\",\"password\":\"" + LocalStrapi.DEV_PASSWORD + "\"}");
+        assertEquals(400, login.status(), "the refused registration created a user");
+    }
+
+    @Test
+    @DisplayName("a registered user (authenticated role) has no client and cannot give itself one: PUT /api/users/:id and /me are 403")
+    void registeredUserCannotSetItsClient() {
+        long acme = parts.strapi.get("/api/clients?filters[name][$eq]=Acme%20Corp").path("data").get(0).path("id").asLong();
+        String email = "eve-" + UUID.randomUUID() + "@onboarding.test";
+        Answer registered = send("POST", "/api/auth/local/register", null, "{\"username\":\"" + email + "\",\"email\":\"" + email
+                + "\",\"password\":\"" + LocalStrapi.DEV_PASSWORD + "\"}");
+        assertEquals(200, registered.status(), String.valueOf(registered.body()));
+        String jwt = registered.body().path("jwt").asText();
+        long id = registered.body().path("user").path("id").asLong();
+
+        for (String path : new String[] {"/api/users/" + id, "/api/users/me"}) {
+            assertEquals(403, send("PUT", path, jwt, "{\"client\":" + acme + "}").status(), path);
+        }
+        JsonNode user = userWithRoleAndClient(id);
+        assertEquals("authenticated", user.path("role").path("type").asText(), user.toString());
+        assertTrue(user.path("client").isNull(), user.toString());
+    }
+
+    @Test
+    @DisplayName("a client user cannot move itself to another client: PUT /api/users/:id is 403 and its client is unchanged")
+    void clientUserCannotMoveItself() {
+        long globex = parts.strapi.get("/api/clients?filters[name][$eq]=Globex,%20Inc.").path("data").get(0).path("id").asLong();
+        String jwt = parts.login("client-a@onboarding.test");
+        long id = idOf(jwt);
+        assertEquals(403, send("PUT", "/api/users/" + id, jwt, "{\"client\":" + globex + "}").status());
+        assertEquals("Acme Corp", userWithRoleAndClient(id).path("client").path("name").asText());
     }
 }
