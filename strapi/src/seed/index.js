@@ -47,28 +47,54 @@ async function ensureRoles(strapi) {
 }
 
 /**
- * A read-only content-API token whose key is exactly STRAPI_API_TOKEN.
- * Created through the admin service (so every field is as Strapi sets it), then
- * its key replaced by the caller's, hashed with API_TOKEN_SALT as Strapi does.
+ * Everything the onboarding-export Lambdas may do with their API token, and nothing more
+ * (README "Deploying" lists the same). `populate` silently drops a relation whose target the
+ * token may not `find`: role.find keeps `populate[role]` on a user, client.find keeps the
+ * client on a user and on a campaign.
+ */
+const API_TOKEN_PERMISSIONS = [
+  'api::campaign-onboarding-response.campaign-onboarding-response.find',
+  'api::campaign.campaign.find',
+  'api::client.client.find',
+  'plugin::users-permissions.user.findOne',
+  'plugin::users-permissions.role.find',
+];
+
+function samePermissions(actual) {
+  const have = [...new Set(actual || [])].sort();
+  const want = [...API_TOKEN_PERMISSIONS].sort();
+  return have.length === want.length && have.every((action, i) => action === want[i]);
+}
+
+/**
+ * A custom content-API token with exactly API_TOKEN_PERMISSIONS, whose key is exactly
+ * STRAPI_API_TOKEN. Created and corrected through the admin service (so Strapi stores the
+ * permission rows itself), then its key replaced by the caller's, hashed with API_TOKEN_SALT
+ * as Strapi does. Re-applied on every start: a token of another type or with other
+ * permissions is put back to this one.
  */
 async function ensureApiToken(strapi, key) {
   if (!key) return;
-  const tokenService = strapi.service('admin::api-token');
+  const tokenService = strapi.service('admin::api-token-content-api');
   const encryption = strapi.service('admin::encryption');
   const accessKey = tokenService.hash(key);
-  let token = await strapi.db.query(API_TOKEN_UID).findOne({ where: { name: API_TOKEN_NAME } });
+  let token = await tokenService.getByName(API_TOKEN_NAME);
   if (!token) {
     token = await tokenService.create({
       name: API_TOKEN_NAME,
-      description: 'Read-only token of the onboarding-export Lambdas (from STRAPI_API_TOKEN).',
-      type: 'read-only',
-      kind: 'content-api',
+      description: 'Token of the onboarding-export Lambdas (from STRAPI_API_TOKEN): only what they read.',
+      type: 'custom',
+      permissions: API_TOKEN_PERMISSIONS,
       lifespan: null,
     });
-    strapi.log.info(`[seed] created read-only API token "${API_TOKEN_NAME}"`);
+    strapi.log.info(`[seed] created custom API token "${API_TOKEN_NAME}" (${API_TOKEN_PERMISSIONS.length} permissions)`);
+  } else if (token.type !== 'custom' || !samePermissions(token.permissions)) {
+    await tokenService.update(token.id, { type: 'custom', permissions: API_TOKEN_PERMISSIONS });
+    strapi.log.info(`[seed] API token "${API_TOKEN_NAME}" reset to custom with its ${API_TOKEN_PERMISSIONS.length} permissions`);
   }
-  if (token.accessKey !== accessKey || token.type !== 'read-only' || token.expiresAt) {
-    const patch = { accessKey, type: 'read-only', lifespan: null, expiresAt: null };
+  const stored = await strapi.db.query(API_TOKEN_UID).findOne({ where: { id: token.id } });
+  if (stored.accessKey !== accessKey || stored.expiresAt) {
+    const patch = { accessKey, lifespan: null, expiresAt: null };
     if (encryption && typeof encryption.encrypt === 'function') patch.encryptedKey = encryption.encrypt(key);
     await strapi.db.query(API_TOKEN_UID).update({ where: { id: token.id }, data: patch });
   }
@@ -222,4 +248,4 @@ async function bootstrap(strapi) {
   await seedIfEmpty(strapi, roles);
 }
 
-module.exports = { bootstrap, insertResponses };
+module.exports = { bootstrap, insertResponses, API_TOKEN_PERMISSIONS };

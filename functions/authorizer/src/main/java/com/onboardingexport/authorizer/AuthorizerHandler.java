@@ -89,7 +89,7 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
                     "reason", e.reason(), "duration_ms", millisSince(started));
             throw new RuntimeException(UNAUTHORIZED);
         } catch (RuntimeException e) {
-            // Not the token's fault: the JWT secret could not be read.
+            // Not the token's fault: the JWT secret could not be read, or is too short to trust.
             JsonLog.error("authorizer failed: cannot verify tokens", e, "request_id", requestId, "decision", "error");
             throw new AuthorizerFailure("Cannot verify tokens", e);
         }

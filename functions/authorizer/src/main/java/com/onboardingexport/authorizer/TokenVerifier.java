@@ -12,6 +12,7 @@ import com.auth0.jwt.exceptions.SignatureVerificationException;
 import com.auth0.jwt.exceptions.TokenExpiredException;
 import com.auth0.jwt.interfaces.Claim;
 import com.auth0.jwt.interfaces.DecodedJWT;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -20,18 +21,21 @@ import java.util.regex.Pattern;
 
 /**
  * Verifies a Strapi users-permissions JWT from an {@code Authorization: Bearer <jwt>} value:
- * HS256 only, signed with Strapi's JWT secret, {@code exp} required (with a small leeway), and a
+ * HS256 only, signed with Strapi's JWT secret, {@code exp} required and a JSON number (with a small leeway), and a
  * user id in either shape Strapi issues: legacy {@code {id, iat, exp}} or Strapi 5 session
  * access tokens {@code {userId, sessionId, type: "access", iat, exp}}.
  *
  * <p>The cheap checks (size, Bearer scheme, JWT shape, header algorithm) run before the secret is
- * fetched, so garbage never costs a Secrets Manager call. A failure to fetch the secret is not a
- * token problem and is thrown as is (the caller turns it into an error, not a 401).
+ * fetched, so garbage never costs a Secrets Manager call. A failure to fetch the secret, or a secret
+ * shorter than {@value #MIN_SECRET_BYTES} bytes, is not a token problem and is thrown as is (the
+ * caller turns it into an error, not a 401).
  */
 public final class TokenVerifier {
     /** Far above any Strapi token (about 200 characters) and below API Gateway's 10 KB header limit. */
     public static final int MAX_HEADER_LENGTH = 4096;
     public static final Duration DEFAULT_LEEWAY = Duration.ofSeconds(30);
+    /** HS256 keys shorter than the hash (RFC 7518 section 3.2) are guessable offline from any token. */
+    public static final int MIN_SECRET_BYTES = 32;
 
     private static final String BEARER = "bearer ";
     private static final String ALGORITHM = "HS256";
@@ -85,6 +89,11 @@ public final class TokenVerifier {
             throw new InvalidTokenException("malformed", "The token is not a decodable JWT");
         } catch (JWTVerificationException e) {
             throw new InvalidTokenException("invalid", "The token is not valid");
+        }
+        if (jwt.getExpiresAtAsInstant() == null) {
+            // java-jwt's presence check passes "exp": null and its expiry check then has nothing to compare.
+            // (A string or any other non-number exp already fails to decode above.)
+            throw new InvalidTokenException("claim_exp", "The token's exp claim is not a number");
         }
         Claim type = jwt.getClaim("type");
         if (!type.isMissing() && !"access".equals(type.asString())) {
@@ -143,6 +152,10 @@ public final class TokenVerifier {
     private JWTVerifier verifierFor(String secret) {
         KeyedVerifier current = verifier;
         if (current == null || !current.secret().equals(secret)) {
+            if (secret == null || secret.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+                // Not the token's fault: fail closed with an error, never a 401 or an Allow.
+                throw new IllegalStateException("The JWT secret is shorter than " + MIN_SECRET_BYTES + " bytes (UTF-8)");
+            }
             JWTVerifier built = ((JWTVerifier.BaseVerification) JWT.require(Algorithm.HMAC256(secret))
                     .acceptLeeway(leeway.toSeconds())
                     .withClaimPresence("exp"))

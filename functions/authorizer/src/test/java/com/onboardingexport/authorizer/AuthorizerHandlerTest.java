@@ -254,6 +254,26 @@ class AuthorizerHandlerTest {
     }
 
     @Test
+    @DisplayName("JWT secret shorter than 32 bytes: an error (fail closed), one log line that says so, never the secret")
+    void shortSecretFailsClosed() {
+        String shortSecret = "dev-only-jwt-secret-change-me";
+        AuthorizerHandler weak = new AuthorizerHandler(new TokenVerifier(() -> shortSecret), users,
+                new AccessDecider("admin", "client"), new PolicyBuilder(), Duration.ofSeconds(3));
+        String token = Tokens.hs256(shortSecret, b -> b.withClaim("id", 1).withExpiresAt(java.time.Instant.now().plusSeconds(600)));
+        AuthorizerFailure e = assertThrows(AuthorizerFailure.class,
+                () -> weak.handleRequest(event("Bearer " + token), new TestContext("req-4", 10_000)));
+        assertEquals("Cannot verify tokens", e.getMessage());
+        assertEquals(0, users.calls.get());
+        List<JsonNode> lines = logLines();
+        assertEquals(1, lines.size(), lines.toString());
+        assertEquals("ERROR", lines.getFirst().path("level").asText());
+        assertEquals("error", lines.getFirst().path("decision").asText());
+        assertEquals("req-4", lines.getFirst().path("request_id").asText());
+        assertEquals("The JWT secret is shorter than 32 bytes (UTF-8)", lines.getFirst().path("error_message").asText());
+        assertFalse(logs.toString(StandardCharsets.UTF_8).contains(shortSecret), "the secret is logged");
+    }
+
+    @Test
     @DisplayName("a methodArn that is not an execute-api ARN, or carries a wildcard: an error")
     void badMethodArn() {
         for (String arn : new String[] {"arn:aws:s3:::bucket", "arn:aws:execute-api:eu-west-1:123456789012:*/prod/POST/x", "garbage"}) {

@@ -164,11 +164,66 @@ class TokenVerifierTest {
     }
 
     @Test
+    @DisplayName("exp null: 401 (only a JSON number counts)")
+    void nullExp() {
+        assertRefused("claim_exp", "Bearer " + Tokens.hs256Payload("{\"id\":1,\"exp\":null}"));
+    }
+
+    @Test
+    @DisplayName("exp a numeric string (\"exp\": \"<future seconds>\"): 401")
+    void numericStringExp() {
+        assertRefused("malformed", "Bearer " + Tokens.hs256Payload("{\"id\":1,\"exp\":\"" + (Tokens.nowSeconds() + 600) + "\"}"));
+    }
+
+    @Test
+    @DisplayName("exp true, an object or an array: 401")
+    void nonNumberExp() {
+        for (String exp : new String[] {"true", "{}", "[]", "[" + (Tokens.nowSeconds() + 600) + "]"}) {
+            assertRefused("malformed", "Bearer " + Tokens.hs256Payload("{\"id\":1,\"exp\":" + exp + "}"));
+        }
+    }
+
+    @Test
+    @DisplayName("exp missing from a hand-written payload (only id): 401")
+    void expAbsentFromPayload() {
+        assertRefused("missing_exp", "Bearer " + Tokens.hs256Payload("{\"id\":1}"));
+    }
+
+    @Test
+    @DisplayName("exp a JSON number in the future, written by hand: accepted (the shape the checks above refuse against)")
+    void numberExpAccepted() throws Exception {
+        assertEquals(1, verifier.verify("Bearer " + Tokens.hs256Payload("{\"id\":1,\"exp\":" + (Tokens.nowSeconds() + 600) + "}")).userId());
+    }
+
+    @Test
     @DisplayName("issued an hour in the future: 401")
     void issuedInFuture() {
         String token = Tokens.hs256(Tokens.SECRET, b -> b.withClaim("id", 1).withIssuedAt(Instant.now().plusSeconds(3600))
                 .withExpiresAt(Instant.now().plusSeconds(7200)));
         assertRefused("claim_iat", "Bearer " + token);
+    }
+
+    // ---- the JWT secret
+
+    @Test
+    @DisplayName("a JWT secret shorter than 32 bytes is refused when read: an error, not a token refusal")
+    void shortSecret() {
+        String devDefaultBefore = "dev-only-jwt-secret-change-me"; // 29 bytes
+        for (String secret : new String[] {devDefaultBefore, "x".repeat(31), "é".repeat(15) + "x"}) {
+            TokenVerifier weak = new TokenVerifier(() -> secret);
+            String token = Tokens.hs256(secret, b -> b.withClaim("id", 1).withExpiresAt(Instant.now().plusSeconds(600)));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> weak.verify("Bearer " + token));
+            assertEquals("The JWT secret is shorter than 32 bytes (UTF-8)", e.getMessage());
+        }
+    }
+
+    @Test
+    @DisplayName("a JWT secret of exactly 32 bytes is used, counted in UTF-8 bytes (16 × 'é' is 32 bytes)")
+    void secretOf32Bytes() throws Exception {
+        for (String secret : new String[] {"x".repeat(32), "é".repeat(16)}) {
+            String token = Tokens.hs256(secret, b -> b.withClaim("id", 4).withExpiresAt(Instant.now().plusSeconds(600)));
+            assertEquals(4, new TokenVerifier(() -> secret).verify("Bearer " + token).userId());
+        }
     }
 
     // ---- user id claims

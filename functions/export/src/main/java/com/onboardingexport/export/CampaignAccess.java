@@ -39,7 +39,7 @@ public final class CampaignAccess {
         JsonNode page = strapi.get(config.campaignsCollection(), query, deadline);
         Set<String> own = new HashSet<>();
         for (JsonNode entry : page.path("data")) {
-            own.add(StrapiEntries.flat(entry).path(config.idField()).asText());
+            own.add(StrapiEntries.flat(entry, StrapiEntries.Relations.of(config.clientField())).path(config.idField()).asText());
         }
         List<String> refused = new ArrayList<>();
         for (String id : campaignIds) {

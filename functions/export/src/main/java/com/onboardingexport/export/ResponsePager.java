@@ -48,10 +48,13 @@ public final class ResponsePager {
 
     private final StrapiClient strapi;
     private final ExportConfig config;
+    /** The response's campaign and, inside it, the campaign's client: the only Strapi 4 relations to unwrap. */
+    private final StrapiEntries.Relations responseRelations;
 
     public ResponsePager(StrapiClient strapi, ExportConfig config) {
         this.strapi = strapi;
         this.config = config;
+        this.responseRelations = StrapiEntries.Relations.of(config.campaignField(), StrapiEntries.Relations.of(config.clientField()));
     }
 
     public FirstPage firstPage(ResponseFilter filter, Deadline deadline) {
@@ -225,8 +228,8 @@ public final class ResponsePager {
     }
 
     /** An entry in Strapi 5's flat shape, with the numeric id keyset paging needs. */
-    private static JsonNode row(JsonNode entry) {
-        JsonNode row = StrapiEntries.flat(entry);
+    private JsonNode row(JsonNode entry) {
+        JsonNode row = StrapiEntries.flat(entry, responseRelations);
         if (!row.path("id").canConvertToLong()) {
             throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered a response without a numeric id");
         }

@@ -3,8 +3,10 @@ package com.onboardingexport.export;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.shared.Deadline;
 import com.onboardingexport.shared.Env;
+import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.StrapiClient;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +29,54 @@ import org.junit.jupiter.api.io.TempDir;
 class Strapi4PageTest {
     @TempDir
     Path temp;
+
+    @Test
+    @DisplayName("answers that look like v4 relations ({data: null}, {data: []}, {data: {id, attributes}}) are exported exactly as stored; campaign and client are still unwrapped")
+    void answersShapedLikeRelationsAreExportedAsStored() throws Exception {
+        JsonNode recorded;
+        try (InputStream page = getClass().getResourceAsStream("/strapi4/answers-like-relations.json")) {
+            recorded = Json.MAPPER.readTree(page);
+        }
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/api/campaign-onboarding-responses", exchange -> {
+            byte[] bytes = Json.MAPPER.writeValueAsBytes(recorded);
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        server.start();
+        try {
+            ExportConfig config = ExportConfig.from(new Env(Map.of("STRAPI_URL", "http://127.0.0.1:" + server.getAddress().getPort(),
+                    "APP_SECRET_ARN", "secret", "EXPORT_BUCKET", "bucket", "STRAPI_VERSION", "4")));
+            StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), () -> "token",
+                    StrapiClient.defaultHttpClient(Duration.ofSeconds(1)), Duration.ofSeconds(2), 1);
+            ResponsePager pager = new ResponsePager(strapi, config);
+            ResponseFilter filter = new ResponseFilter(List.of(), "", new DateRange(java.time.Instant.parse("2026-01-01T00:00:00Z"), null, "since 2026"));
+            ExportRequest request = new ExportRequestParser(config.maxCampaignIds(), java.time.Clock.systemUTC())
+                    .parseBody("{\"date_range\":\"all_time\",\"file_format\":\"json\"}");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (ExportSpool spool = new ExportSpool(temp, config)) {
+                ResponsePager.FirstPage first = pager.firstPage(filter, Deadline.in(Duration.ofSeconds(5)));
+                assertEquals(3, pager.readAll(filter, first, Deadline.in(Duration.ofSeconds(5)), spool.scratchDir(), spool::add));
+                new JsonExportWriter().write(spool, new ExportMetadata("test", java.time.Instant.now(), Principal.schedule("test"), request), out);
+            }
+            JsonNode exported = Json.MAPPER.readTree(out.toByteArray());
+
+            Map<String, JsonNode> storedAnswers = new java.util.HashMap<>();
+            recorded.path("data").forEach(entry -> storedAnswers.put(entry.path("id").asText(), entry.path("attributes").path("answers")));
+            Map<String, JsonNode> exportedAnswers = new java.util.HashMap<>();
+            List<String> campaignsAndClients = new ArrayList<>();
+            exported.path("campaigns").forEach(campaign -> {
+                campaignsAndClients.add(campaign.path("id").asText() + " " + campaign.path("name").asText() + " / "
+                        + campaign.path("client").path("id").asText() + " " + campaign.path("client").path("name").asText());
+                campaign.path("responses").forEach(response -> exportedAnswers.put(response.path("id").asText(), response.path("answers")));
+            });
+            assertEquals(storedAnswers, exportedAnswers);
+            assertEquals(List.of("3 Spring / 7 Acme", "4 Autumn / 8 Globex"), campaignsAndClients);
+        } finally {
+            server.stop(0);
+        }
+    }
 
     @Test
     void readsRecordedStrapi4PagesIntoTheSameCsv() throws Exception {

@@ -13,8 +13,29 @@ public final class StrapiEntries {
     private StrapiEntries() {
     }
 
-    /** A Strapi 5 entry is returned as is; a Strapi 4 entry is flattened, relations included. */
-    public static JsonNode flat(JsonNode entry) {
+    /**
+     * Which attributes of an entry are relations, each with the relations of the entries it holds.
+     * Only these are unwrapped: a JSON attribute (free-form answers) may hold {@code {"data": ...}}
+     * too, and must be exported as stored.
+     */
+    public record Relations(Map<String, Relations> byField) {
+        public static final Relations NONE = new Relations(Map.of());
+
+        public Relations {
+            byField = Map.copyOf(byField);
+        }
+
+        public static Relations of(String field) {
+            return of(field, NONE);
+        }
+
+        public static Relations of(String field, Relations inside) {
+            return new Relations(Map.of(field, inside));
+        }
+    }
+
+    /** A Strapi 5 entry is returned as is; a Strapi 4 entry is flattened, the given relations unwrapped. */
+    public static JsonNode flat(JsonNode entry, Relations relations) {
         if (entry == null || !entry.isObject() || !entry.has("attributes")) {
             return entry;
         }
@@ -25,44 +46,23 @@ public final class StrapiEntries {
         Iterator<Map.Entry<String, JsonNode>> fields = entry.get("attributes").fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();
-            flat.set(field.getKey(), unwrapRelation(field.getValue()));
+            Relations inside = relations.byField().get(field.getKey());
+            flat.set(field.getKey(), inside == null ? field.getValue() : unwrapRelation(field.getValue(), inside));
         }
         return flat;
     }
 
-    private static JsonNode unwrapRelation(JsonNode value) {
-        if (isRelation(value)) {
-            JsonNode data = value.get("data");
-            if (data.isNull()) {
-                return data;
-            }
-            if (data.isArray()) {
-                var array = Json.MAPPER.createArrayNode();
-                data.forEach(item -> array.add(flat(item)));
-                return array;
-            }
-            return flat(data);
-        }
-        return value;
-    }
-
-    /** {@code {data: null | {id, attributes} | [{id, attributes}...]}}; a JSON field may look alike, so check the inside. */
-    private static boolean isRelation(JsonNode value) {
-        if (value == null || !value.isObject() || value.size() != 1 || !value.has("data")) {
-            return false;
+    /** {@code {data: null | {id, attributes} | [{id, attributes}...]}} to null, a flat entry or an array of them. */
+    private static JsonNode unwrapRelation(JsonNode value, Relations inside) {
+        if (value == null || !value.isObject() || !value.has("data")) {
+            return value;
         }
         JsonNode data = value.get("data");
-        if (data.isNull()) {
-            return true;
-        }
         if (data.isArray()) {
-            for (JsonNode item : data) {
-                if (!item.has("attributes")) {
-                    return false;
-                }
-            }
-            return true;
+            var array = Json.MAPPER.createArrayNode();
+            data.forEach(item -> array.add(flat(item, inside)));
+            return array;
         }
-        return data.has("attributes");
+        return data.isNull() ? data : flat(data, inside);
     }
 }
