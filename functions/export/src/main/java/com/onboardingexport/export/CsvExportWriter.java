@@ -17,11 +17,14 @@ import org.apache.commons.csv.CSVPrinter;
 /**
  * Writes the spooled rows as RFC 4180 CSV (UTF-8, CRLF): leading columns naming the response, its
  * time, campaign and client, then every field of the response flattened, under the union header.
- * Text a spreadsheet would run as a formula is prefixed with an apostrophe.
+ * Text a spreadsheet would run as a formula is prefixed with an apostrophe (see {@link #safe}).
  */
 public final class CsvExportWriter {
     static final List<String> LEADING_COLUMNS = List.of(
             "response_id", "submitted_at", "campaign_id", "campaign_name", "client_id", "client_name");
+
+    /** Signs that make a spreadsheet read a cell as a formula, ASCII and fullwidth. */
+    private static final String FORMULA_SIGNS = "=+-@\uFF1D\uFF0B\uFF0D\uFF20";
 
     private final ExportConfig config;
 
@@ -67,11 +70,20 @@ public final class CsvExportWriter {
         return value.isTextual() ? safe(value.asText()) : value.asText();
     }
 
-    /** Neutralises formula injection (OWASP): text starting with = + - @ tab or CR gets a leading apostrophe. */
+    /**
+     * Neutralises formula injection (OWASP) with a leading apostrophe. Text is neutralised when it
+     * starts with {@code = + - @}, their fullwidth forms {@code ＝ ＋ － ＠}, a tab or a CR, or when
+     * a leading run of spaces, tabs, CRs and LFs is followed by one of those signs (spreadsheets skip
+     * it). Text that reads as a number ({@code "-1"}, {@code "+33 6 12 34 56 78"}) is text all the
+     * same and is neutralised; only JSON numbers are numbers, and those never pass through here.
+     */
     static String safe(String text) {
-        if (!text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0) {
-            return "'" + text;
+        int start = 0;
+        while (start < text.length() && " \t\r\n".indexOf(text.charAt(start)) >= 0) {
+            start++;
         }
-        return text;
+        boolean formula = start < text.length() && FORMULA_SIGNS.indexOf(text.charAt(start)) >= 0;
+        boolean controlFirst = !text.isEmpty() && (text.charAt(0) == '\t' || text.charAt(0) == '\r');
+        return formula || controlFirst ? "'" + text : text;
     }
 }

@@ -90,6 +90,12 @@ class ExportIT {
         }
         assertEquals(expectedColumns, new HashSet<>(header.subList(6, header.size())), "the header is the union of all columns");
         assertGroupedByCampaignInIdOrder(records, expected);
+
+        Set<String> cells = records.stream().flatMap(r -> r.toList().stream()).collect(Collectors.toSet());
+        for (String seeded : List.of("' =1+1", "'\n@SUM(1)", "'＝1+1", "'  ＋cmd", "'-12.5", "'＠x")) {
+            assertTrue(cells.contains(seeded), "the seed's formula-like text is in the file, neutralised: " + seeded);
+        }
+        assertTrue(records.stream().anyMatch(r -> r.get("answers.balance").equals("-12.5")), "a JSON number stays a number");
     }
 
     @Test
@@ -305,7 +311,10 @@ class ExportIT {
         }
     }
 
+    /** Formula signs (ASCII or fullwidth) first or after leading whitespace, or a tab or CR first: an apostrophe. */
     private static String spreadsheetSafe(String text) {
-        return !text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0 ? "'" + text : text;
+        String rest = text.replaceFirst("^[ \t\r\n]+", "");
+        boolean formula = !rest.isEmpty() && "=+-@＝＋－＠".indexOf(rest.charAt(0)) >= 0;
+        return formula || text.startsWith("\t") || text.startsWith("\r") ? "'" + text : text;
     }
 }
