@@ -1,6 +1,8 @@
 package com.onboardingexport.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -17,11 +19,18 @@ import org.apache.commons.csv.CSVPrinter;
 /**
  * Writes the spooled rows as RFC 4180 CSV (UTF-8, CRLF): leading columns naming the response, its
  * time, campaign and client, then every field of the response flattened, under the union header.
+ * The header holds at most {@code MAX_CSV_COLUMNS} flattened columns, the first seen; when some did
+ * not fit, a last column {@value #OVERFLOW_COLUMN} holds, for each row, a JSON object of its values
+ * whose columns did not fit: dotted column name to the JSON value as the response has it (text,
+ * number, boolean or null); empty when the row has none. The JSON object starts with a brace, so
+ * a spreadsheet never runs it as a formula.
  * Text a spreadsheet would run as a formula is prefixed with an apostrophe (see {@link #safe}).
  */
 public final class CsvExportWriter {
     static final List<String> LEADING_COLUMNS = List.of(
             "response_id", "submitted_at", "campaign_id", "campaign_name", "client_id", "client_name");
+
+    public static final String OVERFLOW_COLUMN = "overflow_json";
 
     /** Signs that make a spreadsheet read a cell as a formula, ASCII and fullwidth. */
     private static final String FORMULA_SIGNS = "=+-@\uFF1D\uFF0B\uFF0D\uFF20";
@@ -36,6 +45,10 @@ public final class CsvExportWriter {
         List<String> columns = spool.columns();
         List<String> header = new ArrayList<>(LEADING_COLUMNS);
         header.addAll(columns);
+        boolean overflow = spool.columnsTruncated();
+        if (overflow) {
+            header.add(OVERFLOW_COLUMN);
+        }
         Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8);
         CSVPrinter printer = new CSVPrinter(writer, CSVFormat.RFC4180);
         printer.printRecord(header);
@@ -52,7 +65,18 @@ public final class CsvExportWriter {
                 cells[3] = safe(campaign.name);
                 cells[4] = safe(campaign.clientId);
                 cells[5] = safe(campaign.clientName);
-                Flattener.flatten("", spool.ownFields(row), (column, value) -> cells[position.get(column)] = cell(value));
+                ObjectNode overflowValues = Json.MAPPER.createObjectNode();
+                Flattener.flatten("", spool.ownFields(row), (column, value) -> {
+                    Integer at = position.get(column);
+                    if (at != null) {
+                        cells[at] = cell(value);
+                    } else {
+                        overflowValues.set(column, value);
+                    }
+                });
+                if (overflow && !overflowValues.isEmpty()) {
+                    cells[cells.length - 1] = overflowValues.toString();
+                }
                 try {
                     printer.printRecord((Object[]) cells);
                 } catch (IOException e) {

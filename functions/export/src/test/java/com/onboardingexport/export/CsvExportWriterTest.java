@@ -1,6 +1,7 @@
 package com.onboardingexport.export;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.Json;
@@ -62,9 +63,65 @@ class CsvExportWriterTest {
         assertEquals("'" + name, csv(writeCsv(500, row)).get(0).get("campaign_name"));
     }
 
-    String writeCsv(int maxColumns, String... rows) throws Exception {
-        ExportConfig config = ExportConfig.from(new Env(Map.of("STRAPI_URL", "http://strapi.test", "APP_SECRET_ARN", "secret",
+    @Test
+    @DisplayName("past MAX_CSV_COLUMNS, each row's other values go whole into overflow_json, a JSON object by dotted column")
+    void columnsPastTheBoundGoToTheOverflowColumn() throws Exception {
+        String csv = writeCsv(3,
+                """
+                {"id":1,"answers":{"a":"=x","b":{"c":-1.5,"d":[true,null]}}}""",
+                """
+                {"id":2,"answers":{"a":"kept","e":"new","b":{"c":2}}}""",
+                """
+                {"id":3,"answers":{"b":{"c":3}}}""");
+        List<String> lines = csv.lines().toList();
+        assertEquals("response_id,submitted_at,campaign_id,campaign_name,client_id,client_name,id,answers.a,answers.b.c,overflow_json",
+                lines.get(0), "the first three columns seen, then the overflow column");
+        List<CSVRecord> rows = csv(csv);
+        assertEquals("'=x", rows.get(0).get("answers.a"));
+        assertEquals("-1.5", rows.get(0).get("answers.b.c"));
+        assertEquals(Json.MAPPER.readTree("{\"answers.b.d.0\":true,\"answers.b.d.1\":null}"),
+                Json.MAPPER.readTree(rows.get(0).get("overflow_json")));
+        assertEquals(Json.MAPPER.readTree("{\"answers.e\":\"new\"}"), Json.MAPPER.readTree(rows.get(1).get("overflow_json")));
+        assertEquals("", rows.get(2).get("overflow_json"), "nothing overflowed in this row");
+    }
+
+    @Test
+    @DisplayName("a response with 100 000 distinct keys: the spool holds only the bound's column names, the file keeps every value")
+    void aVeryWideResponseKeepsTheHeaderAndTheSpoolBounded() throws Exception {
+        var answers = Json.MAPPER.createObjectNode();
+        for (int i = 0; i < 100_000; i++) {
+            answers.put("k" + i, i % 2 == 0 ? "v" + i : "+" + i);
+        }
+        String row = Json.MAPPER.createObjectNode().put("id", 1).set("answers", answers).toString();
+        ExportConfig config = config(10);
+        try (ExportSpool spool = new ExportSpool(temp, config)) {
+            spool.add(Json.MAPPER.readTree(row));
+            spool.add(Json.MAPPER.readTree(row));
+            assertEquals(10, spool.columns().size());
+            assertTrue(spool.columnsTruncated());
+        }
+        List<CSVRecord> rows = csv(writeCsv(10, row));
+        assertEquals(6 + 10 + 1, rows.get(0).size());
+        var overflow = Json.MAPPER.readTree(rows.get(0).get("overflow_json"));
+        assertEquals(100_000 - 9, overflow.size(), "every value whose column did not fit (id took one column)");
+        assertEquals("+9", overflow.path("answers.k9").asText(), "kept as JSON, not neutralised: the cell starts with {");
+    }
+
+    @Test
+    @DisplayName("within the bound there is no overflow column")
+    void noOverflowColumnWhenEverythingFits() throws Exception {
+        String csv = writeCsv(3, "{\"id\":1,\"answers\":{\"a\":1,\"b\":2}}");
+        assertEquals("response_id,submitted_at,campaign_id,campaign_name,client_id,client_name,id,answers.a,answers.b",
+                csv.lines().findFirst().orElseThrow());
+    }
+
+    static ExportConfig config(int maxColumns) {
+        return ExportConfig.from(new Env(Map.of("STRAPI_URL", "http://strapi.test", "APP_SECRET_ARN", "secret",
                 "EXPORT_BUCKET", "bucket", "MAX_CSV_COLUMNS", Integer.toString(maxColumns))));
+    }
+
+    String writeCsv(int maxColumns, String... rows) throws Exception {
+        ExportConfig config = config(maxColumns);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ExportSpool spool = new ExportSpool(temp, config)) {
             for (String row : rows) {
