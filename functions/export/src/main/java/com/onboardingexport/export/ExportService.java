@@ -109,11 +109,6 @@ public final class ExportService {
         }
     }
 
-    /** A result with a freshly signed link to an object already stored, whose columns all fit. */
-    public ExportResult signed(String exportId, String key, String filename, FileFormat format, long rows, long size) {
-        return signed(exportId, key, filename, format, rows, size, null);
-    }
-
     /** A result with a freshly signed link to an object already stored; overflowColumn null when every column fit. */
     public ExportResult signed(String exportId, String key, String filename, FileFormat format, long rows, long size,
                                String overflowColumn) {
