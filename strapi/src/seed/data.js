@@ -92,6 +92,11 @@ const AWKWARD_TEXT = [
   '',
   '"', 
   'a "quoted, comma" cell\nand a newline',
+  ' =1+1',
+  '\n@SUM(1)',
+  '＝1+1',
+  '  ＋cmd',
+  '-12.5',
 ];
 const INDUSTRIES = ['software', 'retail', 'finance', 'health', 'education', 'manufacturing'];
 const SIZES = ['1-10', '11-50', '51-200', '201-1000', '1000+'];
@@ -143,7 +148,7 @@ function answers(rnd, i) {
     ];
   }
   if (rnd() < 0.2) a.nps = Math.floor(rnd() * 11);
-  if (rnd() < 0.15) a.formula = pick(rnd, ['=1+2', '+1', '-1', '@SUM(1)']);
+  if (rnd() < 0.15) a.formula = pick(rnd, ['=1+2', '+1', '-1', '@SUM(1)', ' -2', '＠x']);
   if (rnd() < 0.1) a.matrix = [[1, 2], [3, null]];
   if (rnd() < 0.1) a['key with spaces, and "quotes"'] = 'odd key';
   if (rnd() < 0.1) a['日本語キー'] = 'はい';
@@ -184,7 +189,7 @@ function boundaryRows() {
     respondentEmail: `boundary-${k}@example.test`,
     progress: 'completed',
     submittedAt: Date.parse(iso),
-    answers: { boundary: iso, company: { name: 'Acme', size: '11-50' }, goals: ['a', 'b'] },
+    answers: { boundary: iso, company: { name: 'Acme', size: '11-50' }, goals: ['a', 'b'], balance: -12.5 },
   }));
 }
 

@@ -1,6 +1,8 @@
 package com.onboardingexport.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -17,11 +19,21 @@ import org.apache.commons.csv.CSVPrinter;
 /**
  * Writes the spooled rows as RFC 4180 CSV (UTF-8, CRLF): leading columns naming the response, its
  * time, campaign and client, then every field of the response flattened, under the union header.
- * Text a spreadsheet would run as a formula is prefixed with an apostrophe.
+ * The header holds at most {@code MAX_CSV_COLUMNS} flattened columns, the first seen; when some did
+ * not fit, a last column {@value #OVERFLOW_COLUMN} holds, for each row, a JSON object of its values
+ * whose columns did not fit: dotted column name to the JSON value as the response has it (text,
+ * number, boolean or null); empty when the row has none. The JSON object starts with a brace, so
+ * a spreadsheet never runs it as a formula.
+ * Text a spreadsheet would run as a formula is prefixed with an apostrophe (see {@link #safe}).
  */
 public final class CsvExportWriter {
     static final List<String> LEADING_COLUMNS = List.of(
             "response_id", "submitted_at", "campaign_id", "campaign_name", "client_id", "client_name");
+
+    public static final String OVERFLOW_COLUMN = "overflow_json";
+
+    /** Signs that make a spreadsheet read a cell as a formula, ASCII and fullwidth. */
+    private static final String FORMULA_SIGNS = "=+-@\uFF1D\uFF0B\uFF0D\uFF20";
 
     private final ExportConfig config;
 
@@ -33,6 +45,10 @@ public final class CsvExportWriter {
         List<String> columns = spool.columns();
         List<String> header = new ArrayList<>(LEADING_COLUMNS);
         header.addAll(columns);
+        boolean overflow = spool.columnsTruncated();
+        if (overflow) {
+            header.add(OVERFLOW_COLUMN);
+        }
         Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8);
         CSVPrinter printer = new CSVPrinter(writer, CSVFormat.RFC4180);
         printer.printRecord(header);
@@ -49,7 +65,18 @@ public final class CsvExportWriter {
                 cells[3] = safe(campaign.name);
                 cells[4] = safe(campaign.clientId);
                 cells[5] = safe(campaign.clientName);
-                Flattener.flatten("", spool.ownFields(row), (column, value) -> cells[position.get(column)] = cell(value));
+                ObjectNode overflowValues = Json.MAPPER.createObjectNode();
+                Flattener.flatten("", spool.ownFields(row), (column, value) -> {
+                    Integer at = position.get(column);
+                    if (at != null) {
+                        cells[at] = cell(value);
+                    } else {
+                        overflowValues.set(column, value);
+                    }
+                });
+                if (overflow && !overflowValues.isEmpty()) {
+                    cells[cells.length - 1] = overflowValues.toString();
+                }
                 try {
                     printer.printRecord((Object[]) cells);
                 } catch (IOException e) {
@@ -67,11 +94,20 @@ public final class CsvExportWriter {
         return value.isTextual() ? safe(value.asText()) : value.asText();
     }
 
-    /** Neutralises formula injection (OWASP): text starting with = + - @ tab or CR gets a leading apostrophe. */
+    /**
+     * Neutralises formula injection (OWASP) with a leading apostrophe. Text is neutralised when it
+     * starts with {@code = + - @}, their fullwidth forms {@code ＝ ＋ － ＠}, a tab or a CR, or when
+     * a leading run of spaces, tabs, CRs and LFs is followed by one of those signs (spreadsheets skip
+     * it). Text that reads as a number ({@code "-1"}, {@code "+33 6 12 34 56 78"}) is text all the
+     * same and is neutralised; only JSON numbers are numbers, and those never pass through here.
+     */
     static String safe(String text) {
-        if (!text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0) {
-            return "'" + text;
+        int start = 0;
+        while (start < text.length() && " \t\r\n".indexOf(text.charAt(start)) >= 0) {
+            start++;
         }
-        return text;
+        boolean formula = start < text.length() && FORMULA_SIGNS.indexOf(text.charAt(start)) >= 0;
+        boolean controlFirst = !text.isEmpty() && (text.charAt(0) == '\t' || text.charAt(0) == '\r');
+        return formula || controlFirst ? "'" + text : text;
     }
 }

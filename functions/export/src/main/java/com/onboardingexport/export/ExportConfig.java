@@ -23,7 +23,8 @@ public record ExportConfig(
         String campaignsCollection,
         String dateField,
         String campaignField,
-        String clientField) {
+        String clientField,
+        int maxCsvColumns) {
 
     /** Presigned URLs cannot outlive the signing credentials; an hour is the safe ceiling. */
     static final Duration MAX_LINK_TTL = Duration.ofHours(1);
@@ -56,7 +57,17 @@ public record ExportConfig(
                 env.get("CAMPAIGNS_COLLECTION", "campaigns"),
                 env.get("RESPONSE_DATE_FIELD", "submittedAt"),
                 env.get("RESPONSE_CAMPAIGN_FIELD", "campaign"),
-                env.get("CAMPAIGN_CLIENT_FIELD", "client"));
+                env.get("CAMPAIGN_CLIENT_FIELD", "client"),
+                maxCsvColumns(env));
+    }
+
+    /** The CSV's flattened response columns at most; the values of the others go to one overflow column. */
+    private static int maxCsvColumns(Env env) {
+        int max = env.getInt("MAX_CSV_COLUMNS", 500);
+        if (max < 1) {
+            throw new IllegalStateException("MAX_CSV_COLUMNS must be at least 1");
+        }
+        return max;
     }
 
     /** The attribute that identifies an entry in filters: documentId on Strapi 5, id on Strapi 4. */

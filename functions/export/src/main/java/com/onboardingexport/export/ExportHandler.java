@@ -265,7 +265,8 @@ public final class ExportHandler implements RequestStreamHandler {
                     .put("filename", result.filename())
                     .put("file_format", result.format().extension())
                     .put("record_count", result.recordCount())
-                    .put("size_bytes", result.sizeBytes()));
+                    .put("size_bytes", result.sizeBytes())
+                    .put("overflow_column", result.overflowColumn()));
             statusStore.put(status);
             audit(requestId, principal, request, "succeeded", result, null, started);
         } catch (RuntimeException e) {
@@ -321,7 +322,8 @@ public final class ExportHandler implements RequestStreamHandler {
             JsonNode result = status.path("result");
             body = service.signed(exportId, result.path("key").asText(), result.path("filename").asText(),
                     FileFormat.valueOf(result.path("file_format").asText().toUpperCase(java.util.Locale.ROOT)),
-                    result.path("record_count").asLong(), result.path("size_bytes").asLong()).toJson();
+                    result.path("record_count").asLong(), result.path("size_bytes").asLong(),
+                    result.path("overflow_column").textValue()).toJson();
             body.put("status", state);
         } else {
             body = Json.MAPPER.createObjectNode();

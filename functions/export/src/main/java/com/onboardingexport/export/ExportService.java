@@ -88,6 +88,7 @@ public final class ExportService {
                 progress.accept(spool.rows());
             });
             Path file = spool.newFile(filename);
+            String overflowColumn = format == FileFormat.CSV && spool.columnsTruncated() ? CsvExportWriter.OVERFLOW_COLUMN : null;
             try (OutputStream out = Files.newOutputStream(file)) {
                 if (format == FileFormat.CSV) {
                     new CsvExportWriter(config).write(spool, out);
@@ -98,7 +99,7 @@ public final class ExportService {
             long size = Files.size(file);
             storage.upload(key, file, format, filename);
             try {
-                return signed(exportId, key, filename, format, spool.rows(), size);
+                return signed(exportId, key, filename, format, spool.rows(), size, overflowColumn);
             } catch (RuntimeException e) {
                 storage.deleteQuietly(key);
                 throw e;
@@ -108,11 +109,12 @@ public final class ExportService {
         }
     }
 
-    /** A result with a freshly signed link to an object already stored. */
-    public ExportResult signed(String exportId, String key, String filename, FileFormat format, long rows, long size) {
+    /** A result with a freshly signed link to an object already stored; overflowColumn null when every column fit. */
+    public ExportResult signed(String exportId, String key, String filename, FileFormat format, long rows, long size,
+                               String overflowColumn) {
         Instant expiresAt = clock.instant().plus(config.linkTtl()).truncatedTo(ChronoUnit.SECONDS);
         String url = storage.presignGet(key, config.linkTtl()).toString();
-        return new ExportResult(exportId, url, filename, format, rows, size, expiresAt, key);
+        return new ExportResult(exportId, url, filename, format, rows, size, expiresAt, key, overflowColumn);
     }
 
     /** Deletes a stored export whose run failed after writing it. */

@@ -25,8 +25,10 @@ import java.util.function.Consumer;
 /**
  * Holds an export's rows on disk (in /tmp), not in memory, grouped by campaign: one JSON-lines file
  * per campaign, so both formats can be written campaign by campaign in id order, and the CSV header
- * (the union of every row's columns) is known before the first row is written. Memory grows with
- * the number of campaigns and columns, never with the number of rows.
+ * (the union of every row's columns, up to {@code MAX_CSV_COLUMNS} in the order first seen) is known
+ * before the first row is written. Memory grows with the number of campaigns and at most that many
+ * column names, never with the number of rows: a column seen once the header is full is not kept,
+ * only the fact that one was seen.
  */
 public final class ExportSpool implements AutoCloseable {
     /** Open files at once; the others are closed and reopened for appending when needed. */
@@ -55,6 +57,7 @@ public final class ExportSpool implements AutoCloseable {
     private final Map<String, Campaign> campaigns = new HashMap<>();
     private final Set<String> columns = new LinkedHashSet<>();
     private final LinkedHashMap<String, BufferedWriter> openWriters = new LinkedHashMap<>(16, 0.75f, true);
+    private boolean columnsTruncated;
     private long rows;
 
     public ExportSpool(Path tempRoot, ExportConfig config) throws IOException {
@@ -73,7 +76,7 @@ public final class ExportSpool implements AutoCloseable {
             campaigns.put(campaignId, campaign);
         }
         ObjectNode own = ownFields(row);
-        Flattener.flatten("", own, (column, value) -> columns.add(column));
+        Flattener.flatten("", own, (column, value) -> admitColumn(column));
         BufferedWriter writer = writer(campaign);
         writer.write(row.toString());
         writer.write('\n');
@@ -81,13 +84,26 @@ public final class ExportSpool implements AutoCloseable {
         rows++;
     }
 
+    private void admitColumn(String column) {
+        if (columns.size() < config.maxCsvColumns()) {
+            columns.add(column);
+        } else if (!columns.contains(column)) {
+            columnsTruncated = true;
+        }
+    }
+
     public long rows() {
         return rows;
     }
 
-    /** The columns of the response's own fields, in the order they first appeared. */
+    /** The columns of the response's own fields, in the order they first appeared, at most {@code MAX_CSV_COLUMNS}. */
     public List<String> columns() {
         return List.copyOf(columns);
+    }
+
+    /** True when some row had a column that did not fit under {@code MAX_CSV_COLUMNS}. */
+    public boolean columnsTruncated() {
+        return columnsTruncated;
     }
 
     /** Campaigns sorted by client name, campaign name, then id: a stable order for both formats. */

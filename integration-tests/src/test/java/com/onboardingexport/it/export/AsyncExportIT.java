@@ -46,8 +46,13 @@ class AsyncExportIT {
 
     /** Lambda's asynchronous invocation, played in process: the event runs through the same handler, later, on another thread. */
     private ExportHandler handler(URI strapiUrl, int deliveries) {
+        return handler(strapiUrl, deliveries, Map.of());
+    }
+
+    private ExportHandler handler(URI strapiUrl, int deliveries, Map<String, String> extraEnv) {
         Map<String, String> env = fixture.env(strapiUrl, RealParts.BUCKET);
         env.put("ASYNC_ROW_THRESHOLD", "100");
+        env.putAll(extraEnv);
         AtomicReference<ExportHandler> self = new AtomicReference<>();
         BackgroundInvoker invoker = (arn, event) -> {
             deliveredEvents.add(event);
@@ -81,6 +86,22 @@ class AsyncExportIT {
         JsonNode again = Json.MAPPER.readTree(fixture.send(handler, ExportFixture.statusRequest("1", "admin", "", exportId)).getBody());
         assertTrue(!again.path("download_url").asText().equals(done.path("download_url").asText()), "a freshly signed link each time");
         assertEquals(200, fixture.download(again.path("download_url").asText()).statusCode());
+    }
+
+    @Test
+    @DisplayName("a background CSV export past MAX_CSV_COLUMNS says so in its status, as a synchronous answer does")
+    void backgroundStatusSaysColumnsWereTruncated() throws Exception {
+        ExportHandler handler = handler(fixture.parts.strapi.url(), 1, Map.of("MAX_CSV_COLUMNS", "12"));
+        APIGatewayProxyResponseEvent accepted = fixture.send(handler, ExportFixture.admin("{\"date_range\":\"all_time\"}"));
+        assertEquals(202, accepted.getStatusCode(), accepted.getBody());
+        String exportId = Json.MAPPER.readTree(accepted.getBody()).path("export_id").asText();
+
+        JsonNode done = awaitFinished(handler, "1", "admin", "", exportId);
+        assertEquals("succeeded", done.path("status").asText(), done.toString());
+        assertTrue(done.path("columns_truncated").asBoolean(), done.toString());
+        assertEquals("overflow_json", done.path("overflow_column").asText());
+        String file = new String(fixture.download(done.path("download_url").asText()).body(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(6 + 12 + 1, file.lines().findFirst().orElseThrow().split(",").length);
     }
 
     @Test

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -90,6 +91,69 @@ class ExportIT {
         }
         assertEquals(expectedColumns, new HashSet<>(header.subList(6, header.size())), "the header is the union of all columns");
         assertGroupedByCampaignInIdOrder(records, expected);
+        assertFalse(body.has("columns_truncated") || body.has("overflow_column"), "the seed's columns fit the default bound");
+
+        Set<String> cells = records.stream().flatMap(r -> r.toList().stream()).collect(Collectors.toSet());
+        for (String seeded : List.of("' =1+1", "'\n@SUM(1)", "'＝1+1", "'  ＋cmd", "'-12.5", "'＠x")) {
+            assertTrue(cells.contains(seeded), "the seed's formula-like text is in the file, neutralised: " + seeded);
+        }
+        assertTrue(records.stream().anyMatch(r -> r.get("answers.balance").equals("-12.5")), "a JSON number stays a number");
+    }
+
+    @Test
+    @DisplayName("MAX_CSV_COLUMNS: the first columns seen make the header, each row's other values go whole into overflow_json")
+    void columnsPastTheBoundGoToTheOverflowColumn() throws Exception {
+        int bound = 12;
+        Map<String, String> env = fixture.env(fixture.parts.strapi.url(), RealParts.BUCKET);
+        env.put("MAX_CSV_COLUMNS", Integer.toString(bound));
+        JsonNode body = ok(fixture.send(fixture.handler(env, Clock.systemUTC()), ExportFixture.admin("{\"date_range\":\"all_time\"}")));
+        assertTrue(body.path("columns_truncated").asBoolean(), body.toString());
+        assertEquals("overflow_json", body.path("overflow_column").asText());
+
+        List<JsonNode> expected = fixture.strapiRows("");
+        Set<String> firstSeen = new LinkedHashSet<>();
+        expected.forEach(row -> firstSeen.addAll(leaves(withoutCampaign(row)).keySet()));
+        assertTrue(firstSeen.size() > bound + 20, "the seed's answers have many more distinct keys than the bound");
+
+        List<CSVRecord> records;
+        List<String> header;
+        try (CSVParser csv = CSVParser.parse(new StringReader(new String(
+                fixture.download(body.path("download_url").asText()).body(), StandardCharsets.UTF_8)),
+                CSVFormat.RFC4180.builder().setHeader().build())) {
+            header = csv.getHeaderNames();
+            records = csv.getRecords();
+        }
+        assertEquals(6 + bound + 1, header.size());
+        assertEquals(new ArrayList<>(firstSeen).subList(0, bound), header.subList(6, 6 + bound), "the first columns seen, in order");
+        assertEquals("overflow_json", header.get(header.size() - 1));
+
+        Map<String, CSVRecord> byId = records.stream().collect(Collectors.toMap(r -> r.get("response_id"), r -> r));
+        int rowsWithOverflow = 0;
+        for (JsonNode row : expected) {
+            CSVRecord record = byId.get(row.path("documentId").asText());
+            Map<String, JsonNode> values = leaves(withoutCampaign(row));
+            ObjectNode missing = Json.MAPPER.createObjectNode();
+            values.forEach((column, value) -> {
+                if (!header.contains(column)) {
+                    missing.set(column, value);
+                }
+            });
+            String overflow = record.get("overflow_json");
+            if (missing.isEmpty()) {
+                assertEquals("", overflow, "row " + row.path("documentId"));
+            } else {
+                assertEquals(missing, Json.MAPPER.readTree(overflow), "overflow of row " + row.path("documentId"));
+                rowsWithOverflow++;
+            }
+            Map<String, String> cells = flatten(withoutCampaign(row));
+            for (String column : header.subList(6, 6 + bound)) {
+                assertEquals(cells.getOrDefault(column, ""), record.get(column), "column " + column + " of " + row.path("documentId"));
+            }
+        }
+        assertTrue(rowsWithOverflow > 300, "most rows have answers past the bound: " + rowsWithOverflow);
+
+        JsonNode json = ok(fixture.send(fixture.handler(env, Clock.systemUTC()), ExportFixture.admin("{\"date_range\":\"all_time\",\"file_format\":\"json\"}")));
+        assertFalse(json.has("columns_truncated") || json.has("overflow_column"), "JSON keeps every answer whole: " + json);
     }
 
     @Test
@@ -287,25 +351,34 @@ class ExportIT {
     /** The test's own reading of the CSV contract: dotted paths, indexed arrays, formulas neutralised. */
     private static Map<String, String> flatten(JsonNode row) {
         Map<String, String> cells = new LinkedHashMap<>();
-        flatten("", row, cells);
+        leaves(row).forEach((column, value) -> cells.put(column,
+                value.isNull() ? "" : value.isTextual() ? spreadsheetSafe(value.asText()) : value.asText()));
         return cells;
     }
 
-    private static void flatten(String path, JsonNode node, Map<String, String> cells) {
+    /** Each leaf value of a row by its dotted column name, as JSON. */
+    private static Map<String, JsonNode> leaves(JsonNode row) {
+        Map<String, JsonNode> leaves = new LinkedHashMap<>();
+        leaves("", row, leaves);
+        return leaves;
+    }
+
+    private static void leaves(String path, JsonNode node, Map<String, JsonNode> leaves) {
         if (node.isObject()) {
-            node.fields().forEachRemaining(f -> flatten(path.isEmpty() ? f.getKey() : path + "." + f.getKey(), f.getValue(), cells));
+            node.fields().forEachRemaining(f -> leaves(path.isEmpty() ? f.getKey() : path + "." + f.getKey(), f.getValue(), leaves));
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
-                flatten(path + "." + i, node.get(i), cells);
+                leaves(path + "." + i, node.get(i), leaves);
             }
-        } else if (node.isNull()) {
-            cells.put(path, "");
         } else {
-            cells.put(path, node.isTextual() ? spreadsheetSafe(node.asText()) : node.asText());
+            leaves.put(path, node);
         }
     }
 
+    /** Formula signs (ASCII or fullwidth) first or after leading whitespace, or a tab or CR first: an apostrophe. */
     private static String spreadsheetSafe(String text) {
-        return !text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0 ? "'" + text : text;
+        String rest = text.replaceFirst("^[ \t\r\n]+", "");
+        boolean formula = !rest.isEmpty() && "=+-@＝＋－＠".indexOf(rest.charAt(0)) >= 0;
+        return formula || text.startsWith("\t") || text.startsWith("\r") ? "'" + text : text;
     }
 }

@@ -1,0 +1,140 @@
+package com.onboardingexport.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.onboardingexport.shared.Env;
+import com.onboardingexport.shared.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class CsvExportWriterTest {
+    @TempDir
+    Path temp;
+
+    @ParameterizedTest(name = "text {0} is neutralised")
+    @ValueSource(strings = {
+            "=SUM(A1:A9)", "+1", "-1", "@SUM(1)", "\ttab-led", "\rcr-led", // the first character (as before)
+            " =1+1", "   +cmd", "\t-2", "\r\n@x", "\n=1", " \t\r\n =HYPERLINK(\"x\")", // after leading whitespace
+            "＝1+1", "＋1", "－1", "＠SUM(1)", "  ＝1+1", "\n＠x", // fullwidth, also after whitespace
+            "-12.5", "+33 6 12 34 56 78", "-10% discount"}) // text that looks like a number is still text
+    void formulaLikeTextGetsAnApostrophe(String text) {
+        assertEquals("'" + text, CsvExportWriter.safe(text));
+    }
+
+    @ParameterizedTest(name = "text {0} is left alone")
+    @ValueSource(strings = {"", "plain", "a=b", "1+1", "  padded  ", " ", "\n", "\nline", "  text - more", "e@mail.test",
+            "'=already quoted", "日本語", "(=)", "１＋１"})
+    void harmlessTextIsLeftAlone(String text) {
+        assertEquals(text, CsvExportWriter.safe(text));
+    }
+
+    @Test
+    @DisplayName("JSON numbers and booleans are written as they are, text beside them is neutralised")
+    void numbersStayNumbers() throws Exception {
+        List<CSVRecord> rows = csv(writeCsv(500, """
+                {"id":1,"answers":{"balance":-12.5,"delta":-1,"plus":1e3,"yes":true,"textMinus":"-1","phone":"+33 6 12"}}"""));
+        CSVRecord row = rows.get(0);
+        assertEquals("-12.5", row.get("answers.balance"));
+        assertEquals("-1", row.get("answers.delta"));
+        assertEquals("1000.0", row.get("answers.plus"));
+        assertEquals("true", row.get("answers.yes"));
+        assertEquals("'-1", row.get("answers.textMinus"));
+        assertEquals("'+33 6 12", row.get("answers.phone"));
+    }
+
+    @ParameterizedTest(name = "campaign named {0} is neutralised in the leading columns")
+    @ValueSource(strings = {" =cmd", "＠x"})
+    void leadingColumnsAreNeutralisedToo(String name) throws Exception {
+        String row = Json.MAPPER.createObjectNode().put("id", 1)
+                .set("campaign", Json.MAPPER.createObjectNode().put("documentId", "c1").put("name", name)).toString();
+        assertEquals("'" + name, csv(writeCsv(500, row)).get(0).get("campaign_name"));
+    }
+
+    @Test
+    @DisplayName("past MAX_CSV_COLUMNS, each row's other values go whole into overflow_json, a JSON object by dotted column")
+    void columnsPastTheBoundGoToTheOverflowColumn() throws Exception {
+        String csv = writeCsv(3,
+                """
+                {"id":1,"answers":{"a":"=x","b":{"c":-1.5,"d":[true,null]}}}""",
+                """
+                {"id":2,"answers":{"a":"kept","e":"new","b":{"c":2}}}""",
+                """
+                {"id":3,"answers":{"b":{"c":3}}}""");
+        List<String> lines = csv.lines().toList();
+        assertEquals("response_id,submitted_at,campaign_id,campaign_name,client_id,client_name,id,answers.a,answers.b.c,overflow_json",
+                lines.get(0), "the first three columns seen, then the overflow column");
+        List<CSVRecord> rows = csv(csv);
+        assertEquals("'=x", rows.get(0).get("answers.a"));
+        assertEquals("-1.5", rows.get(0).get("answers.b.c"));
+        assertEquals(Json.MAPPER.readTree("{\"answers.b.d.0\":true,\"answers.b.d.1\":null}"),
+                Json.MAPPER.readTree(rows.get(0).get("overflow_json")));
+        assertEquals(Json.MAPPER.readTree("{\"answers.e\":\"new\"}"), Json.MAPPER.readTree(rows.get(1).get("overflow_json")));
+        assertEquals("", rows.get(2).get("overflow_json"), "nothing overflowed in this row");
+    }
+
+    @Test
+    @DisplayName("a response with 100 000 distinct keys: the spool holds only the bound's column names, the file keeps every value")
+    void aVeryWideResponseKeepsTheHeaderAndTheSpoolBounded() throws Exception {
+        var answers = Json.MAPPER.createObjectNode();
+        for (int i = 0; i < 100_000; i++) {
+            answers.put("k" + i, i % 2 == 0 ? "v" + i : "+" + i);
+        }
+        String row = Json.MAPPER.createObjectNode().put("id", 1).set("answers", answers).toString();
+        ExportConfig config = config(10);
+        try (ExportSpool spool = new ExportSpool(temp, config)) {
+            spool.add(Json.MAPPER.readTree(row));
+            spool.add(Json.MAPPER.readTree(row));
+            assertEquals(10, spool.columns().size());
+            assertTrue(spool.columnsTruncated());
+        }
+        List<CSVRecord> rows = csv(writeCsv(10, row));
+        assertEquals(6 + 10 + 1, rows.get(0).size());
+        var overflow = Json.MAPPER.readTree(rows.get(0).get("overflow_json"));
+        assertEquals(100_000 - 9, overflow.size(), "every value whose column did not fit (id took one column)");
+        assertEquals("+9", overflow.path("answers.k9").asText(), "kept as JSON, not neutralised: the cell starts with {");
+    }
+
+    @Test
+    @DisplayName("within the bound there is no overflow column")
+    void noOverflowColumnWhenEverythingFits() throws Exception {
+        String csv = writeCsv(3, "{\"id\":1,\"answers\":{\"a\":1,\"b\":2}}");
+        assertEquals("response_id,submitted_at,campaign_id,campaign_name,client_id,client_name,id,answers.a,answers.b",
+                csv.lines().findFirst().orElseThrow());
+    }
+
+    static ExportConfig config(int maxColumns) {
+        return ExportConfig.from(new Env(Map.of("STRAPI_URL", "http://strapi.test", "APP_SECRET_ARN", "secret",
+                "EXPORT_BUCKET", "bucket", "MAX_CSV_COLUMNS", Integer.toString(maxColumns))));
+    }
+
+    String writeCsv(int maxColumns, String... rows) throws Exception {
+        ExportConfig config = config(maxColumns);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ExportSpool spool = new ExportSpool(temp, config)) {
+            for (String row : rows) {
+                spool.add(Json.MAPPER.readTree(row));
+            }
+            new CsvExportWriter(config).write(spool, out);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    static List<CSVRecord> csv(String text) throws Exception {
+        try (CSVParser parser = CSVParser.parse(new StringReader(text), CSVFormat.RFC4180.builder().setHeader().build())) {
+            return parser.getRecords();
+        }
+    }
+}
