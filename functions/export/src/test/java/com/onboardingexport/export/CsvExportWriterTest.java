@@ -116,7 +116,7 @@ class CsvExportWriterTest {
     }
 
     static ExportConfig config(int maxColumns) {
-        return ExportConfig.from(new Env(Map.of("STRAPI_URL", "http://strapi.test", "APP_SECRET_ARN", "secret",
+        return ExportConfig.from(new Env(Map.of("STRAPI_URL", "http://strapi.test", "STRAPI_API_TOKEN_SECRET_ARN", "secret",
                 "EXPORT_BUCKET", "bucket", "MAX_CSV_COLUMNS", Integer.toString(maxColumns))));
     }
 

@@ -47,7 +47,7 @@ class Strapi4PageTest {
         server.start();
         try {
             ExportConfig config = ExportConfig.from(new Env(Map.of("STRAPI_URL", "http://127.0.0.1:" + server.getAddress().getPort(),
-                    "APP_SECRET_ARN", "secret", "EXPORT_BUCKET", "bucket", "STRAPI_VERSION", "4")));
+                    "STRAPI_API_TOKEN_SECRET_ARN", "secret", "EXPORT_BUCKET", "bucket", "STRAPI_VERSION", "4")));
             StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), () -> "token",
                     StrapiClient.defaultHttpClient(Duration.ofSeconds(1)), Duration.ofSeconds(2), 1);
             ResponsePager pager = new ResponsePager(strapi, config);
