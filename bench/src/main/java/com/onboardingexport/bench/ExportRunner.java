@@ -5,7 +5,9 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.export.ExportConfig;
+import com.onboardingexport.export.BackgroundExports;
 import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.export.ExportWorkerHandler;
 import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.StrapiClient;
@@ -17,7 +19,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -34,7 +35,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * <p>
  * The synchronous API path gives itself at most 27 s (API Gateway's 29 s). If an export takes
  * longer it answers 504; then the same export is run through the scheduled entry point
- * ({@link ExportHandler#handleScheduledExport}: the same plan and run, the system principal, the
+ * ({@link ExportWorkerHandler#handleScheduledExport}: the same plan and run, the system principal, the
  * Lambda's own time left), and the outcome says so.
  */
 final class ExportRunner implements AutoCloseable {
@@ -56,6 +57,7 @@ final class ExportRunner implements AutoCloseable {
     }
 
     private final ExportHandler handler;
+    private final ExportWorkerHandler worker;
     private final ExecutorService background = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "bench-background-export");
         thread.setDaemon(true);
@@ -94,11 +96,10 @@ final class ExportRunner implements AutoCloseable {
         // The API token straight from the benchmark (the Secrets Manager read is the cold start's business).
         StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), () -> apiToken,
                 StrapiClient.defaultHttpClient(Duration.ofSeconds(3)), config.strapiTimeout(), 3);
-        AtomicReference<ExportHandler> self = new AtomicReference<>();
+        this.worker = new ExportWorkerHandler(config, strapi, s3, presigner, Clock.systemUTC());
         this.handler = new ExportHandler(config, strapi, s3, presigner, (arn, event) -> background.submit(() ->
-                self.get().handleBackgroundExport(event.get(ExportHandler.BACKGROUND_EVENT), new BenchContext(Duration.ofMinutes(15)))),
+                worker.handleBackgroundExport(event.get(BackgroundExports.JOB_EVENT), new BenchContext(Duration.ofMinutes(15)))),
                 Clock.systemUTC());
-        self.set(handler);
     }
 
     int parallelism() {
@@ -154,7 +155,7 @@ final class ExportRunner implements AutoCloseable {
         ObjectNode event = Json.MAPPER.createObjectNode().put("schedule_name", "bench")
                 .put("date_range", dateRange).put("file_format", format);
         long started = System.nanoTime();
-        JsonNode answer = handler.handleScheduledExport(event, new BenchContext(Duration.ofMinutes(15)));
+        JsonNode answer = worker.handleScheduledExport(event, new BenchContext(Duration.ofMinutes(15)));
         long nanos = System.nanoTime() - started;
         int status = answer.has("error") ? answer.path("error").path("status").asInt(500) : 200;
         Outcome outcome = outcome(status, why == null ? "scheduled" : "scheduled (" + why + ")", answer, nanos);

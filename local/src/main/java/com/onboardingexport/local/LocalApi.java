@@ -137,9 +137,8 @@ public final class LocalApi implements AutoCloseable {
 
         Map<String, String> lambdaEnvironment = new LinkedHashMap<>(config.localEnvironment());
         lambdaEnvironment.put("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:" + lambdaApi.getAddress().getPort());
-        List<String> functionIds = new ArrayList<>();
-        authorizers.values().forEach(a -> functionIds.add(a.functionId()));
-        routes.forEach(r -> functionIds.add(r.route().functionId()));
+        // Every function of the template: those behind routes, and the others (a worker) for the Invoke API.
+        List<String> functionIds = template.resourcesOfType(LocalApiTemplate.FUNCTION);
         for (String id : functionIds) {
             if (!functions.containsKey(id)) {
                 LocalApiTemplate.Function spec = template.function(id);

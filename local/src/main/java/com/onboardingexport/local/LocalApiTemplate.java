@@ -279,6 +279,10 @@ public final class LocalApiTemplate {
         if (resourceNames.containsKey(name)) {
             return resourceNames.get(name);
         }
+        // !Ref Function.Alias (AutoPublishAlias): the alias ARN, as SAM resolves it.
+        if (name.endsWith(".Alias") && FUNCTION.equals(resource(name.substring(0, name.length() - 6)).path("Type").asText())) {
+            return function(name.substring(0, name.length() - 6)).invokedArn();
+        }
         return switch (name) {
             case "AWS::Region" -> REGION;
             case "AWS::AccountId" -> ACCOUNT;

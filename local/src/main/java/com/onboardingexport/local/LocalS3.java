@@ -31,7 +31,7 @@ public final class LocalS3 implements AutoCloseable {
     /** Starts on the given port (0 for a free one). */
     public static LocalS3 start(int port) throws Exception {
         S3Proxy proxy = S3Proxy.builder()
-                .blobStore(new TransientNio2BlobStore())
+                .blobStore(new AtomicConditionalWrites(new TransientNio2BlobStore()))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                 .endpoint(URI.create("http://127.0.0.1:" + port))
                 .build();

@@ -2,8 +2,8 @@ package com.onboardingexport.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** Starts the background part of an asynchronous export: in Lambda, an asynchronous invocation of this same function. */
+/** Starts the background part of an asynchronous export: in Lambda, an asynchronous invocation of the worker function. */
 public interface BackgroundInvoker {
-    /** @param functionArn the ARN this invocation was called by (same version or alias), so the background run uses the same code */
+    /** @param functionArn the worker (its alias ARN, from the template) */
     void start(String functionArn, JsonNode event);
 }

@@ -72,12 +72,28 @@ public final class ExportService {
         return new Plan(principal, request, filter, first);
     }
 
-    /**
-     * Reads every row, writes and stores the file, and signs its link. The file's name and key
-     * derive from the export id and the time it was asked for, so a repeated background run
-     * overwrites the same object instead of adding a second one.
-     */
+    /** A file written and stored, not yet signed. */
+    public record StoredFile(String exportId, String key, String filename, FileFormat format, long rows, long sizeBytes,
+                             String overflowColumn) {
+    }
+
+    /** Reads every row, stores the file, and signs its link; a link that cannot be signed leaves no object. */
     public ExportResult run(Plan plan, String exportId, Instant requestedAt, Deadline deadline, LongConsumer progress) {
+        StoredFile file = store(plan, exportId, requestedAt, deadline, progress);
+        try {
+            return signed(exportId, file.key(), file.filename(), file.format(), file.rows(), file.sizeBytes(), file.overflowColumn());
+        } catch (RuntimeException e) {
+            storage.deleteQuietly(file.key());
+            throw e;
+        }
+    }
+
+    /**
+     * Reads every row, writes and stores the file. The file's name and key derive from the export
+     * id and the time it was asked for, so a repeated background run overwrites the same object
+     * instead of adding a second one.
+     */
+    public StoredFile store(Plan plan, String exportId, Instant requestedAt, Deadline deadline, LongConsumer progress) {
         Instant now = requestedAt;
         FileFormat format = plan.request().format();
         String filename = "onboarding-export-" + FILE_TIME.format(now) + "-" + exportId.substring(0, 8) + "." + format.extension();
@@ -98,12 +114,7 @@ public final class ExportService {
             }
             long size = Files.size(file);
             storage.upload(key, file, format, filename);
-            try {
-                return signed(exportId, key, filename, format, spool.rows(), size, overflowColumn);
-            } catch (RuntimeException e) {
-                storage.deleteQuietly(key);
-                throw e;
-            }
+            return new StoredFile(exportId, key, filename, format, spool.rows(), size, overflowColumn);
         } catch (IOException | UncheckedIOException e) {
             throw new ApiException(ErrorCode.INTERNAL, "The export file could not be written", e);
         }

@@ -9,6 +9,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.BackgroundInvoker;
 import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.export.ExportWorkerHandler;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.local.StrapiFaultProxy;
@@ -22,7 +23,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -53,16 +53,14 @@ class AsyncExportIT {
         Map<String, String> env = fixture.env(strapiUrl, RealParts.BUCKET);
         env.put("ASYNC_ROW_THRESHOLD", "100");
         env.putAll(extraEnv);
-        AtomicReference<ExportHandler> self = new AtomicReference<>();
+        ExportWorkerHandler worker = fixture.worker(env, Clock.systemUTC());
         BackgroundInvoker invoker = (arn, event) -> {
             deliveredEvents.add(event);
             for (int i = 0; i < deliveries; i++) {
-                lambdaService.submit(() -> self.get().handleBackgroundExport(
-                        event.get(ExportHandler.BACKGROUND_EVENT), new LocalLambdaContext(Duration.ofMinutes(2))));
+                lambdaService.submit(() -> ExportFixture.runJob(worker, event, Duration.ofMinutes(2)));
             }
         };
-        self.set(fixture.handler(env, Clock.systemUTC(), invoker));
-        return self.get();
+        return fixture.handler(env, Clock.systemUTC(), invoker);
     }
 
     @Test
@@ -149,9 +147,9 @@ class AsyncExportIT {
         lambdaService.awaitTermination(30, TimeUnit.SECONDS);
 
         // Lambda's retry of the same event, ten minutes later, on another container.
-        ExportHandler later = fixture.handler(fixture.env(fixture.parts.strapi.url(), RealParts.BUCKET),
+        ExportWorkerHandler later = fixture.worker(fixture.env(fixture.parts.strapi.url(), RealParts.BUCKET),
                 Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10)));
-        later.handleBackgroundExport(deliveredEvents.get(0).get(ExportHandler.BACKGROUND_EVENT), new LocalLambdaContext());
+        ExportFixture.runJob(later, deliveredEvents.get(0), Duration.ofMinutes(2));
         JsonNode status = Json.MAPPER.readTree(fixture.send(handler, ExportFixture.statusRequest("1", "admin", "", exportId)).getBody());
         assertEquals("succeeded", status.path("status").asText());
         assertEquals(1, objectsOf(exportId));

@@ -7,7 +7,9 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.ExportConfig;
+import com.onboardingexport.export.BackgroundExports;
 import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.export.ExportWorkerHandler;
 import com.onboardingexport.export.BackgroundInvoker;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.local.LocalLambdaContext;
@@ -50,6 +52,23 @@ public final class ExportFixture {
         StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), parts.apiTokenSecret(),
                 StrapiClient.defaultHttpClient(Duration.ofSeconds(2)), config.strapiTimeout(), 3);
         return new ExportHandler(config, strapi, parts.s3.client(), parts.s3.presigner(), background, clock);
+    }
+
+    /** The worker function on the same parts (background and scheduled exports). */
+    public ExportWorkerHandler worker(Map<String, String> env, Clock clock) {
+        ExportConfig config = ExportConfig.from(new Env(env));
+        StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), parts.apiTokenSecret(),
+                StrapiClient.defaultHttpClient(Duration.ofSeconds(2)), config.strapiTimeout(), 3);
+        return new ExportWorkerHandler(config, strapi, parts.s3.client(), parts.s3.presigner(), clock);
+    }
+
+    public ExportWorkerHandler worker() {
+        return worker(env(parts.strapi.url(), RealParts.BUCKET), Clock.systemUTC());
+    }
+
+    /** Runs a job the API function handed over, as the worker's asynchronous invocation would. */
+    public static void runJob(ExportWorkerHandler worker, JsonNode event, Duration timeLeft) {
+        worker.handleBackgroundExport(event.get(BackgroundExports.JOB_EVENT), new LocalLambdaContext(timeLeft));
     }
 
     /** A GET of an export's status, as API Gateway hands it over. */

@@ -66,7 +66,7 @@ class HardeningIT {
         exportId(fixture.send(handler, ExportFixture.request(user + "1", "admin", "", async)));
 
         // The first run finishes: its user may start one more, and only one.
-        handler.handleBackgroundExport(started.get(0).get(ExportHandler.BACKGROUND_EVENT), new LocalLambdaContext(Duration.ofMinutes(2)));
+        ExportFixture.runJob(fixture.worker(), started.get(0), Duration.ofMinutes(2));
         exportId(fixture.send(handler, ExportFixture.request(user, "admin", "", async)));
         error(fixture.send(handler, ExportFixture.request(user, "admin", "", async)), 429, "TOO_MANY_EXPORTS");
     }
@@ -80,7 +80,7 @@ class HardeningIT {
         String other = parts.strapi.get("/api/clients?filters[name][$ne]=Acme%20Corp").path("data").get(0).path("documentId").asText();
         String user = "92" + (System.nanoTime() % 1000);
         String exportId = exportId(fixture.send(handler, ExportFixture.request(user, "client", acme, "{\"mode\":\"async\",\"date_range\":\"all_time\"}")));
-        handler.handleBackgroundExport(started.get(0).get(ExportHandler.BACKGROUND_EVENT), new LocalLambdaContext(Duration.ofMinutes(2)));
+        ExportFixture.runJob(fixture.worker(), started.get(0), Duration.ofMinutes(2));
 
         JsonNode ok = ExportFixture.ok(fixture.send(handler, ExportFixture.statusRequest(user, "client", acme, exportId)));
         assertEquals("succeeded", ok.path("status").asText(), ok.toString());

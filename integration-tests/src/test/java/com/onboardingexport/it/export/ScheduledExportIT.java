@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.export.ExportWorkerHandler;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.local.ProjectRoot;
@@ -22,7 +22,7 @@ import java.time.ZoneOffset;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** The EventBridge Scheduler input of events/scheduled-export.json, run through the handler's Lambda entry point. */
+/** The EventBridge Scheduler input of events/scheduled-export.json, run through the worker's Lambda entry point. */
 class ScheduledExportIT {
     private final ExportFixture fixture = new ExportFixture();
 
@@ -30,7 +30,7 @@ class ScheduledExportIT {
     @DisplayName("a scheduled export runs as the system principal and writes under scheduled/<schedule name>/")
     void scheduledEventExports() throws Exception {
         Instant now = Instant.now();
-        ExportHandler handler = fixture.handler(fixture.env(fixture.parts.strapi.url(), RealParts.BUCKET), Clock.fixed(now, ZoneOffset.UTC));
+        ExportWorkerHandler handler = fixture.worker(fixture.env(fixture.parts.strapi.url(), RealParts.BUCKET), Clock.fixed(now, ZoneOffset.UTC));
         byte[] event = Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export.json"));
         JsonNode result = invoke(handler, event);
 
@@ -47,7 +47,7 @@ class ScheduledExportIT {
     @Test
     @DisplayName("a schedule that finds nothing answers the error body (no retry), a bad schedule name is refused")
     void scheduledErrors() throws Exception {
-        ExportHandler handler = fixture.handler();
+        ExportWorkerHandler handler = fixture.worker();
         ObjectNode empty = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export.json")));
         empty.put("date_range", "2001-01-01/2001-01-31");
         assertEquals("NO_DATA", invoke(handler, empty.toString().getBytes()).path("error").path("code").asText());
@@ -56,7 +56,7 @@ class ScheduledExportIT {
         assertThrows(IllegalArgumentException.class, () -> invoke(handler, empty.toString().getBytes()));
     }
 
-    private static JsonNode invoke(ExportHandler handler, byte[] event) throws Exception {
+    private static JsonNode invoke(ExportWorkerHandler handler, byte[] event) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         handler.handleRequest(new ByteArrayInputStream(event), out, new LocalLambdaContext(Duration.ofMinutes(5)));
         return Json.MAPPER.readTree(out.toByteArray());

@@ -50,7 +50,6 @@ class AccessReliabilityIT {
     private static List<String> thirdClientCampaigns;
     private static Map<String, String> clientOfResponse;
     private static Map<String, String> clientNames;
-    private static final AtomicReference<ExportHandler> self = new AtomicReference<>();
     private static ExportHandler handler;
 
     @BeforeAll
@@ -70,9 +69,8 @@ class AccessReliabilityIT {
         clientNames = new TreeMap<>();
         PARTS.strapi.get("/api/clients").path("data").forEach(c -> clientNames.put(c.path("documentId").asText(), c.path("name").asText()));
         // Lambda's asynchronous invocation, played in the caller's thread: the 202 is answered once the background run is over.
-        BackgroundInvoker inline = (arn, event) -> self.get().handleBackgroundExport(event.get(ExportHandler.BACKGROUND_EVENT), new LocalLambdaContext());
+        BackgroundInvoker inline = Reliability.inlineWorker(Reliability.config(PARTS.strapi.url(), Map.of()));
         handler = Reliability.handler(Reliability.config(PARTS.strapi.url(), Map.of()), PARTS.s3.client(), PARTS.s3.presigner(), inline);
-        self.set(handler);
     }
 
     /** The campaign_ids a client may try: name to JSON array (or null for "no field"). */

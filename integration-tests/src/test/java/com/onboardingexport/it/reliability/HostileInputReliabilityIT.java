@@ -231,9 +231,10 @@ class HostileInputReliabilityIT {
         context.put("requestId", UUID.randomUUID().toString());
         ObjectNode authorizer = (ObjectNode) context.path("authorizer");
         authorizer.put("principalId", who.userId()).put("userId", who.userId()).put("role", who.role()).put("clientId", who.clientId());
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        handler.handleRequest(new ByteArrayInputStream(Json.MAPPER.writeValueAsBytes(event)), out, new LocalLambdaContext());
-        JsonNode response = Json.MAPPER.readTree(out.toByteArray());
+        // As the Lambda runtime hands it over: the event JSON read into the typed request.
+        JsonNode response = Json.MAPPER.valueToTree(handler.handleRequest(
+                Json.MAPPER.treeToValue(event, com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent.class),
+                new LocalLambdaContext()));
         return new Answer(response.path("statusCode").asInt(), response.path("headers").path("Content-Type").asText(null),
                 response.path("body").asText(null));
     }

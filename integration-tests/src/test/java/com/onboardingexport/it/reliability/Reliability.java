@@ -74,6 +74,14 @@ final class Reliability {
         return new ExportHandler(config, strapiClient(config), s3, presigner, background, Clock.systemUTC());
     }
 
+    /** Lambda's asynchronous invocation of the worker, played in the caller's thread: the 202 is answered once the run is over. */
+    static BackgroundInvoker inlineWorker(ExportConfig config) {
+        com.onboardingexport.export.ExportWorkerHandler worker = new com.onboardingexport.export.ExportWorkerHandler(
+                config, strapiClient(config), PARTS.s3.client(), PARTS.s3.presigner(), Clock.systemUTC());
+        return (arn, event) -> worker.handleBackgroundExport(event.get(com.onboardingexport.export.BackgroundExports.JOB_EVENT),
+                new com.onboardingexport.local.LocalLambdaContext());
+    }
+
     // ------------------------------------------------------------------ the seed
 
     static String clientId(String name) {

@@ -64,8 +64,13 @@ public final class TemplateChecks {
     private static final Pattern HANDLER = Pattern.compile(
             "^([A-Za-z_$][\\w$]*(?:\\.[A-Za-z_$][\\w$]*)*)(?:::([A-Za-z_$][\\w$]*))?$");
     private static final Pattern SUB_VARIABLE = Pattern.compile("\\$\\{([^}]*)}");
+    /**
+     * A variable the code cannot do without: {@code require("NAME")}. One read with a default
+     * ({@code get("NAME", default)}) may be left to that default, so a function of a module that
+     * does not use a setting (the worker and the API's async threshold) need not set it.
+     */
     private static final Pattern ENV_READ = Pattern.compile(
-            "\\b(?:require|get|getInt|getLong|getBoolean|getDuration|getenv)\\(\\s*\"([A-Z][A-Z0-9_]*)\"");
+            "\\b(?:require|getenv)\\(\\s*\"([A-Z][A-Z0-9_]*)\"");
 
     private TemplateChecks() {
     }

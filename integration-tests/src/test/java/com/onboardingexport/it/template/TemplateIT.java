@@ -201,6 +201,7 @@ class TemplateIT {
             env.set("EXPORT_BUCKET", JSON.createObjectNode().put("Ref", "ExportBuckett"));
             env.set("LINK_TTL_SECONDS", JSON.createObjectNode().put("Fn::Sub", "${ExportBucket.Arnn}"));
             env.set("MAX_CAMPAIGN_IDS", JSON.createObjectNode().put("Fn::Sub", "${NoSuchParameter}"));
+            ((ObjectNode) properties(broken, "ExportWorkerFunction").path("Environment").path("Variables")).remove("LINK_TTL_SECONDS");
             List<String> problems = TemplateChecks.referenceProblems(broken);
             assertAll(
                     () -> assertTrue(problems.stream().anyMatch(p -> p.endsWith("Ref to unknown ExportBuckett")), problems::toString),
@@ -271,7 +272,7 @@ class TemplateIT {
         @DisplayName("both functions: java21, SnapStart on published versions behind an alias, the shared layer")
         void functions() {
             List<String> functions = template.resourcesOfType(SamTemplate.FUNCTION);
-            assertEquals(List.of("AuthorizerFunction", "ExportFunction"), functions);
+            assertEquals(List.of("AuthorizerFunction", "ExportFunction", "ExportWorkerFunction"), functions);
             for (String function : functions) {
                 JsonNode props = template.functionProperties(function);
                 assertAll(function,
@@ -282,8 +283,10 @@ class TemplateIT {
                         () -> assertTrue(props.path("MemorySize").asInt() >= 512, "MemorySize"),
                         () -> assertTrue(props.path("Timeout").asInt() > 0, "Timeout"));
             }
-            assertEquals(900, template.functionProperties("ExportFunction").path("Timeout").asInt(),
-                    "the export function needs Lambda's full 15 minutes for async and scheduled exports");
+            assertEquals(900, template.functionProperties("ExportWorkerFunction").path("Timeout").asInt(),
+                    "the worker needs Lambda's full 15 minutes for background and scheduled exports");
+            assertTrue(template.functionProperties("ExportFunction").path("Timeout").asInt() <= 30,
+                    "the API function answers HTTP only: a timeout that fits API Gateway's 29 s");
         }
 
         @Test
@@ -399,7 +402,7 @@ class TemplateIT {
         }
 
         @Test
-        @DisplayName("secrets split by need: every function reads the API token, only the authorizer the JWT secret; the export function invokes only itself")
+        @DisplayName("secrets split by need: every function reads the API token, only the authorizer the JWT secret; the API function invokes only the worker")
         void leastPrivilege() {
             for (String function : template.resourcesOfType(SamTemplate.FUNCTION)) {
                 Set<JsonNode> secretResources = new java.util.HashSet<>();
@@ -417,7 +420,7 @@ class TemplateIT {
                         || template.section("Globals").path("Function").path("Environment").path("Variables").has("JWT_SECRET_ARN");
                 assertEquals(function.equals("AuthorizerFunction"), seesJwtSecretArn, function);
             }
-            String functionName = template.functionProperties("ExportFunction").path("FunctionName").path("Fn::Sub").asText();
+            String functionName = template.functionProperties("ExportWorkerFunction").path("FunctionName").path("Fn::Sub").asText();
             for (JsonNode statement : template.functionProperties("ExportFunction").path("Policies").path(0).path("Statement")) {
                 if (statement.toString().contains("lambda:")) {
                     assertEquals("lambda:InvokeFunction", statement.path("Action").asText());
@@ -465,7 +468,8 @@ class TemplateIT {
         @Test
         @DisplayName("the sample schedule sends exactly events/scheduled-export.json, which the export parser accepts, and is off by default")
         void schedule() throws IOException {
-            Map<String, JsonNode> schedules = template.events("ExportFunction", "ScheduleV2");
+            assertTrue(template.events("ExportFunction", "ScheduleV2").isEmpty(), "schedules run in the worker");
+            Map<String, JsonNode> schedules = template.events("ExportWorkerFunction", "ScheduleV2");
             assertEquals(1, schedules.size(), schedules::toString);
             JsonNode schedule = schedules.values().iterator().next();
             JsonNode input = JSON.readTree(schedule.path("Input").asText());

@@ -11,7 +11,9 @@ public enum ErrorCode {
     UPSTREAM_ERROR(502),
     UPSTREAM_TIMEOUT(504),
     STORAGE_ERROR(500),
-    INTERNAL(500);
+    INTERNAL(500),
+    /** A background export that did not finish by its deadline (Lambda's timeout, a crash). */
+    EXPORT_TIMED_OUT(500);
 
     private final int status;
 

@@ -10,15 +10,15 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
 
 /**
- * Hands a large export to an asynchronous invocation (InvocationType Event) of this function:
+ * Hands a large export to an asynchronous invocation (InvocationType Event) of the worker function:
  * no queue to run, up to 15 minutes, and Lambda keeps the event and retries it if the run
  * crashes. The client is built on first use, so synchronous exports never pay for it.
  */
-public final class LambdaSelfInvoker implements BackgroundInvoker {
+public final class LambdaWorkerInvoker implements BackgroundInvoker {
     private final Supplier<LambdaClient> client;
     private volatile LambdaClient built;
 
-    public LambdaSelfInvoker(Supplier<LambdaClient> client) {
+    public LambdaWorkerInvoker(Supplier<LambdaClient> client) {
         this.client = client;
     }
 

@@ -1,0 +1,45 @@
+package com.onboardingexport.export;
+
+import com.onboardingexport.shared.AwsClients;
+import com.onboardingexport.shared.CachedSecret;
+import com.onboardingexport.shared.Env;
+import com.onboardingexport.shared.StrapiClient;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * The one wiring place of the export module: what both of its functions (the API handler and
+ * the worker) are made of, from their clients and configuration.
+ */
+record ExportParts(ExportConfig config, ExportService service, ExportRequestParser parser, BackgroundExports background,
+                   Clock clock) {
+    private static final int STRAPI_ATTEMPTS = 3;
+    private static final Duration STRAPI_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+
+    static ExportParts wire(ExportConfig config, StrapiClient strapi, S3Client s3, S3Presigner presigner,
+                            BackgroundInvoker worker, Clock clock) {
+        ExportService service = new ExportService(config, strapi, new ExportStorage(s3, presigner, config.bucket()), clock,
+                Path.of(System.getProperty("java.io.tmpdir")));
+        ExportRequestParser parser = new ExportRequestParser(config.maxCampaignIds(), clock);
+        BackgroundExports background = new BackgroundExports(config, service, parser,
+                new ExportStatusStore(s3, config.bucket(), clock), new RunningExports(s3, config.bucket()), worker, clock);
+        return new ExportParts(config, service, parser, background, clock);
+    }
+
+    /** The real clients, built once per container; endpoints from the SDK's AWS_ENDPOINT_URL variables. */
+    static ExportParts fromEnvironment(S3Presigner presigner) {
+        ExportConfig config = ExportConfig.from(Env.system());
+        StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()),
+                new CachedSecret(AwsClients.secretsManager(), config.apiTokenSecretArn(), config.secretCacheTtl()),
+                StrapiClient.defaultHttpClient(STRAPI_CONNECT_TIMEOUT), config.strapiTimeout(), STRAPI_ATTEMPTS);
+        S3Client s3 = S3Client.builder().httpClient(UrlConnectionHttpClient.create()).build();
+        BackgroundInvoker worker = new LambdaWorkerInvoker(() -> LambdaClient.builder().httpClient(UrlConnectionHttpClient.create()).build());
+        return wire(config, strapi, s3, presigner, worker, Clock.systemUTC());
+    }
+}

@@ -1,0 +1,100 @@
+package com.onboardingexport.export;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.onboardingexport.shared.ApiException;
+import com.onboardingexport.shared.Deadline;
+import com.onboardingexport.shared.Json;
+import com.onboardingexport.shared.JsonLog;
+import com.onboardingexport.shared.StrapiClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.crac.Core;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * The export worker function (15 minutes, reserved concurrency): runs the exports nobody waits
+ * for. Its two events: a background export handed over by the API function
+ * ({@code {"background_export": {...}}}), and a scheduled export (EventBridge Scheduler's input,
+ * {@code {"schedule_name": ..., request fields}}), which runs as the system principal and writes
+ * under {@code scheduled/<name>/}.
+ */
+public final class ExportWorkerHandler implements RequestStreamHandler {
+    private static final Pattern SCHEDULE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final Duration SAFETY_MARGIN = Duration.ofSeconds(1);
+
+    private final ExportParts parts;
+    private ExportPriming priming;
+
+    /** Used by the Lambda runtime: real clients, built once per container. */
+    public ExportWorkerHandler() {
+        this(S3Presigner.builder().build());
+    }
+
+    private ExportWorkerHandler(S3Presigner presigner) {
+        this.parts = ExportParts.fromEnvironment(presigner);
+        this.priming = new ExportPriming(parts.config(), presigner);
+        Core.getGlobalContext().register(priming);
+    }
+
+    /** For tests and the local runner: every collaborator given. */
+    public ExportWorkerHandler(ExportConfig config, StrapiClient strapi, S3Client s3, S3Presigner presigner, Clock clock) {
+        this.parts = ExportParts.wire(config, strapi, s3, presigner, (worker, event) -> {
+            throw new IllegalStateException("the worker never hands work on");
+        }, clock);
+    }
+
+    @Override
+    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        JsonNode event = Json.MAPPER.readTree(input);
+        JsonNode answer = Json.MAPPER.createObjectNode();
+        if (event != null && event.has(BackgroundExports.JOB_EVENT)) {
+            handleBackgroundExport(event.get(BackgroundExports.JOB_EVENT), context);
+        } else if (event != null && event.has("schedule_name")) {
+            answer = handleScheduledExport(event, context);
+        } else {
+            JsonLog.error("unrecognised event", null, "request_id", context.getAwsRequestId());
+            throw new IllegalArgumentException("Unrecognised event: neither a background export nor a scheduled export");
+        }
+        Json.MAPPER.writeValue(output, answer);
+    }
+
+    public void handleBackgroundExport(JsonNode job, Context context) {
+        parts.background().run(job, context);
+    }
+
+    /** A scheduled export runs as the system principal and writes under scheduled/<name>/. */
+    public JsonNode handleScheduledExport(JsonNode event, Context context) {
+        long started = System.nanoTime();
+        String requestId = context.getAwsRequestId();
+        String scheduleName = event.path("schedule_name").asText("");
+        if (!SCHEDULE_NAME.matcher(scheduleName).matches()) {
+            throw new IllegalArgumentException("schedule_name must match " + SCHEDULE_NAME.pattern());
+        }
+        Principal principal = Principal.schedule(scheduleName);
+        ExportRequest request = null;
+        try {
+            request = parts.parser().parse(event, Set.of("schedule_name"));
+            Deadline deadline = Deadline.in(Duration.ofMillis(context.getRemainingTimeInMillis()).minus(SAFETY_MARGIN));
+            ExportService.Plan plan = parts.service().plan(principal, request, deadline);
+            ExportResult result = parts.service().run(plan, ExportService.newExportId(), parts.clock().instant(), deadline, rows -> { });
+            ExportAudit.log(requestId, principal, request, "succeeded", result, null, started);
+            return result.toJson();
+        } catch (ApiException e) {
+            ExportAudit.log(requestId, principal, request, "failed", null, e, started);
+            if (e.code().status() >= 500) {
+                throw e; // fails the invocation: the dead-letter queue and the errors alarm see it
+            }
+            return Json.MAPPER.valueToTree(Map.of("error", Map.of("status", e.code().status(),
+                    "code", e.code().name(), "message", e.getMessage(), "request_id", requestId)));
+        }
+    }
+}
