@@ -93,6 +93,7 @@ public final class LocalApi implements AutoCloseable {
     private final Map<String, CachedPolicy> policyCache = new ConcurrentHashMap<>();
     private final List<String> functionErrors = new CopyOnWriteArrayList<>();
     private final Consumer<String> log;
+    private LocalFailureDestination failureDestination;
     private final ExecutorService executor = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "local-api");
         thread.setDaemon(true);
@@ -135,6 +136,7 @@ public final class LocalApi implements AutoCloseable {
         // Most specific first, as API Gateway matches: more literal characters win over path variables.
         routes.sort((a, b) -> Integer.compare(b.literalLength(), a.literalLength()));
 
+        failureDestination = new LocalFailureDestination(config.localEnvironment());
         Map<String, String> lambdaEnvironment = new LinkedHashMap<>(config.localEnvironment());
         lambdaEnvironment.put("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:" + lambdaApi.getAddress().getPort());
         // Every function of the template: those behind routes, and the others (a worker) for the Invoke API.
@@ -556,12 +558,21 @@ public final class LocalApi implements AutoCloseable {
             case "Event" -> {
                 log.accept("[LocalApi] asynchronous invocation of " + function.spec().logicalId() + " (" + invokedArn + ")");
                 function.invoke(payload, invokedArn).whenComplete((result, error) -> {
-                    if (error != null) {
-                        recordError(function.spec().logicalId(), "asynchronous invocation failed: " + error);
-                    } else if (result.functionError()) {
-                        // Lambda would retry twice (after about 1 and 2 minutes); the local runner does not.
-                        recordError(function.spec().logicalId(), result.payload());
+                    if (error == null && !result.functionError()) {
+                        return;
                     }
+                    String errorDocument = error != null ? Json.MAPPER.createObjectNode()
+                            .put("errorMessage", "asynchronous invocation failed: " + error).toString() : result.payload();
+                    // No retries locally (the template's worker has MaximumRetryAttempts 0); then the on-failure destination.
+                    recordError(function.spec().logicalId(), errorDocument);
+                    function.spec().onFailure().ifPresent(queue -> {
+                        try {
+                            failureDestination.send(queue, invokedArn, requestId, payload, errorDocument);
+                            log.accept("[LocalApi] " + function.spec().logicalId() + ": failed event sent to " + queue);
+                        } catch (RuntimeException e) {
+                            log.accept("[LocalApi] could not send the failed event to " + queue + ": " + e);
+                        }
+                    });
                 });
                 send(exchange, 202, Map.of("x-amzn-RequestId", requestId), "");
             }
@@ -627,5 +638,8 @@ public final class LocalApi implements AutoCloseable {
         }
         functions.values().forEach(LocalApiFunction::close);
         executor.shutdownNow();
+        if (failureDestination != null) {
+            failureDestination.close();
+        }
     }
 }

@@ -155,7 +155,10 @@ final class LocalApiFunction implements AutoCloseable {
         static Host start(LocalApiFunction function) throws IOException, InterruptedException {
             LocalApiTemplate.Function spec = function.spec;
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            // Lambda sizes the heap from the function's memory; so does the local environment, so a
+            // function that runs out of memory in Lambda runs out here too.
             ProcessBuilder builder = new ProcessBuilder(java,
+                    "-Xmx" + Math.max(64, spec.memoryMb() * 85 / 100) + "m",
                     "-cp", lambdaClasspath(spec),
                     LocalApiFunctionHost.class.getName(),
                     spec.handler(), spec.functionName(), spec.invokedArn(),

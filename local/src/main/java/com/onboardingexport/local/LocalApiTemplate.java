@@ -25,6 +25,7 @@ public final class LocalApiTemplate {
     public static final String FUNCTION = "AWS::Serverless::Function";
     public static final String API = "AWS::Serverless::Api";
     public static final String BUCKET = "AWS::S3::Bucket";
+    public static final String QUEUE = "AWS::SQS::Queue";
 
     /** Pseudo parameters as a local "stack" sees them. */
     public static final String REGION = "us-east-1";
@@ -44,8 +45,13 @@ public final class LocalApiTemplate {
     }
 
     /** A function as Lambda would run it. */
+    /**
+     * A function as the local runner starts it; {@code onFailure} is the ARN of the SQS queue its
+     * failed asynchronous invocations go to (EventInvokeConfig's on-failure destination), if any.
+     */
     public record Function(String logicalId, String functionName, String handler, int timeoutSeconds, int memoryMb,
-                           Optional<String> alias, Map<String, String> environment, List<String> codeFolders) {
+                           Optional<String> alias, Map<String, String> environment, List<String> codeFolders,
+                           Optional<String> onFailure) {
         public String arn() {
             return "arn:aws:lambda:" + REGION + ":" + ACCOUNT + ":function:" + functionName;
         }
@@ -70,7 +76,8 @@ public final class LocalApiTemplate {
      * Reads a template. {@code parameterValues} are the local values of parameters (those without
      * one take their Default; a parameter with neither fails here, as a deploy would); they are
      * checked against AllowedPattern, AllowedValues, MinValue and MaxValue. {@code resourceNames}
-     * say what {@code !Ref} of a resource means locally (the bucket's name, for example).
+     * say what {@code !Ref} of a resource means locally (the bucket's name, for example), and
+     * {@code Id.Attribute} keys what {@code !GetAtt} means (a queue's ARN).
      */
     public static LocalApiTemplate read(Path file, Map<String, String> parameterValues, Map<String, String> resourceNames)
             throws IOException {
@@ -244,11 +251,14 @@ public final class LocalApiTemplate {
             String layerId = layer.path("Ref").asText();
             codeFolders.add(text(resource(layerId).path("Properties").path("ContentUri"), layerId + " ContentUri"));
         }
+        JsonNode onFailure = properties.path("EventInvokeConfig").path("DestinationConfig").path("OnFailure");
+        Optional<String> onFailureQueue = "SQS".equals(onFailure.path("Type").asText())
+                ? Optional.of(resolve(onFailure.path("Destination"), logicalId + " EventInvokeConfig OnFailure")) : Optional.empty();
         return new Function(logicalId, functionName,
                 text(properties.path("Handler"), logicalId + " Handler"),
                 properties.path("Timeout").asInt(3),
                 properties.path("MemorySize").asInt(128),
-                Optional.ofNullable(alias), environment, List.copyOf(codeFolders));
+                Optional.ofNullable(alias), environment, List.copyOf(codeFolders), onFailureQueue);
     }
 
     /** Resolves a value the way CloudFormation would for this local stack: scalars, Ref and Sub. */
@@ -258,6 +268,14 @@ public final class LocalApiTemplate {
         }
         if (value.has("Ref")) {
             return ref(value.get("Ref").asText(), where);
+        }
+        if (value.has("Fn::GetAtt")) {
+            JsonNode getAtt = value.get("Fn::GetAtt");
+            String name = getAtt.isArray() ? getAtt.path(0).asText() + "." + getAtt.path(1).asText() : getAtt.asText();
+            if (resourceNames.containsKey(name)) {
+                return resourceNames.get(name);
+            }
+            throw new IllegalArgumentException(where + ": !GetAtt " + name + " has no local value");
         }
         if (value.has("Fn::Sub") && value.get("Fn::Sub").isTextual()) {
             Matcher matcher = Pattern.compile("\\$\\{([^}!]+)}").matcher(value.get("Fn::Sub").asText());

@@ -16,6 +16,8 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * {@code moto_server} (moto 5, Python), the Docker-free AWS emulator, on a free port: Secrets
@@ -68,6 +70,29 @@ public final class LocalMoto implements AutoCloseable {
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalS3.ACCESS_KEY, LocalS3.SECRET_KEY)))
                 .httpClient(UrlConnectionHttpClient.create())
                 .build();
+    }
+
+    /** The real SQS client on this moto. */
+    public SqsClient sqs() {
+        return SqsClient.builder()
+                .endpointOverride(endpoint)
+                .region(LocalS3.REGION)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalS3.ACCESS_KEY, LocalS3.SECRET_KEY)))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+    }
+
+    /** A queue, as CloudFormation would create it: its URL ({@code !Ref}) and ARN ({@code !GetAtt .Arn}). */
+    public record Queue(String name, String url, String arn) {
+    }
+
+    public Queue createQueue(String name) {
+        try (SqsClient sqs = sqs()) {
+            String url = sqs.createQueue(b -> b.queueName(name)).queueUrl();
+            String arn = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN))
+                    .attributes().get(QueueAttributeName.QUEUE_ARN);
+            return new Queue(name, url, arn);
+        }
     }
 
     /** Creates a secret whose SecretString is {@code value}; returns its full ARN (with moto's random suffix). */

@@ -45,7 +45,8 @@ public final class LocalRun implements AutoCloseable {
     private LocalStrapi strapi;
     private LocalMoto moto;
     private LocalApi api;
-    private Map<String, String> buckets;
+    /** What !Ref and !GetAtt of the template's buckets and queues mean locally. */
+    private Map<String, String> resourceNames;
     private Map<String, String> parameters;
     private Map<String, String> localEnvironment;
 
@@ -68,14 +69,21 @@ public final class LocalRun implements AutoCloseable {
         LocalS3 s3 = LocalS3.start(0);
         started.push(s3);
         // One local bucket per bucket of the template; !Ref of it is the local name.
-        buckets = new LinkedHashMap<>();
+        resourceNames = new LinkedHashMap<>();
         for (String bucketId : LocalApiTemplate.resourcesOfType(template, LocalApiTemplate.BUCKET)) {
             String name = (LocalApiTemplate.STACK_NAME + "-" + bucketId).toLowerCase(Locale.ROOT);
             s3.createBucket(name);
-            buckets.put(bucketId, name);
+            resourceNames.put(bucketId, name);
         }
         moto = LocalMoto.start(0);
         started.push(moto);
+        // One queue in moto per queue of the template (the worker's dead-letter queue).
+        for (String queueId : LocalApiTemplate.resourcesOfType(template, LocalApiTemplate.QUEUE)) {
+            LocalMoto.Queue queue = moto.createQueue((LocalApiTemplate.STACK_NAME + "-" + queueId).toLowerCase(Locale.ROOT));
+            resourceNames.put(queueId, queue.url());
+            resourceNames.put(queueId + ".Arn", queue.arn());
+            resourceNames.put(queueId + ".QueueName", queue.name());
+        }
         String apiTokenArn = moto.createSecret("onboarding-export-local/strapi-api-token", strapi.apiToken());
         String jwtSecretArn = moto.createSecret("onboarding-export-local/jwt-secret", strapi.jwtSecret());
 
@@ -95,7 +103,14 @@ public final class LocalRun implements AutoCloseable {
 
     /** How this run serves a template on its parts: the same for another template (a test's broken copy). */
     public LocalApi.Config apiConfig(Path template, int port, Consumer<String> log) {
-        return new LocalApi.Config(template, port, parameters, buckets, localEnvironment, log);
+        return apiConfig(template, port, log, Map.of());
+    }
+
+    /** The same, with variables every function gets over its own (a test pointing the functions at a faulty Strapi). */
+    public LocalApi.Config apiConfig(Path template, int port, Consumer<String> log, Map<String, String> overrides) {
+        Map<String, String> environment = new LinkedHashMap<>(localEnvironment);
+        environment.putAll(overrides);
+        return new LocalApi.Config(template, port, parameters, resourceNames, environment, log);
     }
 
     public LocalStrapi strapi() {
@@ -110,8 +125,9 @@ public final class LocalRun implements AutoCloseable {
         return moto;
     }
 
-    public Map<String, String> buckets() {
-        return buckets;
+    /** Local names of the template's resources: a bucket's name, a queue's URL and {@code Queue.Arn}. */
+    public Map<String, String> resourceNames() {
+        return resourceNames;
     }
 
     /** A real JWT for a dev user, from Strapi's own {@code POST /api/auth/local}. */

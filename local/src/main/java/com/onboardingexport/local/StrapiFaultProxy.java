@@ -23,14 +23,30 @@ public final class StrapiFaultProxy implements AutoCloseable {
         Fault faultFor(int requestNumber, String pathAndQuery);
     }
 
-    /** A status to answer instead of Strapi (with an optional Retry-After), or a garbled body. */
-    public record Fault(int status, String body, String retryAfter) {
+    /**
+     * A status to answer instead of Strapi (with an optional Retry-After), or a garbled body; or a
+     * 200 whose body never ends ({@code stallMillis}: the headers, a first byte, then silence), or
+     * one with a text of {@code hugeBytes} characters (more than a small function's memory holds).
+     */
+    public record Fault(int status, String body, String retryAfter, long stallMillis, long hugeBytes) {
+        public Fault(int status, String body, String retryAfter) {
+            this(status, body, retryAfter, 0, 0);
+        }
+
         public static Fault status(int status) {
             return new Fault(status, "{\"data\":null,\"error\":{\"status\":" + status + ",\"name\":\"InjectedFault\",\"message\":\"injected\"}}", null);
         }
 
         public static Fault notJson() {
             return new Fault(200, "<html>Bad gateway</html>", null);
+        }
+
+        public static Fault stall(java.time.Duration silence) {
+            return new Fault(200, "{", null, silence.toMillis(), 0);
+        }
+
+        public static Fault huge(long bytes) {
+            return new Fault(200, "", null, 0, bytes);
         }
     }
 
@@ -92,6 +108,31 @@ public final class StrapiFaultProxy implements AutoCloseable {
                 Thread.sleep(latencyMillis);
             }
             Fault fault = plan.faultFor(number, pathAndQuery);
+            if (fault != null && fault.stallMillis() > 0) {
+                exchange.sendResponseHeaders(200, 0);
+                exchange.getResponseBody().write(fault.body().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                exchange.getResponseBody().flush();
+                Thread.sleep(fault.stallMillis());
+                return;
+            }
+            if (fault != null && fault.hugeBytes() > 0) {
+                // One page holding more text than the reader's memory, in responses of 8 MB of text each
+                // (each under a JSON parser's limit on one string): {"data":[{"id":1,"answers":"aaaa…"},…]}
+                int perResponse = 8 << 20;
+                long responses = Math.max(1, fault.hugeBytes() / perResponse);
+                byte[] letters = new byte[perResponse];
+                java.util.Arrays.fill(letters, (byte) 'a');
+                exchange.sendResponseHeaders(200, 0);
+                var out = exchange.getResponseBody();
+                out.write("{\"data\":[".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                for (long i = 1; i <= responses; i++) {
+                    out.write(("{\"id\":" + i + ",\"answers\":\"").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    out.write(letters);
+                    out.write((i < responses ? "\"}," : "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+                out.write("],\"meta\":{}}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return;
+            }
             if (fault != null) {
                 if (fault.retryAfter() != null) {
                     exchange.getResponseHeaders().set("Retry-After", fault.retryAfter());

@@ -173,7 +173,7 @@ public final class BackgroundExports {
             } catch (RuntimeException storing) {
                 e.addSuppressed(storing); // the deadline reports it then
             }
-            ExportAudit.log(requestId, principal, request, "failed", null, null, null, e, started);
+            ExportAudit.log(requestId, principal, request, "failed", claimed.status().path("export_id").asText(), null, null, e, started);
             if (e instanceof Error error) {
                 throw error;
             }

@@ -2,6 +2,7 @@ package com.onboardingexport.shared;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -66,8 +67,13 @@ public final class StrapiClient {
                     .build();
             Duration wait;
             try {
-                HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                // Parsed from the stream on this thread: no second copy of the page in memory, and
+                // whatever reading it costs (memory included) is this caller's to handle.
+                HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
                 int status = response.statusCode();
+                if (status < 200 || status >= 300) {
+                    response.body().close();
+                }
                 if (status == 204) {
                     // Strapi's findOne of a missing entry (e.g. /api/users/:id) answers 204 with no body.
                     throw new StrapiException(404, "Strapi has no such entry");
@@ -119,17 +125,19 @@ public final class StrapiClient {
         throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi is unavailable (" + failure + ")");
     }
 
-    private static JsonNode parse(byte[] body, String path) {
-        try {
+    /** A page; a connection that fails while the body is read is an IOException, retried like any other. */
+    private static JsonNode parse(InputStream stream, String path) throws IOException {
+        try (InputStream body = stream) {
             JsonNode json = Json.MAPPER.readTree(body);
-            if (json == null || !json.isObject()) {
-                throw new IOException("not a JSON object");
+            if (json != null && json.isObject()) {
+                return json;
             }
-            return json;
-        } catch (IOException e) {
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             JsonLog.warn("strapi answered something that is not JSON", "path", path);
             throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered something that is not JSON", e);
         }
+        JsonLog.warn("strapi answered something that is not a JSON object", "path", path);
+        throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered something that is not JSON");
     }
 
     private static boolean isTransient(int status) {

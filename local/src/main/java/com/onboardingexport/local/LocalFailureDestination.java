@@ -1,0 +1,67 @@
+package com.onboardingexport.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.shared.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Instant;
+import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * Lambda's on-failure destination of an asynchronous invocation (EventInvokeConfig), played
+ * locally: the invocation record Lambda sends, to the SQS queue the template names, through the
+ * real SQS client and AWS_ENDPOINT_URL (moto).
+ */
+final class LocalFailureDestination implements AutoCloseable {
+    private final SqsClient sqs;
+
+    LocalFailureDestination(Map<String, String> environment) {
+        this.sqs = SqsClient.builder()
+                .endpointOverride(URI.create(environment.getOrDefault("AWS_ENDPOINT_URL", "http://127.0.0.1:1")))
+                .region(Region.of(LocalApiTemplate.REGION))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                        environment.getOrDefault("AWS_ACCESS_KEY_ID", "local"), environment.getOrDefault("AWS_SECRET_ACCESS_KEY", "local"))))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+    }
+
+    /** Sends Lambda's record of a failed invocation (no retries left: MaximumRetryAttempts 0 locally). */
+    void send(String queueArn, String functionArn, String requestId, String payload, String errorDocument) {
+        ObjectNode record = Json.MAPPER.createObjectNode();
+        record.put("version", "1.0");
+        record.put("timestamp", Instant.now().toString());
+        record.putObject("requestContext")
+                .put("requestId", requestId)
+                .put("functionArn", functionArn)
+                .put("condition", "RetriesExhausted")
+                .put("approximateInvokeCount", 1);
+        record.set("requestPayload", json(payload));
+        record.putObject("responseContext")
+                .put("statusCode", 200)
+                .put("executedVersion", "$LATEST")
+                .put("functionError", "Unhandled");
+        record.set("responsePayload", json(errorDocument));
+        String[] arn = queueArn.split(":");
+        String queueUrl = sqs.getQueueUrl(b -> b.queueName(arn[5]).queueOwnerAWSAccountId(arn[4])).queueUrl();
+        sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(record.toString()));
+    }
+
+    private static JsonNode json(String text) {
+        try {
+            return Json.MAPPER.readTree(text);
+        } catch (IOException e) {
+            return Json.MAPPER.getNodeFactory().textNode(text);
+        }
+    }
+
+    @Override
+    public void close() {
+        sqs.close();
+    }
+}
