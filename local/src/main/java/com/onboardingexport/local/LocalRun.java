@@ -204,9 +204,14 @@ public final class LocalRun implements AutoCloseable {
                 .timeout(Duration.ofSeconds(60))
                 .POST(HttpRequest.BodyPublishers.ofString(FIRST_EXPORT)).build(), HttpResponse.BodyHandlers.ofString());
         JsonNode body = parse(answer.body());
+        if (answer.statusCode() == 202 && body != null) {
+            // A large seed (SEED_RESPONSES): the export went to the worker; wait for it as a caller would.
+            out.accept("  ... " + body.path("status_url").asText() + " answers running; the worker exports in the background");
+            body = awaitFinished(http, URI.create(body.path("status_url").asText()), adminJwt);
+        }
         String link = body == null ? null : body.path("download_url").asText(null);
-        if (answer.statusCode() != 200 || link == null) {
-            out.accept("[local] FAILED: the first export answered " + answer.statusCode() + ": " + answer.body());
+        if ((answer.statusCode() != 200 && answer.statusCode() != 202) || link == null) {
+            out.accept("[local] FAILED: the first export answered " + answer.statusCode() + ": " + (body == null ? answer.body() : body));
             api.initErrors().forEach((id, error) -> out.accept("[local] " + id + " cannot load its handler: " + error));
             api.functionErrors().forEach(error -> out.accept("[local] " + error));
             return 1;
@@ -242,6 +247,22 @@ public final class LocalRun implements AutoCloseable {
                 + CLIENT_A + "\",\"password\":\"" + LocalStrapi.DEV_PASSWORD + "\"}'");
         out.accept(rule);
         return 0;
+    }
+
+    /** Polls a background export's status until it is no longer running (at most 15 minutes, the worker's own limit). */
+    private static JsonNode awaitFinished(HttpClient http, URI statusUrl, String jwt) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(15).toNanos();
+        JsonNode status = null;
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(statusUrl).header("Authorization", "Bearer " + jwt)
+                    .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            status = parse(answer.body());
+            if (answer.statusCode() != 200 || status == null || !"running".equals(status.path("status").asText())) {
+                return status;
+            }
+            Thread.sleep(1_000);
+        }
+        return status;
     }
 
     private static String curl(URI url, String jwt, String body) {

@@ -164,7 +164,7 @@ public final class BackgroundExports {
                     .put("size_bytes", file.sizeBytes())
                     .put("overflow_column", file.overflowColumn()));
             finish(progress.current, done);
-            ExportAudit.log(requestId, principal, request, "succeeded", file.exportId(), file.rows(), file.sizeBytes(), null, started);
+            ExportAudit.log("async", requestId, principal, request, "succeeded", file.exportId(), file.rows(), file.sizeBytes(), null, started);
         } catch (RuntimeException | Error e) {
             ApiException failure = e instanceof ApiException api ? api
                     : new ApiException(ErrorCode.INTERNAL, "Internal error; quote request id " + requestId + " when reporting it", e);
@@ -173,7 +173,7 @@ public final class BackgroundExports {
             } catch (RuntimeException storing) {
                 e.addSuppressed(storing); // the deadline reports it then
             }
-            ExportAudit.log(requestId, principal, request, "failed", claimed.status().path("export_id").asText(), null, null, e, started);
+            ExportAudit.log("async", requestId, principal, request, "failed", claimed.status().path("export_id").asText(), null, null, e, started);
             if (e instanceof Error error) {
                 throw error;
             }

@@ -1,15 +1,28 @@
 package com.onboardingexport.export;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.shared.ApiException;
+import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
 
-/** One audit line per export: who, what, how many rows, how long, and how it ended. Never the data or the link. */
+/**
+ * One audit line per export: who, what, how many rows, how long, and how it ended. Never the data
+ * or the link. A finished export also writes one CloudWatch Embedded Metric Format line (rows,
+ * bytes, seconds, by outcome and mode), which CloudWatch turns into metrics with no API call.
+ */
 final class ExportAudit {
+    static final String NAMESPACE = "OnboardingExport";
+
     private ExportAudit() {
     }
 
-    static void log(String requestId, Principal principal, ExportRequest request, String outcome, String exportId,
+    /** @param mode how it ran: {@code sync} (in the API function), {@code async} (handed to the worker) or {@code scheduled} */
+    static void log(String mode, String requestId, Principal principal, ExportRequest request, String outcome, String exportId,
                     Long records, Long sizeBytes, Throwable error, long startedNanos) {
+        if (request != null) { // a request that did not parse is no export
+            metrics(outcome, mode, exportId, records, sizeBytes, startedNanos);
+        }
         Object[] fields = {
                 "request_id", requestId,
                 "user_id", principal.userId(),
@@ -20,6 +33,7 @@ final class ExportAudit {
                 "date_range", request == null ? null : request.dateRangeText(),
                 "file_format", request == null ? null : request.format().extension(),
                 "outcome", outcome,
+                "mode", mode,
                 "export_id", exportId,
                 "record_count", records,
                 "size_bytes", sizeBytes,
@@ -32,9 +46,33 @@ final class ExportAudit {
         }
     }
 
-    static void log(String requestId, Principal principal, ExportRequest request, String outcome, ExportResult result,
+    /** The EMF line of a finished export; "started" (a 202) is not one. */
+    private static void metrics(String outcome, String mode, String exportId, Long records, Long sizeBytes, long startedNanos) {
+        if (!"succeeded".equals(outcome) && !"failed".equals(outcome)) {
+            return;
+        }
+        ObjectNode line = Json.MAPPER.createObjectNode();
+        ObjectNode directive = line.putObject("_aws").put("Timestamp", System.currentTimeMillis())
+                .putArray("CloudWatchMetrics").addObject().put("Namespace", NAMESPACE);
+        directive.putArray("Dimensions").addArray().add("Outcome").add("Mode");
+        ArrayNode metrics = directive.putArray("Metrics");
+        metrics.addObject().put("Name", "Exports").put("Unit", "Count");
+        metrics.addObject().put("Name", "ExportRows").put("Unit", "Count");
+        metrics.addObject().put("Name", "ExportBytes").put("Unit", "Bytes");
+        metrics.addObject().put("Name", "ExportSeconds").put("Unit", "Seconds");
+        line.put("Outcome", outcome);
+        line.put("Mode", mode);
+        line.put("Exports", 1);
+        line.put("ExportRows", records == null ? 0 : records);
+        line.put("ExportBytes", sizeBytes == null ? 0 : sizeBytes);
+        line.put("ExportSeconds", (System.nanoTime() - startedNanos) / 1e9);
+        line.put("export_id", exportId);
+        JsonLog.metrics("export metrics", line);
+    }
+
+    static void log(String mode, String requestId, Principal principal, ExportRequest request, String outcome, ExportResult result,
                     Throwable error, long startedNanos) {
-        log(requestId, principal, request, outcome, result == null ? null : result.exportId(),
+        log(mode, requestId, principal, request, outcome, result == null ? null : result.exportId(),
                 result == null ? null : result.recordCount(), result == null ? null : result.sizeBytes(), error, startedNanos);
     }
 }

@@ -27,6 +27,12 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
     /** API Gateway stops waiting after 29 s; answer before that with a JSON 504 of our own. */
     private static final Duration API_TIME_BUDGET = Duration.ofSeconds(27);
     private static final Duration SAFETY_MARGIN = Duration.ofSeconds(1);
+    /**
+     * What an {@code auto} export keeps of its budget to hand itself over to the worker when it
+     * runs short of time: a status write, a LIST, a marker and an asynchronous invocation, each a
+     * few tens of milliseconds, with room to spare.
+     */
+    private static final Duration HAND_OVER_TIME = Duration.ofSeconds(2);
 
     private final ExportParts parts;
     private ExportPriming priming;
@@ -72,29 +78,45 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
                 throw new ApiException(ErrorCode.NOT_FOUND, "No such route");
             }
             request = parts.parser().parseBody(body(event));
-            Deadline deadline = Deadline.in(min(API_TIME_BUDGET, remaining(context).minus(SAFETY_MARGIN)));
+            Duration budget = min(API_TIME_BUDGET, remaining(context).minus(SAFETY_MARGIN));
+            boolean auto = request.mode() == ExportMode.AUTO;
+            // auto: the synchronous attempt stops early enough to hand the export over instead of a 504.
+            Deadline deadline = Deadline.in(auto ? budget.minus(HAND_OVER_TIME) : budget);
             ExportService.Plan plan = parts.service().plan(principal, request, deadline);
-            if (request.mode() == ExportMode.ASYNC
-                    || (request.mode() == ExportMode.AUTO && plan.total() > parts.config().asyncRowThreshold())) {
-                var accepted = parts.background().start(plan, requestId, statusUrl(event, ""));
-                ExportAudit.log(requestId, principal, request, "started", accepted.path("export_id").asText(), null, null, null, started);
-                return response(202, accepted.toString(), requestId);
+            if (request.mode() == ExportMode.ASYNC || (auto && plan.total() > parts.config().asyncRowThreshold())) {
+                return startInBackground(plan, event, requestId, principal, request, started);
             }
-            ExportResult result = parts.service().run(plan, ExportService.newExportId(), parts.clock().instant(), deadline, rows -> { });
-            ExportAudit.log(requestId, principal, request, "succeeded", result, null, started);
+            ExportResult result;
+            try {
+                result = parts.service().run(plan, ExportService.newExportId(), parts.clock().instant(), deadline, rows -> { });
+            } catch (ApiException e) {
+                if (!auto || !deadline.expired() || e.code().status() < 500) {
+                    throw e;
+                }
+                // Out of time, not out of luck: the work done so far is redone in the worker.
+                return startInBackground(plan, event, requestId, principal, request, started);
+            }
+            ExportAudit.log("sync", requestId, principal, request, "succeeded", result, null, started);
             return response(200, result.toJson().toString(), requestId);
         } catch (ApiException e) {
-            ExportAudit.log(requestId, principal, request, "failed", null, e, started);
+            ExportAudit.log("sync", requestId, principal, request, "failed", null, e, started);
             APIGatewayProxyResponseEvent answer = response(e.code().status(), e.errorBody(requestId), requestId);
             if (e.code() == ErrorCode.TOO_MANY_EXPORTS) {
                 answer.getHeaders().put("Retry-After", Integer.toString(BackgroundExports.RETRY_AFTER_SECONDS));
             }
             return answer;
         } catch (RuntimeException e) {
-            ExportAudit.log(requestId, principal, request, "failed", null, e, started);
+            ExportAudit.log("sync", requestId, principal, request, "failed", null, e, started);
             return response(500, ApiException.errorBody(ErrorCode.INTERNAL,
                     "Internal error; quote request id " + requestId + " when reporting it", requestId), requestId);
         }
+    }
+
+    private APIGatewayProxyResponseEvent startInBackground(ExportService.Plan plan, APIGatewayProxyRequestEvent event, String requestId,
+                                                           Principal principal, ExportRequest request, long started) {
+        var accepted = parts.background().start(plan, requestId, statusUrl(event, ""));
+        ExportAudit.log("async", requestId, principal, request, "started", accepted.path("export_id").asText(), null, null, null, started);
+        return response(202, accepted.toString(), requestId);
     }
 
     /** Where to poll (with the export id appended): the API's own URL when API Gateway says it, else the Host the caller used. */

@@ -86,10 +86,10 @@ public final class ExportWorkerHandler implements RequestStreamHandler {
             Deadline deadline = Deadline.in(Duration.ofMillis(context.getRemainingTimeInMillis()).minus(SAFETY_MARGIN));
             ExportService.Plan plan = parts.service().plan(principal, request, deadline);
             ExportResult result = parts.service().run(plan, ExportService.newExportId(), parts.clock().instant(), deadline, rows -> { });
-            ExportAudit.log(requestId, principal, request, "succeeded", result, null, started);
+            ExportAudit.log("scheduled", requestId, principal, request, "succeeded", result, null, started);
             return result.toJson();
         } catch (ApiException e) {
-            ExportAudit.log(requestId, principal, request, "failed", null, e, started);
+            ExportAudit.log("scheduled", requestId, principal, request, "failed", null, e, started);
             if (e.code().status() >= 500) {
                 throw e; // fails the invocation: the dead-letter queue and the errors alarm see it
             }

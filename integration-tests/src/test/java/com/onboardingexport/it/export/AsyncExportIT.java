@@ -119,6 +119,33 @@ class AsyncExportIT {
     }
 
     @Test
+    @DisplayName("auto, below the row threshold but short of API Gateway's time: it hands itself over, answers 202, and the worker finishes it")
+    void autoHandsOverWhenShortOfTime() throws Exception {
+        proxy = StrapiFaultProxy.start(fixture.parts.strapi.url());
+        proxy.latency(1_000); // every Strapi request takes a second: the whole export takes longer than the time left
+        Map<String, String> env = fixture.env(proxy.url(), RealParts.BUCKET);
+        env.put("ASYNC_ROW_THRESHOLD", "50000"); // far above the 414 rows: only the clock can send it to the worker
+        ExportWorkerHandler worker = fixture.worker(env, Clock.systemUTC());
+        ExportHandler handler = fixture.handler(env, Clock.systemUTC(), (arn, event) -> {
+            deliveredEvents.add(event);
+            lambdaService.submit(() -> ExportFixture.runJob(worker, event, Duration.ofMinutes(2)));
+        });
+        long started = System.nanoTime();
+        // 6 s left in this invocation: the synchronous attempt gets 3 s (6 less 1 s margin, less 2 s to hand over).
+        APIGatewayProxyResponseEvent accepted = handler.handleApiRequest(ExportFixture.admin("{\"date_range\":\"all_time\"}"),
+                new LocalLambdaContext(Duration.ofSeconds(6)));
+        assertTrue(System.nanoTime() - started < Duration.ofSeconds(5).toNanos(), "answered within the invocation's time");
+        assertEquals(202, accepted.getStatusCode(), accepted.getBody());
+        String exportId = Json.MAPPER.readTree(accepted.getBody()).path("export_id").asText();
+        assertEquals(1, deliveredEvents.size());
+
+        JsonNode done = awaitFinished(handler, "1", "admin", "", exportId);
+        assertEquals("succeeded", done.path("status").asText(), done.toString());
+        int expected = fixture.strapiRows("").size();
+        assertEquals(expected, csv(fixture.download(done.path("download_url").asText()).body()).size());
+    }
+
+    @Test
     @DisplayName("Strapi failing halfway: the export ends failed, with the error, and leaves no object")
     void failureHalfwayLeavesNoObject() throws Exception {
         proxy = StrapiFaultProxy.start(fixture.parts.strapi.url());

@@ -157,6 +157,24 @@ class LogsReliabilityIT {
         }
         assertTrue(lines.size() >= 15, "the runs above logged: " + lines.size() + " lines");
 
+        // -------- one CloudWatch Embedded Metric Format line per finished export
+        List<JsonNode> metrics = lines.stream().filter(line -> line.has("_aws")).toList();
+        for (JsonNode metric : metrics) {
+            JsonNode directive = metric.path("_aws").path("CloudWatchMetrics").path(0);
+            assertEquals("OnboardingExport", directive.path("Namespace").asText(), metric.toString());
+            assertEquals("[[\"Outcome\",\"Mode\"]]", directive.path("Dimensions").toString());
+            for (JsonNode declared : directive.path("Metrics")) {
+                assertTrue(metric.path(declared.path("Name").asText()).isNumber(), "a value for each metric: " + metric);
+            }
+            assertTrue(metric.path("_aws").path("Timestamp").isNumber());
+        }
+        for (String mode : List.of("sync", "async")) {
+            assertTrue(metrics.stream().anyMatch(m -> m.path("Mode").asText().equals(mode) && m.path("Outcome").asText().equals("succeeded")
+                    && m.path("ExportRows").asLong() > 0 && m.path("ExportBytes").asLong() > 0 && m.path("ExportSeconds").asDouble() > 0),
+                    "a succeeded " + mode + " export's metrics: " + metrics);
+        }
+        assertTrue(metrics.stream().anyMatch(m -> m.path("Outcome").asText().equals("failed")), "a failed export's metrics: " + metrics);
+
         Map<String, String> secrets = new HashMap<>();
         secrets.put("the client's JWT", clientJwt);
         secrets.put("the admin's JWT", adminJwt);

@@ -26,6 +26,19 @@ public final class JsonLog {
         write("ERROR", message, cause, keyValues);
     }
 
+    /**
+     * A CloudWatch Embedded Metric Format document ({@code _aws} and the metric values), as a log
+     * line like the others: CloudWatch extracts the metrics, the other keys stay searchable.
+     */
+    public static void metrics(String message, ObjectNode emf) {
+        ObjectNode line = Json.MAPPER.createObjectNode();
+        line.put("timestamp", Instant.now().toString());
+        line.put("level", "INFO");
+        line.put("message", message);
+        line.setAll(emf);
+        out.println(line);
+    }
+
     /** For tests that check what is (and is not) logged. */
     public static void redirect(PrintStream stream) {
         out = stream;

@@ -1,0 +1,107 @@
+package com.onboardingexport.it.template;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.onboardingexport.local.CloudFormationYaml;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** The worker in the template: its own function, failures that surface (dead-letter queue, alarms), timeouts that fit. */
+class WorkerTemplateIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static Path root;
+    private static SamTemplate template;
+
+    @BeforeAll
+    static void load() throws IOException {
+        root = TemplateIT.projectRoot();
+        template = new SamTemplate(CloudFormationYaml.read(root.resolve("template.yaml")));
+    }
+
+    @Test
+    @DisplayName("the worker: its own handler in the export module, 15 minutes, reserved concurrency; the API function hands work to its alias")
+    void workerFunction() {
+        JsonNode worker = template.functionProperties("ExportWorkerFunction");
+        JsonNode api = template.functionProperties("ExportFunction");
+        assertAll(
+                () -> assertEquals(api.path("CodeUri"), worker.path("CodeUri"), "one module for both"),
+                () -> assertEquals("com.onboardingexport.export.ExportWorkerHandler::handleRequest", worker.path("Handler").asText()),
+                () -> assertEquals(900, worker.path("Timeout").asInt()),
+                () -> assertEquals(JSON.createObjectNode().put("Ref", "WorkerConcurrency"), worker.path("ReservedConcurrentExecutions")),
+                () -> assertTrue(api.path("Timeout").asInt() <= 30),
+                () -> assertEquals(JSON.createObjectNode().put("Ref", "ExportWorkerFunction.Alias"),
+                        api.path("Environment").path("Variables").path("WORKER_FUNCTION_NAME")));
+    }
+
+    @Test
+    @DisplayName("no retries, events at most 5 minutes old, failures to an SQS dead-letter queue; the deadline the code reports by matches")
+    void eventInvokeConfig() throws IOException {
+        JsonNode config = template.functionProperties("ExportWorkerFunction").path("EventInvokeConfig");
+        assertAll(
+                () -> assertEquals(0, config.path("MaximumRetryAttempts").asInt(-1)),
+                () -> assertEquals(300, config.path("MaximumEventAgeInSeconds").asInt()),
+                () -> assertEquals("SQS", config.path("DestinationConfig").path("OnFailure").path("Type").asText()),
+                () -> assertEquals(getAtt("ExportWorkerDeadLetterQueue", "Arn"),
+                        normalise(config.path("DestinationConfig").path("OnFailure").path("Destination"))),
+                () -> assertEquals("AWS::SQS::Queue", template.type("ExportWorkerDeadLetterQueue")));
+        // BackgroundExports.UNCLAIMED_DEADLINE: the event's maximum age plus the worker's timeout.
+        String code = Files.readString(root.resolve("functions/export/src/main/java/com/onboardingexport/export/BackgroundExports.java"));
+        int age = config.path("MaximumEventAgeInSeconds").asInt();
+        int timeout = template.functionProperties("ExportWorkerFunction").path("Timeout").asInt();
+        assertTrue(code.contains("Duration.ofSeconds(" + age + " + " + timeout + ")"), "UNCLAIMED_DEADLINE is " + age + " + " + timeout + " s");
+    }
+
+    @Test
+    @DisplayName("alarms on the dead-letter queue and on worker errors, to a topic that takes an optional e-mail address")
+    void alarms() throws IOException {
+        Set<String> watched = new HashSet<>();
+        for (String alarm : template.resourcesOfType("AWS::CloudWatch::Alarm")) {
+            JsonNode properties = template.resource(alarm).path("Properties");
+            assertEquals(JSON.readTree("[{\"Ref\": \"AlarmTopic\"}]"), properties.path("AlarmActions"), alarm);
+            assertEquals("GreaterThanThreshold", properties.path("ComparisonOperator").asText(), alarm);
+            assertEquals(0, properties.path("Threshold").asInt(-1), alarm);
+            watched.add(properties.path("Namespace").asText() + " " + properties.path("MetricName").asText() + " "
+                    + properties.path("Dimensions").path(0).path("Value"));
+        }
+        assertEquals(Set.of(
+                "AWS/SQS ApproximateNumberOfMessagesVisible " + getAtt("ExportWorkerDeadLetterQueue", "QueueName"),
+                "AWS/Lambda Errors " + JSON.createObjectNode().put("Ref", "ExportWorkerFunction")), normaliseAll(watched));
+        JsonNode subscription = template.resource("AlarmEmailSubscription");
+        assertEquals("HasAlarmEmail", subscription.path("Condition").asText());
+        assertEquals("email", subscription.path("Properties").path("Protocol").asText());
+        assertEquals("", template.section("Parameters").path("AlarmEmail").path("Default").asText("x"));
+    }
+
+    private static JsonNode getAtt(String resource, String attribute) {
+        return JSON.createObjectNode().set("Fn::GetAtt", JSON.createArrayNode().add(resource).add(attribute));
+    }
+
+    /** !GetAtt X.Arn and !GetAtt [X, Arn] are the same thing. */
+    private static JsonNode normalise(JsonNode value) {
+        JsonNode getAtt = value.path("Fn::GetAtt");
+        if (getAtt.isTextual()) {
+            String[] parts = getAtt.asText().split("\\.", 2);
+            return getAtt(parts[0], parts[1]);
+        }
+        return value;
+    }
+
+    private static Set<String> normaliseAll(Set<String> watched) throws IOException {
+        Set<String> out = new HashSet<>();
+        for (String entry : watched) {
+            int json = entry.indexOf('{');
+            out.add(entry.substring(0, json) + normalise(JSON.readTree(entry.substring(json))));
+        }
+        return out;
+    }
+}
