@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.export.ExportStatus;
 import com.onboardingexport.export.ExportStatusStore;
-import com.onboardingexport.export.Principal;
 import com.onboardingexport.shared.ApiException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -25,33 +24,42 @@ class S3ConditionalWritesIT {
     private final RealParts parts = RealParts.get();
     private final ExportStatusStore store = new ExportStatusStore(parts.s3.client(), RealParts.BUCKET, Clock.systemUTC());
 
-    private ObjectNode newStatus() {
-        return store.running(UUID.randomUUID().toString(), new Principal("1", "admin", "", null), 10, 0);
+    /** A running status, as the API function creates it (read from its JSON: the record's builders are the package's own). */
+    private static ExportStatus newStatus() throws Exception {
+        return com.onboardingexport.shared.Json.MAPPER.readValue("{\"export_id\":\"" + UUID.randomUUID() + "\",\"status\":\"running\","
+                + "\"owner_user_id\":\"1\",\"owner_role\":\"admin\",\"owner_client_id\":\"\",\"must_finish_by\":\"2999-01-01T00:00:00Z\","
+                + "\"total\":10,\"rows_written\":0}", ExportStatus.class);
+    }
+
+    private static ExportStatus with(ExportStatus status, String state, int writer) throws Exception {
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) com.onboardingexport.shared.Json.MAPPER.valueToTree(status);
+        json.put("status", state).put("rows_written", writer);
+        return com.onboardingexport.shared.Json.MAPPER.treeToValue(json, ExportStatus.class);
     }
 
     @Test
     @DisplayName("a status is created once: a second create of the same export is refused")
-    void createdOnce() {
-        ObjectNode status = newStatus();
+    void createdOnce() throws Exception {
+        ExportStatus status = newStatus();
         store.create(status);
-        assertThrows(ApiException.class, () -> store.create(status.deepCopy()));
-        assertEquals("running", store.find(status.path("export_id").asText()).orElseThrow().state());
+        assertThrows(ApiException.class, () -> store.create(status));
+        assertEquals("running", store.find(status.exportId()).orElseThrow().status().status());
     }
 
     @Test
     @DisplayName("a replace names the version it read: a stale one is refused, a finished status is never replaced")
-    void replaceOnlyTheVersionRead() {
-        ObjectNode status = newStatus();
+    void replaceOnlyTheVersionRead() throws Exception {
+        ExportStatus status = newStatus();
         store.create(status);
-        String id = status.path("export_id").asText();
+        String id = status.exportId();
         ExportStatusStore.Versioned read = store.find(id).orElseThrow();
-        ObjectNode progress = read.status().deepCopy().put("rows_written", 5);
-        ExportStatusStore.Versioned afterProgress = store.replace(read, progress).orElseThrow();
-        assertTrue(store.replace(read, read.status().deepCopy().put("rows_written", 7)).isEmpty(), "stale version");
-        ObjectNode done = afterProgress.status().deepCopy().put("status", "succeeded");
-        ExportStatusStore.Versioned finished = store.replace(afterProgress, done).orElseThrow();
-        assertTrue(store.replace(finished, finished.status().deepCopy().put("status", "failed")).isEmpty(), "finished stays");
-        assertEquals("succeeded", store.find(id).orElseThrow().state());
+        ExportStatusStore.Versioned afterProgress = store.replace(read, with(read.status(), "running", 5)).orElseThrow();
+        assertTrue(store.replace(read, with(read.status(), "running", 7)).isEmpty(), "stale version");
+        ExportStatusStore.Versioned finished = store.replace(afterProgress, with(afterProgress.status(), "succeeded", 5)).orElseThrow();
+        assertTrue(store.replace(finished, with(finished.status(), "failed", 5)).isEmpty(), "finished stays");
+        ExportStatus stored = store.find(id).orElseThrow().status();
+        assertEquals("succeeded", stored.status());
+        assertEquals(5, stored.rowsWritten());
     }
 
     @Test
@@ -60,14 +68,15 @@ class S3ConditionalWritesIT {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             for (int round = 0; round < 5; round++) {
-                ObjectNode status = newStatus();
+                ExportStatus status = newStatus();
                 store.create(status);
-                ExportStatusStore.Versioned read = store.find(status.path("export_id").asText()).orElseThrow();
+                ExportStatusStore.Versioned read = store.find(status.exportId()).orElseThrow();
                 List<Callable<Boolean>> writers = new ArrayList<>();
                 for (int w = 0; w < 8; w++) {
                     String state = w % 2 == 0 ? "succeeded" : "failed";
                     int writer = w;
-                    writers.add(() -> store.replace(read, read.status().deepCopy().put("status", state).put("writer", writer)).isPresent());
+                    ExportStatus next = with(read.status(), state, writer);
+                    writers.add(() -> store.replace(read, next).isPresent());
                 }
                 List<Integer> winners = new ArrayList<>();
                 List<Future<Boolean>> results = pool.invokeAll(writers);
@@ -77,9 +86,9 @@ class S3ConditionalWritesIT {
                     }
                 }
                 assertEquals(1, winners.size(), "winners " + winners);
-                ObjectNode stored = store.find(status.path("export_id").asText()).orElseThrow().status();
-                assertEquals(winners.get(0).intValue(), stored.path("writer").asInt());
-                assertFalse(stored.path("status").asText().equals("running"));
+                ExportStatus stored = store.find(status.exportId()).orElseThrow().status();
+                assertEquals(winners.get(0).intValue(), stored.rowsWritten());
+                assertFalse(stored.isRunning());
             }
         } finally {
             pool.shutdownNow();

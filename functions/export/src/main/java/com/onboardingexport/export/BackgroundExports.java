@@ -1,10 +1,12 @@
 package com.onboardingexport.export;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.Deadline;
+import com.onboardingexport.shared.ErrorBody;
 import com.onboardingexport.shared.ErrorCode;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
@@ -59,8 +61,13 @@ public final class BackgroundExports {
         this.clock = clock;
     }
 
+    /** The 202 body of an export handed to the worker. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Accepted(String exportId, String status, String statusUrl) {
+    }
+
     /** Records the export as running, hands it to the worker, and returns the 202 body. */
-    public ObjectNode start(ExportService.Plan plan, String requestId, String statusUrlBase) {
+    public Accepted start(ExportService.Plan plan, String requestId, String statusUrlBase) {
         Principal owner = plan.principal();
         Instant now = clock.instant();
         if (runningExports.count(owner.userId(), now) >= config.maxRunningExportsPerUser()) {
@@ -69,31 +76,18 @@ public final class BackgroundExports {
         }
         String exportId = ExportService.newExportId();
         Instant mustFinishBy = now.plus(UNCLAIMED_DEADLINE);
-        ObjectNode status = statuses.running(exportId, owner, plan.total(), 0);
-        status.put("must_finish_by", mustFinishBy.toString());
-        statuses.create(status);
+        statuses.create(ExportStatus.running(exportId, owner, plan.total(), now, mustFinishBy));
         runningExports.add(owner.userId(), exportId, mustFinishBy);
-        ObjectNode job = Json.MAPPER.createObjectNode();
-        job.put("export_id", exportId);
-        job.put("requested_at", now.toString());
-        job.put("request_id", requestId);
-        job.set("principal", Json.MAPPER.createObjectNode()
-                .put("userId", owner.userId())
-                .put("role", owner.role())
-                .put("clientId", owner.clientId()));
-        job.set("request", plan.request().toResolvedJson());
+        ExportJob job = new ExportJob(exportId, now.toString(), requestId,
+                new ExportJob.Owner(owner.userId(), owner.role(), owner.clientId()), plan.request().toResolvedJson());
         try {
-            worker.start(config.workerFunction(), Json.MAPPER.createObjectNode().set(JOB_EVENT, job));
+            worker.start(config.workerFunction(), Json.MAPPER.createObjectNode().set(JOB_EVENT, Json.MAPPER.valueToTree(job)));
         } catch (RuntimeException e) {
             statuses.delete(exportId);
             runningExports.remove(owner.userId(), exportId, mustFinishBy);
             throw e;
         }
-        ObjectNode body = Json.MAPPER.createObjectNode();
-        body.put("export_id", exportId);
-        body.put("status", ExportStatusStore.RUNNING);
-        body.put("status_url", statusUrlBase + exportId);
-        return body;
+        return new Accepted(exportId, ExportStatus.RUNNING, statusUrlBase + exportId);
     }
 
     /**
@@ -103,77 +97,63 @@ public final class BackgroundExports {
      * Lambda itself kills it, which the deadline then reports. A failure that is ours (5xx) or an
      * {@code Error} is rethrown, so Lambda sends the event to the dead-letter queue.
      */
-    public void run(JsonNode job, Context context) {
+    public void run(ExportJob job, Context context) {
         long started = System.nanoTime();
-        String exportId = job.path("export_id").asText("");
-        String requestId = job.path("request_id").asText(context.getAwsRequestId());
+        String exportId = job.exportId() == null ? "" : job.exportId();
+        String requestId = job.requestId() == null ? context.getAwsRequestId() : job.requestId();
         Optional<ExportStatusStore.Versioned> found = EXPORT_ID.matcher(exportId).matches() ? statuses.find(exportId) : Optional.empty();
-        if (found.isEmpty() || !found.get().running()) {
+        if (found.isEmpty() || !found.get().status().isRunning()) {
             JsonLog.warn("background export skipped: unknown or already finished", "export_id", exportId,
-                    "request_id", requestId, "status", found.map(ExportStatusStore.Versioned::state).orElse("none"));
+                    "request_id", requestId, "status", found.map(v -> v.status().status()).orElse("none"));
             return;
         }
         ExportStatusStore.Versioned current = found.get();
-        JsonNode who = job.path("principal");
-        Principal principal = new Principal(who.path("userId").asText(), who.path("role").asText(), who.path("clientId").asText(), null);
-        Instant oldDeadline = Instant.parse(current.status().path("must_finish_by").asText(clock.instant().toString()));
+        Principal principal = job.principal() == null ? new Principal("", "", "", null) : job.principal().toPrincipal();
+        Instant markerDeadline = Instant.parse(current.status().mustFinishBy());
         try {
-            if (!clock.instant().isBefore(oldDeadline)) {
-                finish(current, failed(current.status(), timedOut(requestId)));
+            if (current.status().pastDeadline(clock.instant())) {
+                finish(current, current.status().failed(timedOut(requestId)));
                 JsonLog.warn("background export delivered after its deadline", "export_id", exportId, "request_id", requestId);
                 return;
             }
-            if (current.status().hasNonNull("worker_request_id")) {
+            if (current.status().workerRequestId() != null) {
                 JsonLog.warn("background export skipped: another delivery runs it", "export_id", exportId, "request_id", requestId);
                 return;
             }
-            ObjectNode claim = current.status().deepCopy();
-            claim.put("worker_request_id", context.getAwsRequestId());
-            claim.put("started_at", clock.instant().toString());
-            claim.put("must_finish_by", clock.instant().plusMillis(context.getRemainingTimeInMillis()).toString());
-            Optional<ExportStatusStore.Versioned> claimed = statuses.replace(current, claim);
+            Instant now = clock.instant();
+            Optional<ExportStatusStore.Versioned> claimed = statuses.replace(current, current.status()
+                    .claimed(context.getAwsRequestId(), now, now.plusMillis(context.getRemainingTimeInMillis())));
             if (claimed.isEmpty()) {
                 JsonLog.warn("background export skipped: claimed or finished by another delivery", "export_id", exportId);
                 return;
             }
             runClaimed(claimed.get(), job, principal, requestId, context, started);
         } finally {
-            runningExports.remove(principal.userId(), exportId, oldDeadline);
+            runningExports.remove(principal.userId(), exportId, markerDeadline);
         }
     }
 
-    private void runClaimed(ExportStatusStore.Versioned claimed, JsonNode job, Principal principal, String requestId,
+    private void runClaimed(ExportStatusStore.Versioned claimed, ExportJob job, Principal principal, String requestId,
                             Context context, long started) {
         Progress progress = new Progress(claimed);
+        String exportId = claimed.status().exportId();
         ExportRequest request = null;
         try {
-            request = parser.parse(job.path("request"), Set.of());
+            request = parser.parse(job.request(), Set.of());
             Deadline deadline = Deadline.in(Duration.ofMillis(context.getRemainingTimeInMillis()).minus(SAFETY_MARGIN));
             ExportService.Plan plan = service.plan(principal, request, deadline);
-            ExportService.StoredFile file = service.store(plan, claimed.status().path("export_id").asText(),
-                    Instant.parse(job.path("requested_at").asText()), deadline, progress);
-            ObjectNode done = progress.current.status().deepCopy();
-            done.put("status", ExportStatusStore.SUCCEEDED);
-            done.put("total", plan.total());
-            done.put("rows_written", file.rows());
-            done.set("result", Json.MAPPER.createObjectNode()
-                    .put("key", file.key())
-                    .put("filename", file.filename())
-                    .put("file_format", file.format().extension())
-                    .put("record_count", file.rows())
-                    .put("size_bytes", file.sizeBytes())
-                    .put("overflow_column", file.overflowColumn()));
-            finish(progress.current, done);
-            ExportAudit.log("async", requestId, principal, request, "succeeded", file.exportId(), file.rows(), file.sizeBytes(), null, started);
+            ExportService.StoredFile file = service.store(plan, exportId, Instant.parse(job.requestedAt()), deadline, progress);
+            finish(progress.current, progress.current.status().succeeded(plan.total(), ExportStatus.Result.of(file)));
+            ExportAudit.log("async", requestId, principal, request, "succeeded", exportId, file.rows(), file.sizeBytes(), null, started);
         } catch (RuntimeException | Error e) {
             ApiException failure = e instanceof ApiException api ? api
                     : new ApiException(ErrorCode.INTERNAL, "Internal error; quote request id " + requestId + " when reporting it", e);
             try {
-                finish(progress.current, failed(progress.current.status(), failure.code(), failure.getMessage(), requestId));
+                finish(progress.current, progress.current.status().failed(failure.error(requestId)));
             } catch (RuntimeException storing) {
                 e.addSuppressed(storing); // the deadline reports it then
             }
-            ExportAudit.log("async", requestId, principal, request, "failed", claimed.status().path("export_id").asText(), null, null, e, started);
+            ExportAudit.log("async", requestId, principal, request, "failed", exportId, null, null, e, started);
             if (e instanceof Error error) {
                 throw error;
             }
@@ -184,19 +164,23 @@ public final class BackgroundExports {
     }
 
     /** Writes a final status unless another delivery finished the export first; retries on a lost race with a progress write. */
-    private void finish(ExportStatusStore.Versioned current, ObjectNode finalStatus) {
+    private void finish(ExportStatusStore.Versioned current, ExportStatus finalStatus) {
         ExportStatusStore.Versioned base = current;
+        ExportStatus next = finalStatus;
         for (int attempt = 0; attempt < 5; attempt++) {
-            ObjectNode next = finalStatus.deepCopy();
             if (statuses.replace(base, next).isPresent()) {
                 return;
             }
-            Optional<ExportStatusStore.Versioned> now = statuses.find(base.status().path("export_id").asText());
-            if (now.isEmpty() || !now.get().running()) {
+            Optional<ExportStatusStore.Versioned> now = statuses.find(next.exportId());
+            if (now.isEmpty() || !now.get().status().isRunning()) {
                 JsonLog.warn("export already finished by another delivery; its status stays",
-                        "export_id", base.status().path("export_id").asText(), "status", now.map(ExportStatusStore.Versioned::state).orElse("none"));
+                        "export_id", next.exportId(), "status", now.map(v -> v.status().status()).orElse("none"));
                 return;
             }
+            // A progress write came in between: the final status carries that version's fields on.
+            ExportStatus latest = now.get().status();
+            next = ExportStatus.SUCCEEDED.equals(finalStatus.status())
+                    ? latest.succeeded(finalStatus.total(), finalStatus.result()) : latest.failed(finalStatus.error());
             base = now.get();
         }
         throw new ApiException(ErrorCode.STORAGE_ERROR, "The export's status could not be stored");
@@ -218,15 +202,13 @@ public final class BackgroundExports {
                 return;
             }
             lastWrite = System.nanoTime();
-            ObjectNode next = current.status().deepCopy();
-            next.put("rows_written", rows);
-            Optional<ExportStatusStore.Versioned> written = statuses.replace(current, next);
+            Optional<ExportStatusStore.Versioned> written = statuses.replace(current, current.status().progress(rows));
             if (written.isPresent()) {
                 current = written.get();
                 return;
             }
-            Optional<ExportStatusStore.Versioned> reread = statuses.find(current.status().path("export_id").asText());
-            if (reread.isEmpty() || !reread.get().running()) {
+            Optional<ExportStatusStore.Versioned> reread = statuses.find(current.status().exportId());
+            if (reread.isEmpty() || !reread.get().status().isRunning()) {
                 finishedElsewhere = true;
             } else {
                 current = reread.get();
@@ -244,61 +226,44 @@ public final class BackgroundExports {
         if (found.isEmpty() || !mayRead(reader, found.get().status())) {
             throw new ApiException(ErrorCode.NOT_FOUND, "No such export");
         }
-        ObjectNode status = found.get().status();
-        if (found.get().running() && !clock.instant().isBefore(Instant.parse(status.path("must_finish_by").asText(Instant.MAX.toString())))) {
-            status = failed(status, timedOut(requestId));
+        ExportStatus status = found.get().status();
+        if (status.pastDeadline(clock.instant())) {
+            status = status.failed(timedOut(requestId));
         }
-        String state = status.path("status").asText();
         ObjectNode body;
-        if (ExportStatusStore.SUCCEEDED.equals(state)) {
-            JsonNode result = status.path("result");
-            body = service.signed(exportId, result.path("key").asText(), result.path("filename").asText(),
-                    FileFormat.valueOf(result.path("file_format").asText().toUpperCase(Locale.ROOT)),
-                    result.path("record_count").asLong(), result.path("size_bytes").asLong(),
-                    result.path("overflow_column").textValue()).toJson();
-            body.put("status", state);
+        if (ExportStatus.SUCCEEDED.equals(status.status())) {
+            ExportStatus.Result result = status.result();
+            body = service.signed(exportId, result.key(), result.filename(),
+                    FileFormat.valueOf(result.fileFormat().toUpperCase(Locale.ROOT)),
+                    result.recordCount(), result.sizeBytes(), result.overflowColumn()).toJson();
+            body.put("status", status.status());
         } else {
             body = Json.MAPPER.createObjectNode();
             body.put("export_id", exportId);
-            body.put("status", state);
-            if (ExportStatusStore.FAILED.equals(state)) {
-                body.set("error", status.path("error"));
+            body.put("status", status.status());
+            if (ExportStatus.FAILED.equals(status.status())) {
+                body.set("error", Json.MAPPER.valueToTree(status.error()));
             } else {
-                body.put("rows_written", status.path("rows_written").asLong());
-                body.put("total", status.path("total").asLong());
+                body.put("rows_written", status.rowsWritten());
+                body.put("total", status.total());
             }
         }
         return body;
     }
 
-    private boolean mayRead(Principal reader, ObjectNode status) {
+    private boolean mayRead(Principal reader, ExportStatus status) {
         if (reader.role().equals(config.adminRole())) {
             return true;
         }
-        return reader.userId().equals(status.path("owner_user_id").asText())
+        return reader.userId().equals(status.ownerUserId())
                 && reader.role().equals(config.clientRole())
-                && reader.role().equals(status.path("owner_role").asText())
+                && reader.role().equals(status.ownerRole())
                 && !reader.clientId().isEmpty()
-                && reader.clientId().equals(status.path("owner_client_id").asText());
+                && reader.clientId().equals(status.ownerClientId());
     }
 
-    private static ApiException timedOut(String requestId) {
+    private static ErrorBody.Error timedOut(String requestId) {
         return new ApiException(ErrorCode.EXPORT_TIMED_OUT,
-                "The export did not finish in the time it had; quote request id " + requestId + " when reporting it");
-    }
-
-    private static ObjectNode failed(ObjectNode status, ApiException failure) {
-        return failed(status, failure.code(), failure.getMessage(), null);
-    }
-
-    private static ObjectNode failed(ObjectNode status, ErrorCode code, String message, String requestId) {
-        ObjectNode failed = status.deepCopy();
-        failed.put("status", ExportStatusStore.FAILED);
-        ObjectNode error = failed.putObject("error");
-        error.put("status", code.status());
-        error.put("code", code.name());
-        error.put("message", message);
-        error.put("request_id", requestId == null ? status.path("worker_request_id").asText("") : requestId);
-        return failed;
+                "The export did not finish in the time it had; quote request id " + requestId + " when reporting it").error(requestId);
     }
 }

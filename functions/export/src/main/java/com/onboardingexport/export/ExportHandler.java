@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.Deadline;
 import com.onboardingexport.shared.ErrorCode;
+import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.StrapiClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -114,9 +115,9 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
 
     private APIGatewayProxyResponseEvent startInBackground(ExportService.Plan plan, APIGatewayProxyRequestEvent event, String requestId,
                                                            Principal principal, ExportRequest request, long started) {
-        var accepted = parts.background().start(plan, requestId, statusUrl(event, ""));
-        ExportAudit.log("async", requestId, principal, request, "started", accepted.path("export_id").asText(), null, null, null, started);
-        return response(202, accepted.toString(), requestId);
+        BackgroundExports.Accepted accepted = parts.background().start(plan, requestId, statusUrl(event, ""));
+        ExportAudit.log("async", requestId, principal, request, "started", accepted.exportId(), null, null, null, started);
+        return response(202, Json.MAPPER.valueToTree(accepted).toString(), requestId);
     }
 
     /** Where to poll (with the export id appended): the API's own URL when API Gateway says it, else the Host the caller used. */

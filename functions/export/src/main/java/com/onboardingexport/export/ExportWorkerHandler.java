@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.Deadline;
+import com.onboardingexport.shared.ErrorBody;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
 import com.onboardingexport.shared.StrapiClient;
@@ -13,7 +14,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.crac.Core;
@@ -67,8 +67,16 @@ public final class ExportWorkerHandler implements RequestStreamHandler {
         Json.MAPPER.writeValue(output, answer);
     }
 
+    /** The job of a {@code {"background_export": job}} event. */
     public void handleBackgroundExport(JsonNode job, Context context) {
-        parts.background().run(job, context);
+        ExportJob parsed;
+        try {
+            parsed = Json.MAPPER.treeToValue(job, ExportJob.class);
+        } catch (IOException | IllegalArgumentException e) {
+            JsonLog.error("background export event is not a job", e, "request_id", context.getAwsRequestId());
+            throw new IllegalArgumentException("The background export event is not a job");
+        }
+        parts.background().run(parsed, context);
     }
 
     /** A scheduled export runs as the system principal and writes under scheduled/<name>/. */
@@ -93,8 +101,7 @@ public final class ExportWorkerHandler implements RequestStreamHandler {
             if (e.code().status() >= 500) {
                 throw e; // fails the invocation: the dead-letter queue and the errors alarm see it
             }
-            return Json.MAPPER.valueToTree(Map.of("error", Map.of("status", e.code().status(),
-                    "code", e.code().name(), "message", e.getMessage(), "request_id", requestId)));
+            return Json.MAPPER.valueToTree(new ErrorBody(e.error(requestId)));
         }
     }
 }

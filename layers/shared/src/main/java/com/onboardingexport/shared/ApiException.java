@@ -23,14 +23,12 @@ public class ApiException extends RuntimeException {
 
     /** The error body of the HTTP contract: {"error": {status, code, message, request_id}}. */
     public static String errorBody(ErrorCode code, String message, String requestId) {
-        var error = Json.MAPPER.createObjectNode();
-        error.put("status", code.status());
-        error.put("code", code.name());
-        error.put("message", message);
-        error.put("request_id", requestId);
-        var body = Json.MAPPER.createObjectNode();
-        body.set("error", error);
-        return body.toString();
+        return ErrorBody.of(code, message, requestId).toJson();
+    }
+
+    /** This failure as the error of a body or a status object. */
+    public ErrorBody.Error error(String requestId) {
+        return ErrorBody.of(code, getMessage(), requestId).error();
     }
 
     public String errorBody(String requestId) {

@@ -1,0 +1,75 @@
+package com.onboardingexport.export;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.onboardingexport.shared.ErrorBody;
+import java.time.Instant;
+
+/**
+ * The status object of a background export ({@code status/<export id>.json}), snake_case JSON.
+ * Built and moved on only here; {@link ExportStatusStore} reads and writes it. Times are ISO-8601
+ * instants. {@code owner_role} and {@code owner_client_id} record what the requester was allowed to
+ * see, so a later read re-checks against them; {@code must_finish_by} is when a run that has not
+ * finished is known dead.
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ExportStatus(String exportId, String status, String ownerUserId, String ownerRole, String ownerClientId,
+                           String createdAt, String updatedAt, String mustFinishBy, long total, long rowsWritten,
+                           String workerRequestId, String startedAt, String writeId, Result result, ErrorBody.Error error) {
+    public static final String RUNNING = "running";
+    public static final String SUCCEEDED = "succeeded";
+    public static final String FAILED = "failed";
+
+    /** The file a succeeded export wrote. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Result(String key, String filename, String fileFormat, long recordCount, long sizeBytes, String overflowColumn) {
+        static Result of(ExportService.StoredFile file) {
+            return new Result(file.key(), file.filename(), file.format().extension(), file.rows(), file.sizeBytes(), file.overflowColumn());
+        }
+    }
+
+    static ExportStatus running(String exportId, Principal owner, long total, Instant now, Instant mustFinishBy) {
+        return new ExportStatus(exportId, RUNNING, owner.userId(), owner.role(), owner.clientId(), now.toString(), null,
+                mustFinishBy.toString(), total, 0, null, null, null, null, null);
+    }
+
+    @JsonIgnore
+    public boolean isRunning() {
+        return RUNNING.equals(status);
+    }
+
+    /** Still running by its record, but past the time by which its run must have finished. */
+    boolean pastDeadline(Instant now) {
+        return isRunning() && mustFinishBy != null && !now.isBefore(Instant.parse(mustFinishBy));
+    }
+
+    ExportStatus claimed(String workerRequestId, Instant now, Instant mustFinishBy) {
+        return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, createdAt, updatedAt, mustFinishBy.toString(),
+                total, rowsWritten, workerRequestId, now.toString(), writeId, result, error);
+    }
+
+    ExportStatus progress(long rows) {
+        return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, createdAt, updatedAt, mustFinishBy,
+                total, rows, workerRequestId, startedAt, writeId, result, error);
+    }
+
+    ExportStatus succeeded(long totalRows, Result file) {
+        return new ExportStatus(exportId, SUCCEEDED, ownerUserId, ownerRole, ownerClientId, createdAt, updatedAt, mustFinishBy,
+                totalRows, file.recordCount(), workerRequestId, startedAt, writeId, file, null);
+    }
+
+    ExportStatus failed(ErrorBody.Error failure) {
+        return new ExportStatus(exportId, FAILED, ownerUserId, ownerRole, ownerClientId, createdAt, updatedAt, mustFinishBy,
+                total, rowsWritten, workerRequestId, startedAt, writeId, null, failure);
+    }
+
+    /** The version a writer stores: when, and its own id to recognise it by. */
+    ExportStatus written(String newWriteId, Instant now) {
+        return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, createdAt, now.toString(), mustFinishBy,
+                total, rowsWritten, workerRequestId, startedAt, newWriteId, result, error);
+    }
+}
