@@ -36,6 +36,13 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
     static final String UNAUTHORIZED = "Unauthorized";
     private static final Duration SAFETY_MARGIN = Duration.ofMillis(500);
     private static final int STRAPI_ATTEMPTS = 3;
+    /**
+     * How long a looked-up user is kept in a warm container. Kept short: with API Gateway's own
+     * cache (the template's AuthorizerCacheSeconds, 60) a blocked or moved user is refused within 90 s.
+     */
+    public static final int DEFAULT_USER_CACHE_SECONDS = 30;
+    /** Secret values are read again after this long, so a rotation needs no redeploy. */
+    public static final int DEFAULT_SECRET_CACHE_SECONDS = 300;
 
     private final TokenVerifier tokens;
     private final UserLookup users;
@@ -135,7 +142,7 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
     private record Wiring(TokenVerifier tokens, UserLookup users, AccessDecider decider, Duration lookupBudget) {
         static Wiring from(Env env, SecretsManagerClient secretsManager) {
             Objects.requireNonNull(secretsManager, "secretsManager");
-            Duration secretTtl = Duration.ofSeconds(env.getInt("SECRET_CACHE_SECONDS", 300));
+            Duration secretTtl = Duration.ofSeconds(env.getInt("SECRET_CACHE_SECONDS", DEFAULT_SECRET_CACHE_SECONDS));
             CachedSecret apiToken = new CachedSecret(secretsManager, env.require("STRAPI_API_TOKEN_SECRET_ARN"), secretTtl);
             CachedSecret jwtSecret = new CachedSecret(secretsManager, env.require("JWT_SECRET_ARN"), secretTtl);
             Duration timeout = Duration.ofMillis(env.getInt("STRAPI_TIMEOUT_MS", 3000));
@@ -143,7 +150,7 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
                     StrapiClient.defaultHttpClient(timeout), timeout, STRAPI_ATTEMPTS);
             return new Wiring(
                     new TokenVerifier(jwtSecret::value),
-                    new CachingUserLookup(new StrapiUserLookup(strapi), Duration.ofSeconds(env.getInt("USER_CACHE_SECONDS", 30))),
+                    new CachingUserLookup(new StrapiUserLookup(strapi), Duration.ofSeconds(env.getInt("USER_CACHE_SECONDS", DEFAULT_USER_CACHE_SECONDS))),
                     new AccessDecider(env.get("ADMIN_ROLE_TYPE", "admin"), env.get("CLIENT_ROLE_TYPE", "client")),
                     timeout);
         }

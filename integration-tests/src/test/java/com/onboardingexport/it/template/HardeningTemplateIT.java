@@ -44,7 +44,9 @@ class HardeningTemplateIT {
     @DisplayName("a blocked or moved user loses access within 90 s by default: API Gateway's cache plus the authorizer's user cache")
     void revocationWithinNinetySeconds() {
         int gatewayCache = template.section("Parameters").path("AuthorizerCacheSeconds").path("Default").asInt(-1);
-        int userCache = template.environment("AuthorizerFunction").get("USER_CACHE_SECONDS").asInt(-1);
+        JsonNode setInTemplate = template.environment("AuthorizerFunction").get("USER_CACHE_SECONDS");
+        int userCache = setInTemplate == null
+                ? com.onboardingexport.authorizer.AuthorizerHandler.DEFAULT_USER_CACHE_SECONDS : setInTemplate.asInt(-1);
         JsonNode identity = template.resource("ExportApi").path("Properties").path("Auth").path("Authorizers")
                 .path("StrapiJwtAuthorizer").path("Identity");
         assertAll(
