@@ -1,6 +1,7 @@
 package com.onboardingexport.export;
 
 import com.amazonaws.services.lambda.runtime.Context;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -127,60 +128,104 @@ public final class BackgroundExports {
                 JsonLog.warn("background export skipped: claimed or finished by another delivery", "export_id", exportId);
                 return;
             }
-            runClaimed(claimed.get(), job, principal, requestId, context, started);
+            runClaimed(claimed.get(), new Run(job.request(), Instant.parse(job.requestedAt()), "async", requestId, null),
+                    principal, context, started);
         } finally {
             runningExports.remove(principal.userId(), exportId, markerDeadline);
         }
     }
 
-    private void runClaimed(ExportStatusStore.Versioned claimed, ExportJob job, Principal principal, String requestId,
-                            Context context, long started) {
+    /**
+     * What one run exports: the request as JSON (parsed here), when it was asked for, how it runs
+     * ({@code async} or {@code scheduled}), and what to say when nothing matches: null, a failure
+     * (NO_DATA); else a succeeded export with no file, saying so (a schedule's "nothing new").
+     */
+    private record Run(JsonNode request, Instant requestedAt, String mode, String requestId, String nothingNew) {
+    }
+
+    /** Runs a claimed export to its end and returns the final status; rethrows what Lambda must count as a failure. */
+    private ExportStatus runClaimed(ExportStatusStore.Versioned claimed, Run run, Principal principal, Context context, long started) {
         Progress progress = new Progress(claimed);
         String exportId = claimed.status().exportId();
         ExportRequest request = null;
         try {
-            request = parser.parse(job.request(), Set.of());
+            request = parser.parse(run.request(), Set.of());
             Deadline deadline = Deadline.in(Duration.ofMillis(context.getRemainingTimeInMillis()).minus(SAFETY_MARGIN));
-            ExportService.Plan plan = service.plan(principal, request, deadline);
-            ExportService.StoredFile file = service.store(plan, exportId, Instant.parse(job.requestedAt()), deadline, progress);
-            finish(progress.current, progress.current.status().succeeded(plan.total(), ExportStatus.Result.of(file)));
-            ExportAudit.log("async", requestId, principal, request, "succeeded", exportId, file.rows(), file.sizeBytes(), null, started);
+            ExportService.Plan plan;
+            try {
+                plan = service.plan(principal, request, deadline);
+            } catch (ApiException e) {
+                if (e.code() != ErrorCode.NO_DATA || run.nothingNew() == null) {
+                    throw e;
+                }
+                ExportStatus empty = finish(progress.current, progress.current.status().succeededEmpty(run.nothingNew()));
+                ExportAudit.log(run.mode(), run.requestId(), principal, request, "succeeded", exportId, 0L, 0L, null, started);
+                return empty;
+            }
+            ExportService.StoredFile file = service.store(plan, exportId, run.requestedAt(), deadline, progress);
+            ExportStatus done = finish(progress.current, progress.current.status().succeeded(plan.total(), ExportStatus.Result.of(file)));
+            ExportAudit.log(run.mode(), run.requestId(), principal, request, "succeeded", exportId, file.rows(), file.sizeBytes(), null, started);
+            return done;
         } catch (RuntimeException | Error e) {
             ApiException failure = e instanceof ApiException api ? api
-                    : new ApiException(ErrorCode.INTERNAL, "Internal error; quote request id " + requestId + " when reporting it", e);
+                    : new ApiException(ErrorCode.INTERNAL, "Internal error; quote request id " + run.requestId() + " when reporting it", e);
+            ExportStatus failed = progress.current.status().failed(failure.error(run.requestId()));
             try {
-                finish(progress.current, progress.current.status().failed(failure.error(requestId)));
+                failed = finish(progress.current, failed);
             } catch (RuntimeException storing) {
                 e.addSuppressed(storing); // the deadline reports it then
             }
-            ExportAudit.log("async", requestId, principal, request, "failed", exportId, null, null, e, started);
+            ExportAudit.log(run.mode(), run.requestId(), principal, request, "failed", exportId, null, null, e, started);
             if (e instanceof Error error) {
                 throw error;
             }
             if (failure.code().status() >= 500) {
                 throw failure;
             }
+            return failed;
         }
     }
 
+    /**
+     * A scheduled export, in the worker: the schedule's principal (every client, or the one it
+     * names), a status like a background export's, readable by admins and, for a schedule of one
+     * client, by that client's users. Returns the status as the status endpoint would answer it.
+     *
+     * @param nothingNew what a run that finds no rows says ({@code since_last_run}); null: NO_DATA fails it
+     */
+    public ObjectNode runScheduled(String scheduleName, String clientId, JsonNode request, String nothingNew, Context context) {
+        long started = System.nanoTime();
+        Principal principal = Principal.schedule(scheduleName, clientId);
+        Instant now = clock.instant();
+        Instant mustFinishBy = now.plusMillis(context.getRemainingTimeInMillis());
+        ExportStatus running = ExportStatus.running(ExportService.newExportId(), principal, 0, now, mustFinishBy)
+                .claimed(context.getAwsRequestId(), now, mustFinishBy);
+        ExportStatusStore.Versioned created = statuses.create(running);
+        ExportStatus done = runClaimed(created, new Run(request, now, "scheduled", context.getAwsRequestId(), nothingNew),
+                principal, context, started);
+        return answer(done, context.getAwsRequestId());
+    }
+
     /** Writes a final status unless another delivery finished the export first; retries on a lost race with a progress write. */
-    private void finish(ExportStatusStore.Versioned current, ExportStatus finalStatus) {
+    private ExportStatus finish(ExportStatusStore.Versioned current, ExportStatus finalStatus) {
         ExportStatusStore.Versioned base = current;
         ExportStatus next = finalStatus;
         for (int attempt = 0; attempt < 5; attempt++) {
-            if (statuses.replace(base, next).isPresent()) {
-                return;
+            Optional<ExportStatusStore.Versioned> written = statuses.replace(base, next);
+            if (written.isPresent()) {
+                return written.get().status();
             }
             Optional<ExportStatusStore.Versioned> now = statuses.find(next.exportId());
             if (now.isEmpty() || !now.get().status().isRunning()) {
                 JsonLog.warn("export already finished by another delivery; its status stays",
                         "export_id", next.exportId(), "status", now.map(v -> v.status().status()).orElse("none"));
-                return;
+                return now.map(ExportStatusStore.Versioned::status).orElse(next);
             }
             // A progress write came in between: the final status carries that version's fields on.
             ExportStatus latest = now.get().status();
-            next = ExportStatus.SUCCEEDED.equals(finalStatus.status())
-                    ? latest.succeeded(finalStatus.total(), finalStatus.result()) : latest.failed(finalStatus.error());
+            next = !ExportStatus.SUCCEEDED.equals(finalStatus.status()) ? latest.failed(finalStatus.error())
+                    : finalStatus.result() == null ? latest.succeededEmpty(finalStatus.message())
+                    : latest.succeeded(finalStatus.total(), finalStatus.result());
             base = now.get();
         }
         throw new ApiException(ErrorCode.STORAGE_ERROR, "The export's status could not be stored");
@@ -226,12 +271,15 @@ public final class BackgroundExports {
         if (found.isEmpty() || !mayRead(reader, found.get().status())) {
             throw new ApiException(ErrorCode.NOT_FOUND, "No such export");
         }
-        ExportStatus status = found.get().status();
-        if (status.pastDeadline(clock.instant())) {
-            status = status.failed(timedOut(requestId));
-        }
+        return answer(found.get().status(), requestId);
+    }
+
+    /** A status as the status endpoint answers it: a freshly signed link once succeeded. */
+    private ObjectNode answer(ExportStatus stored, String requestId) {
+        ExportStatus status = stored.pastDeadline(clock.instant()) ? stored.failed(timedOut(requestId)) : stored;
+        String exportId = status.exportId();
         ObjectNode body;
-        if (ExportStatus.SUCCEEDED.equals(status.status())) {
+        if (ExportStatus.SUCCEEDED.equals(status.status()) && status.result() != null) {
             ExportStatus.Result result = status.result();
             body = service.signed(exportId, result.key(), result.filename(),
                     FileFormat.valueOf(result.fileFormat().toUpperCase(Locale.ROOT)),
@@ -243,10 +291,18 @@ public final class BackgroundExports {
             body.put("status", status.status());
             if (ExportStatus.FAILED.equals(status.status())) {
                 body.set("error", Json.MAPPER.valueToTree(status.error()));
+            } else if (ExportStatus.SUCCEEDED.equals(status.status())) {
+                body.put("record_count", 0);
             } else {
                 body.put("rows_written", status.rowsWritten());
                 body.put("total", status.total());
             }
+        }
+        if (status.scheduleName() != null) {
+            body.put("schedule_name", status.scheduleName());
+        }
+        if (status.message() != null) {
+            body.put("message", status.message());
         }
         return body;
     }
@@ -254,6 +310,11 @@ public final class BackgroundExports {
     private boolean mayRead(Principal reader, ExportStatus status) {
         if (reader.role().equals(config.adminRole())) {
             return true;
+        }
+        if (status.isScheduled()) {
+            // A schedule of one client: that client's users; a schedule of every client: admins only.
+            return reader.role().equals(config.clientRole()) && !status.ownerClientId().isEmpty()
+                    && status.ownerClientId().equals(reader.clientId());
         }
         return reader.userId().equals(status.ownerUserId())
                 && reader.role().equals(config.clientRole())

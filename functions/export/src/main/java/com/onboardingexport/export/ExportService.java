@@ -53,9 +53,10 @@ public final class ExportService {
     /** Checks access, then asks Strapi for the first page: 403 or 404 come from here. */
     public Plan plan(Principal principal, ExportRequest request, Deadline deadline) {
         String clientId;
-        if (principal.isScheduled() || principal.role().equals(config.adminRole())) {
+        if ((principal.isScheduled() && principal.clientId().isEmpty()) || principal.role().equals(config.adminRole())) {
             clientId = ""; // every campaign
-        } else if (principal.role().equals(config.clientRole()) && !principal.clientId().isEmpty()) {
+        } else if ((principal.isScheduled() || principal.role().equals(config.clientRole())) && !principal.clientId().isEmpty()) {
+            // A client user, or a schedule for one client: the same server-side filter on that client.
             clientId = principal.clientId();
             campaignAccess.requireOwnCampaigns(request.campaignIds(), clientId, deadline);
         } else {

@@ -17,8 +17,9 @@ import java.time.Instant;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ExportStatus(String exportId, String status, String ownerUserId, String ownerRole, String ownerClientId,
-                           String createdAt, String updatedAt, String mustFinishBy, long total, long rowsWritten,
-                           String workerRequestId, String startedAt, String writeId, Result result, ErrorBody.Error error) {
+                           String scheduleName, String createdAt, String updatedAt, String mustFinishBy, long total,
+                           long rowsWritten, String workerRequestId, String startedAt, String writeId, Result result,
+                           ErrorBody.Error error, String message) {
     public static final String RUNNING = "running";
     public static final String SUCCEEDED = "succeeded";
     public static final String FAILED = "failed";
@@ -33,8 +34,8 @@ public record ExportStatus(String exportId, String status, String ownerUserId, S
     }
 
     static ExportStatus running(String exportId, Principal owner, long total, Instant now, Instant mustFinishBy) {
-        return new ExportStatus(exportId, RUNNING, owner.userId(), owner.role(), owner.clientId(), now.toString(), null,
-                mustFinishBy.toString(), total, 0, null, null, null, null, null);
+        return new ExportStatus(exportId, RUNNING, owner.userId(), owner.role(), owner.clientId(), owner.scheduleName(),
+                now.toString(), null, mustFinishBy.toString(), total, 0, null, null, null, null, null, null);
     }
 
     @JsonIgnore
@@ -48,28 +49,45 @@ public record ExportStatus(String exportId, String status, String ownerUserId, S
     }
 
     ExportStatus claimed(String workerRequestId, Instant now, Instant mustFinishBy) {
-        return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, createdAt, updatedAt, mustFinishBy.toString(),
-                total, rowsWritten, workerRequestId, now.toString(), writeId, result, error);
+        return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy.toString(),
+                total, rowsWritten, workerRequestId, now.toString(), writeId, result, error, message);
     }
 
     ExportStatus progress(long rows) {
-        return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, createdAt, updatedAt, mustFinishBy,
-                total, rows, workerRequestId, startedAt, writeId, result, error);
+        return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy,
+                total, rows, workerRequestId, startedAt, writeId, result, error, message);
     }
 
     ExportStatus succeeded(long totalRows, Result file) {
-        return new ExportStatus(exportId, SUCCEEDED, ownerUserId, ownerRole, ownerClientId, createdAt, updatedAt, mustFinishBy,
-                totalRows, file.recordCount(), workerRequestId, startedAt, writeId, file, null);
+        return new ExportStatus(exportId, SUCCEEDED, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy,
+                totalRows, file.recordCount(), workerRequestId, startedAt, writeId, file, null, message);
+    }
+
+    /** Succeeded with nothing to export, saying why ({@code since_last_run}: nothing new). */
+    ExportStatus succeededEmpty(String why) {
+        return new ExportStatus(exportId, SUCCEEDED, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt,
+                mustFinishBy, 0, 0, workerRequestId, startedAt, writeId, null, null, why);
     }
 
     ExportStatus failed(ErrorBody.Error failure) {
-        return new ExportStatus(exportId, FAILED, ownerUserId, ownerRole, ownerClientId, createdAt, updatedAt, mustFinishBy,
-                total, rowsWritten, workerRequestId, startedAt, writeId, null, failure);
+        return new ExportStatus(exportId, FAILED, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy,
+                total, rowsWritten, workerRequestId, startedAt, writeId, null, failure, message);
+    }
+
+    /** A word for the reader, such as why a succeeded scheduled export holds no rows. */
+    ExportStatus withMessage(String text) {
+        return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy,
+                total, rowsWritten, workerRequestId, startedAt, writeId, result, error, text);
+    }
+
+    @JsonIgnore
+    public boolean isScheduled() {
+        return scheduleName != null;
     }
 
     /** The version a writer stores: when, and its own id to recognise it by. */
     ExportStatus written(String newWriteId, Instant now) {
-        return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, createdAt, now.toString(), mustFinishBy,
-                total, rowsWritten, workerRequestId, startedAt, newWriteId, result, error);
+        return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, now.toString(), mustFinishBy,
+                total, rowsWritten, workerRequestId, startedAt, newWriteId, result, error, message);
     }
 }

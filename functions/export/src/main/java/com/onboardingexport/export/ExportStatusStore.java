@@ -50,10 +50,8 @@ public final class ExportStatusStore {
     }
 
     /** Creates the status of a new export; never replaces one. */
-    public void create(ExportStatus status) {
-        if (write(status, null).isEmpty()) {
-            throw new ApiException(ErrorCode.INTERNAL, "An export with this id exists already");
-        }
+    public Versioned create(ExportStatus status) {
+        return write(status, null).orElseThrow(() -> new ApiException(ErrorCode.INTERNAL, "An export with this id exists already"));
     }
 
     /**

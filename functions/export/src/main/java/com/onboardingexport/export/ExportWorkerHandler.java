@@ -3,9 +3,7 @@ package com.onboardingexport.export;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.shared.ApiException;
-import com.onboardingexport.shared.Deadline;
-import com.onboardingexport.shared.ErrorBody;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
 import com.onboardingexport.shared.StrapiClient;
@@ -13,8 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.Set;
 import java.util.regex.Pattern;
 import org.crac.Core;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -29,7 +25,10 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  */
 public final class ExportWorkerHandler implements RequestStreamHandler {
     private static final Pattern SCHEDULE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    private static final Duration SAFETY_MARGIN = Duration.ofSeconds(1);
+    /** A Strapi client id: documentId on Strapi 5, a number on Strapi 4. */
+    private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    /** The fields of a schedule's input that are not request fields. */
+    private static final java.util.List<String> SCHEDULE_FIELDS = java.util.List.of("schedule_name", "client_id");
 
     private final ExportParts parts;
     private ExportPriming priming;
@@ -79,29 +78,22 @@ public final class ExportWorkerHandler implements RequestStreamHandler {
         parts.background().run(parsed, context);
     }
 
-    /** A scheduled export runs as the system principal and writes under scheduled/<name>/. */
+    /**
+     * A scheduled export: EventBridge Scheduler's input, {@code schedule_name}, optional
+     * {@code client_id} (a schedule of that client's campaigns only), and the request fields. It
+     * runs as the schedule's principal, writes under {@code scheduled/<name>/} and has a status.
+     */
     public JsonNode handleScheduledExport(JsonNode event, Context context) {
-        long started = System.nanoTime();
-        String requestId = context.getAwsRequestId();
         String scheduleName = event.path("schedule_name").asText("");
         if (!SCHEDULE_NAME.matcher(scheduleName).matches()) {
             throw new IllegalArgumentException("schedule_name must match " + SCHEDULE_NAME.pattern());
         }
-        Principal principal = Principal.schedule(scheduleName);
-        ExportRequest request = null;
-        try {
-            request = parts.parser().parse(event, Set.of("schedule_name"));
-            Deadline deadline = Deadline.in(Duration.ofMillis(context.getRemainingTimeInMillis()).minus(SAFETY_MARGIN));
-            ExportService.Plan plan = parts.service().plan(principal, request, deadline);
-            ExportResult result = parts.service().run(plan, ExportService.newExportId(), parts.clock().instant(), deadline, rows -> { });
-            ExportAudit.log("scheduled", requestId, principal, request, "succeeded", result, null, started);
-            return result.toJson();
-        } catch (ApiException e) {
-            ExportAudit.log("scheduled", requestId, principal, request, "failed", null, e, started);
-            if (e.code().status() >= 500) {
-                throw e; // fails the invocation: the dead-letter queue and the errors alarm see it
-            }
-            return Json.MAPPER.valueToTree(new ErrorBody(e.error(requestId)));
+        String clientId = event.path("client_id").asText("");
+        if (!clientId.isEmpty() && !CLIENT_ID.matcher(clientId).matches()) {
+            throw new IllegalArgumentException("client_id must match " + CLIENT_ID.pattern());
         }
+        ObjectNode request = event.deepCopy();
+        request.remove(SCHEDULE_FIELDS);
+        return parts.background().runScheduled(scheduleName, clientId, request, null, context);
     }
 }

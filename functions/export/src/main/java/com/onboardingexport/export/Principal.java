@@ -7,6 +7,8 @@ import java.util.Map;
  * or the system principal of a scheduled export. Never taken from the request body.
  */
 public record Principal(String userId, String role, String clientId, String scheduleName) {
+    /** The role of a schedule's principal: never a Strapi role. */
+    public static final String SYSTEM_ROLE = "system";
 
     public static Principal fromAuthorizerContext(Map<String, Object> authorizer) {
         if (authorizer == null) {
@@ -16,8 +18,13 @@ public record Principal(String userId, String role, String clientId, String sche
                 text(authorizer.get("clientId")), null);
     }
 
+    /** A schedule's system principal; {@code clientId} empty for a schedule of every client. */
+    public static Principal schedule(String scheduleName, String clientId) {
+        return new Principal("schedule:" + scheduleName, SYSTEM_ROLE, clientId == null ? "" : clientId, scheduleName);
+    }
+
     public static Principal schedule(String scheduleName) {
-        return new Principal("schedule:" + scheduleName, "system", "", scheduleName);
+        return schedule(scheduleName, "");
     }
 
     public boolean isScheduled() {

@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -54,6 +55,48 @@ class ScheduledExportIT {
 
         empty.put("schedule_name", "../../exports/user-1");
         assertThrows(IllegalArgumentException.class, () -> invoke(handler, empty.toString().getBytes()));
+    }
+
+    @Test
+    @DisplayName("a schedule for one client (events/scheduled-export-client.json): its file holds only that client's rows")
+    void clientScopedSchedule() throws Exception {
+        String acme = fixture.parts.strapi.get("/api/clients?filters[name][$eq]=Acme%20Corp").path("data").get(0).path("documentId").asText();
+        ObjectNode event = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export-client.json")));
+        assertEquals(acme, event.path("client_id").asText(), "the sample names the dev seed's Acme Corp");
+        event.put("date_range", "all_time");
+        JsonNode result = invoke(fixture.worker(), event.toString().getBytes());
+
+        assertEquals("succeeded", result.path("status").asText(), result.toString());
+        List<org.apache.commons.csv.CSVRecord> rows = ExportIT.csv(fixture.download(result.path("download_url").asText()).body());
+        long acmeRows = fixture.strapiRows("").stream()
+                .filter(row -> acme.equals(row.path("campaign").path("client").path("documentId").asText())).count();
+        assertTrue(acmeRows > 0 && acmeRows < fixture.strapiRows("").size());
+        assertEquals(acmeRows, rows.size());
+        assertTrue(rows.stream().allMatch(row -> acme.equals(row.get("client_id"))), "only Acme's rows");
+    }
+
+    @Test
+    @DisplayName("a scheduled export's status: admins read it; users of the client a schedule is for get a fresh link; anyone else 404")
+    void scheduledStatusAccess() throws Exception {
+        String acme = fixture.parts.strapi.get("/api/clients?filters[name][$eq]=Acme%20Corp").path("data").get(0).path("documentId").asText();
+        String globex = fixture.parts.strapi.get("/api/clients?filters[name][$ne]=Acme%20Corp").path("data").get(0).path("documentId").asText();
+        ObjectNode forAcme = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export-client.json")));
+        forAcme.put("date_range", "all_time");
+        String acmeExport = invoke(fixture.worker(), forAcme.toString().getBytes()).path("export_id").asText();
+        ObjectNode forAll = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export.json")));
+        forAll.put("date_range", "all_time");
+        String allExport = invoke(fixture.worker(), forAll.toString().getBytes()).path("export_id").asText();
+
+        var api = fixture.handler();
+        JsonNode asAcme = ExportFixture.ok(fixture.send(api, ExportFixture.statusRequest("2", "client", acme, acmeExport)));
+        assertEquals("succeeded", asAcme.path("status").asText());
+        assertEquals("weekly-acme", asAcme.path("schedule_name").asText());
+        assertEquals(200, fixture.download(asAcme.path("download_url").asText()).statusCode());
+        ExportFixture.error(fixture.send(api, ExportFixture.statusRequest("3", "client", globex, acmeExport)), 404, "NOT_FOUND");
+        ExportFixture.error(fixture.send(api, ExportFixture.statusRequest("2", "client", acme, allExport)), 404, "NOT_FOUND");
+        ExportFixture.error(fixture.send(api, ExportFixture.statusRequest("6", "authenticated", acme, acmeExport)), 404, "NOT_FOUND");
+        assertEquals("succeeded", ExportFixture.ok(fixture.send(api, ExportFixture.statusRequest("1", "admin", "", allExport))).path("status").asText());
+        assertEquals("succeeded", ExportFixture.ok(fixture.send(api, ExportFixture.statusRequest("1", "admin", "", acmeExport))).path("status").asText());
     }
 
     private static JsonNode invoke(ExportWorkerHandler handler, byte[] event) throws Exception {

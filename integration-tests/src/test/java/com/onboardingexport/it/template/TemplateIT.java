@@ -556,7 +556,8 @@ class TemplateIT {
             "export-request-client.json", "api",
             "export-status-request.json", "api",
             "authorizer-request.json", "authorizer",
-            "scheduled-export.json", "schedule");
+            "scheduled-export.json", "schedule",
+            "scheduled-export-client.json", "schedule");
 
     @Nested
     @DisplayName("events/")
