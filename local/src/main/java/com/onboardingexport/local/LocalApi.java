@@ -94,6 +94,7 @@ public final class LocalApi implements AutoCloseable {
     private final List<String> functionErrors = new CopyOnWriteArrayList<>();
     private final Consumer<String> log;
     private LocalFailureDestination failureDestination;
+    private String apiUrlForFunctions;
     private final ExecutorService executor = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "local-api");
         thread.setDaemon(true);
@@ -137,7 +138,10 @@ public final class LocalApi implements AutoCloseable {
         routes.sort((a, b) -> Integer.compare(b.literalLength(), a.literalLength()));
 
         failureDestination = new LocalFailureDestination(config.localEnvironment());
+        api = HttpServer.create(new InetSocketAddress("127.0.0.1", config.port()), 0);
         Map<String, String> lambdaEnvironment = new LinkedHashMap<>(config.localEnvironment());
+        // A function the template gives the API's URL (API_URL) gets this local API's.
+        apiUrlForFunctions = "http://127.0.0.1:" + api.getAddress().getPort();
         lambdaEnvironment.put("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:" + lambdaApi.getAddress().getPort());
         // Every function of the template: those behind routes, and the others (a worker) for the Invoke API.
         List<String> functionIds = template.resourcesOfType(LocalApiTemplate.FUNCTION);
@@ -148,7 +152,6 @@ public final class LocalApi implements AutoCloseable {
             }
         }
 
-        api = HttpServer.create(new InetSocketAddress("127.0.0.1", config.port()), 0);
         api.createContext("/", exchange -> handleSafely(exchange, this::handleApiRequest));
         api.setExecutor(executor);
 
@@ -181,9 +184,12 @@ public final class LocalApi implements AutoCloseable {
     }
 
     /** The function's environment as Lambda sets it: the template's variables, then the runtime's own. */
-    private static Map<String, String> environment(LocalApiTemplate.Function spec, Map<String, String> aws) {
+    private Map<String, String> environment(LocalApiTemplate.Function spec, Map<String, String> aws) {
         Map<String, String> env = new LinkedHashMap<>(spec.environment());
         env.putAll(aws);
+        if (env.containsKey("API_URL")) {
+            env.put("API_URL", apiUrlForFunctions);
+        }
         env.put("AWS_REGION", LocalApiTemplate.REGION);
         env.put("AWS_DEFAULT_REGION", LocalApiTemplate.REGION);
         env.put("AWS_LAMBDA_FUNCTION_NAME", spec.functionName());

@@ -297,6 +297,10 @@ public final class LocalApiTemplate {
         if (resourceNames.containsKey(name)) {
             return resourceNames.get(name);
         }
+        // !Ref of the API: a local id (a function that is given the API's URL gets the local API's).
+        if (API.equals(resource(name).path("Type").asText())) {
+            return "local-api";
+        }
         // !Ref Function.Alias (AutoPublishAlias): the alias ARN, as SAM resolves it.
         if (name.endsWith(".Alias") && FUNCTION.equals(resource(name.substring(0, name.length() - 6)).path("Type").asText())) {
             return function(name.substring(0, name.length() - 6)).invokedArn();

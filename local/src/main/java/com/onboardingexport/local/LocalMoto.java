@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
@@ -67,7 +68,7 @@ public final class LocalMoto implements AutoCloseable {
         return SecretsManagerClient.builder()
                 .endpointOverride(endpoint)
                 .region(LocalS3.REGION)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalS3.ACCESS_KEY, LocalS3.SECRET_KEY)))
+                .credentialsProvider(credentials())
                 .httpClient(UrlConnectionHttpClient.create())
                 .build();
     }
@@ -77,9 +78,32 @@ public final class LocalMoto implements AutoCloseable {
         return SqsClient.builder()
                 .endpointOverride(endpoint)
                 .region(LocalS3.REGION)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalS3.ACCESS_KEY, LocalS3.SECRET_KEY)))
+                .credentialsProvider(credentials())
                 .httpClient(UrlConnectionHttpClient.create())
                 .build();
+    }
+
+    /** The real EventBridge client on this moto. */
+    public EventBridgeClient eventBridge() {
+        return EventBridgeClient.builder()
+                .endpointOverride(endpoint)
+                .region(LocalS3.REGION)
+                .credentialsProvider(credentials())
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+    }
+
+    /**
+     * A rule on the default event bus that sends every event of {@code source} to a new queue, as
+     * a user's rule would route the exports' events; returns the queue.
+     */
+    public Queue routeEventsToQueue(String source, String name) {
+        Queue queue = createQueue(name);
+        try (EventBridgeClient events = eventBridge()) {
+            events.putRule(b -> b.name(name).eventPattern("{\"source\":[\"" + source + "\"]}"));
+            events.putTargets(b -> b.rule(name).targets(t -> t.id("queue").arn(queue.arn())));
+        }
+        return queue;
     }
 
     /** A queue, as CloudFormation would create it: its URL ({@code !Ref}) and ARN ({@code !GetAtt .Arn}). */
@@ -107,6 +131,10 @@ public final class LocalMoto implements AutoCloseable {
         try (SecretsManagerClient client = secretsManager()) {
             client.putSecretValue(b -> b.secretId(secretId).secretString(value));
         }
+    }
+
+    private static StaticCredentialsProvider credentials() {
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalS3.ACCESS_KEY, LocalS3.SECRET_KEY));
     }
 
     private void awaitReady() throws InterruptedException {

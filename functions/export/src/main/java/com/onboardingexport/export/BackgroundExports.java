@@ -49,16 +49,18 @@ public final class BackgroundExports {
     private final ExportStatusStore statuses;
     private final RunningExports runningExports;
     private final BackgroundInvoker worker;
+    private final ExportEvents events;
     private final Clock clock;
 
     public BackgroundExports(ExportConfig config, ExportService service, ExportRequestParser parser, ExportStatusStore statuses,
-                             RunningExports runningExports, BackgroundInvoker worker, Clock clock) {
+                             RunningExports runningExports, BackgroundInvoker worker, ExportEvents events, Clock clock) {
         this.config = config;
         this.service = service;
         this.parser = parser;
         this.statuses = statuses;
         this.runningExports = runningExports;
         this.worker = worker;
+        this.events = events;
         this.clock = clock;
     }
 
@@ -80,7 +82,8 @@ public final class BackgroundExports {
         statuses.create(ExportStatus.running(exportId, owner, plan.total(), now, mustFinishBy));
         runningExports.add(owner.userId(), exportId, mustFinishBy);
         ExportJob job = new ExportJob(exportId, now.toString(), requestId,
-                new ExportJob.Owner(owner.userId(), owner.role(), owner.clientId()), plan.request().toResolvedJson());
+                new ExportJob.Owner(owner.userId(), owner.role(), owner.clientId()), plan.request().toResolvedJson(),
+                statusUrlBase + exportId);
         try {
             worker.start(config.workerFunction(), Json.MAPPER.createObjectNode().set(JOB_EVENT, Json.MAPPER.valueToTree(job)));
         } catch (RuntimeException e) {
@@ -128,8 +131,8 @@ public final class BackgroundExports {
                 JsonLog.warn("background export skipped: claimed or finished by another delivery", "export_id", exportId);
                 return;
             }
-            runClaimed(claimed.get(), new Run(job.request(), Instant.parse(job.requestedAt()), "async", requestId, null),
-                    principal, context, started);
+            runClaimed(claimed.get(), new Run(job.request(), Instant.parse(job.requestedAt()), "async", requestId, null,
+                    job.statusUrl()), principal, context, started);
         } finally {
             runningExports.remove(principal.userId(), exportId, markerDeadline);
         }
@@ -140,11 +143,28 @@ public final class BackgroundExports {
      * ({@code async} or {@code scheduled}), and what to say when nothing matches: null, a failure
      * (NO_DATA); else a succeeded export with no file, saying so (a schedule's "nothing new").
      */
-    private record Run(JsonNode request, Instant requestedAt, String mode, String requestId, String nothingNew) {
+    private record Run(JsonNode request, Instant requestedAt, String mode, String requestId, String nothingNew, String statusUrl) {
     }
 
-    /** Runs a claimed export to its end and returns the final status; rethrows what Lambda must count as a failure. */
+    /**
+     * Runs a claimed export to its end, announces it, and returns the final status; rethrows what
+     * Lambda must count as a failure.
+     */
     private ExportStatus runClaimed(ExportStatusStore.Versioned claimed, Run run, Principal principal, Context context, long started) {
+        ExportStatus[] last = {claimed.status()};
+        try {
+            ExportStatus done = runToTheEnd(claimed, run, principal, context, started, last);
+            last[0] = done;
+            return done;
+        } finally {
+            if (!last[0].isRunning()) {
+                events.announce(last[0], run.mode(), run.request().path("file_format").asText("csv"), run.statusUrl());
+            }
+        }
+    }
+
+    private ExportStatus runToTheEnd(ExportStatusStore.Versioned claimed, Run run, Principal principal, Context context,
+                                     long started, ExportStatus[] last) {
         Progress progress = new Progress(claimed);
         String exportId = claimed.status().exportId();
         ExportRequest request = null;
@@ -172,6 +192,7 @@ public final class BackgroundExports {
             ExportStatus failed = progress.current.status().failed(failure.error(run.requestId()));
             try {
                 failed = finish(progress.current, failed);
+                last[0] = failed;
             } catch (RuntimeException storing) {
                 e.addSuppressed(storing); // the deadline reports it then
             }
@@ -201,7 +222,8 @@ public final class BackgroundExports {
         ExportStatus running = ExportStatus.running(ExportService.newExportId(), principal, 0, now, mustFinishBy)
                 .claimed(context.getAwsRequestId(), now, mustFinishBy);
         ExportStatusStore.Versioned created = statuses.create(running);
-        ExportStatus done = runClaimed(created, new Run(request, now, "scheduled", context.getAwsRequestId(), nothingNew),
+        String statusUrl = config.apiUrl().isEmpty() ? null : config.apiUrl() + "/exports/onboarding/" + created.status().exportId();
+        ExportStatus done = runClaimed(created, new Run(request, now, "scheduled", context.getAwsRequestId(), nothingNew, statusUrl),
                 principal, context, started);
         return answer(done, context.getAwsRequestId());
     }
@@ -258,6 +280,29 @@ public final class BackgroundExports {
             } else {
                 current = reread.get();
             }
+        }
+    }
+
+    /**
+     * A synchronous export that ended in the API function: a status (so its status URL re-signs its
+     * link like any other's) and its event. A caller's mistake (4xx) is no finished export.
+     */
+    public void recordSync(Principal principal, ExportRequest request, ExportResult result, ApiException failure,
+                           String requestId, String statusUrlBase) {
+        if (result == null && (failure == null || failure.code().status() < 500)) {
+            return;
+        }
+        try {
+            Instant now = clock.instant();
+            String exportId = result == null ? ExportService.newExportId() : result.exportId();
+            ExportStatus running = ExportStatus.running(exportId, principal, 0, now, now);
+            ExportStatus finished = result == null ? running.failed(failure.error(requestId))
+                    : running.succeeded(result.recordCount(), new ExportStatus.Result(result.key(), result.filename(),
+                    result.format().extension(), result.recordCount(), result.sizeBytes(), result.overflowColumn()));
+            statuses.create(finished);
+            events.announce(finished, "sync", request.format().extension(), statusUrlBase + exportId);
+        } catch (RuntimeException e) {
+            JsonLog.error("could not record a synchronous export", e, "request_id", requestId);
         }
     }
 

@@ -20,6 +20,8 @@ public record ExportConfig(
         long asyncRowThreshold,
         int maxRunningExportsPerUser,
         String workerFunction,
+        String apiUrl,
+        String eventBusName,
         String responsesCollection,
         String campaignsCollection,
         String dateField,
@@ -58,6 +60,9 @@ public record ExportConfig(
                 env.getInt("ASYNC_ROW_THRESHOLD", 50_000),
                 Math.max(1, env.getInt("MAX_RUNNING_EXPORTS_PER_USER", 2)),
                 env.get("WORKER_FUNCTION_NAME", ""),
+                // The API's own URL, for the status URL of exports that no request started (schedules).
+                env.get("API_URL", ""),
+                env.get("EVENT_BUS_NAME", "default"),
                 env.get("RESPONSES_COLLECTION", "campaign-onboarding-responses"),
                 env.get("CAMPAIGNS_COLLECTION", "campaigns"),
                 env.get("RESPONSE_DATE_FIELD", "submittedAt"),

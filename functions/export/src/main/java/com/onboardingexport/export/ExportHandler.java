@@ -16,6 +16,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import org.crac.Core;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
@@ -52,8 +53,8 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
 
     /** For tests and the local runner: every collaborator given. */
     public ExportHandler(ExportConfig config, StrapiClient strapi, S3Client s3, S3Presigner presigner,
-                         BackgroundInvoker worker, Clock clock) {
-        this.parts = ExportParts.wire(config, strapi, s3, presigner, worker, clock);
+                         BackgroundInvoker worker, EventBridgeClient eventBridge, Clock clock) {
+        this.parts = ExportParts.wire(config, strapi, s3, presigner, worker, eventBridge, clock);
     }
 
     @Override
@@ -98,9 +99,13 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
                 return startInBackground(plan, event, requestId, principal, request, started);
             }
             ExportAudit.log("sync", requestId, principal, request, "succeeded", result, null, started);
+            parts.background().recordSync(principal, request, result, null, requestId, statusUrl(event, ""));
             return response(200, result.toJson().toString(), requestId);
         } catch (ApiException e) {
             ExportAudit.log("sync", requestId, principal, request, "failed", null, e, started);
+            if (request != null) {
+                parts.background().recordSync(principal, request, null, e, requestId, statusUrl(event, ""));
+            }
             APIGatewayProxyResponseEvent answer = response(e.code().status(), e.errorBody(requestId), requestId);
             if (e.code() == ErrorCode.TOO_MANY_EXPORTS) {
                 answer.getHeaders().put("Retry-After", Integer.toString(BackgroundExports.RETRY_AFTER_SECONDS));

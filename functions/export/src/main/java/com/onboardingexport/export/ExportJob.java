@@ -10,7 +10,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * request with its date range already resolved (so {@code last_30_days} means the window of the POST).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record ExportJob(String exportId, String requestedAt, String requestId, Owner principal, JsonNode request) {
+public record ExportJob(String exportId, String requestedAt, String requestId, Owner principal, JsonNode request,
+                        String statusUrl) {
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Owner(String userId, String role, String clientId) {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -23,12 +24,13 @@ record ExportParts(ExportConfig config, ExportService service, ExportRequestPars
     private static final Duration STRAPI_CONNECT_TIMEOUT = Duration.ofSeconds(3);
 
     static ExportParts wire(ExportConfig config, StrapiClient strapi, S3Client s3, S3Presigner presigner,
-                            BackgroundInvoker worker, Clock clock) {
+                            BackgroundInvoker worker, EventBridgeClient eventBridge, Clock clock) {
         ExportService service = new ExportService(config, strapi, new ExportStorage(s3, presigner, config.bucket()), clock,
                 Path.of(System.getProperty("java.io.tmpdir")));
         ExportRequestParser parser = new ExportRequestParser(config.maxCampaignIds(), clock);
         BackgroundExports background = new BackgroundExports(config, service, parser,
-                new ExportStatusStore(s3, config.bucket(), clock), new RunningExports(s3, config.bucket()), worker, clock);
+                new ExportStatusStore(s3, config.bucket(), clock), new RunningExports(s3, config.bucket()), worker,
+                new ExportEvents(eventBridge, config.eventBusName()), clock);
         return new ExportParts(config, service, parser, background, clock);
     }
 
@@ -40,6 +42,7 @@ record ExportParts(ExportConfig config, ExportService service, ExportRequestPars
                 StrapiClient.defaultHttpClient(STRAPI_CONNECT_TIMEOUT), config.strapiTimeout(), STRAPI_ATTEMPTS);
         S3Client s3 = S3Client.builder().httpClient(UrlConnectionHttpClient.create()).build();
         BackgroundInvoker worker = new LambdaWorkerInvoker(() -> LambdaClient.builder().httpClient(UrlConnectionHttpClient.create()).build());
-        return wire(config, strapi, s3, presigner, worker, Clock.systemUTC());
+        EventBridgeClient eventBridge = EventBridgeClient.builder().httpClient(UrlConnectionHttpClient.create()).build();
+        return wire(config, strapi, s3, presigner, worker, eventBridge, Clock.systemUTC());
     }
 }

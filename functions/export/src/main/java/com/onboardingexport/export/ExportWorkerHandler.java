@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.time.Clock;
 import java.util.regex.Pattern;
 import org.crac.Core;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
@@ -45,10 +46,11 @@ public final class ExportWorkerHandler implements RequestStreamHandler {
     }
 
     /** For tests and the local runner: every collaborator given. */
-    public ExportWorkerHandler(ExportConfig config, StrapiClient strapi, S3Client s3, S3Presigner presigner, Clock clock) {
+    public ExportWorkerHandler(ExportConfig config, StrapiClient strapi, S3Client s3, S3Presigner presigner,
+                               EventBridgeClient eventBridge, Clock clock) {
         this.parts = ExportParts.wire(config, strapi, s3, presigner, (worker, event) -> {
             throw new IllegalStateException("the worker never hands work on");
-        }, clock);
+        }, eventBridge, clock);
     }
 
     @Override

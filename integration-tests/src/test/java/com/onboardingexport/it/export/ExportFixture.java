@@ -37,6 +37,7 @@ public final class ExportFixture {
         env.put("STRAPI_URL", strapiUrl.toString());
         env.put("STRAPI_API_TOKEN_SECRET_ARN", parts.apiTokenSecretArn);
         env.put("EXPORT_BUCKET", bucket);
+        env.put("API_URL", "https://onboarding-export.test/dev"); // as the template gives the worker
         env.put("STRAPI_TIMEOUT_MS", "5000");
         return env;
     }
@@ -51,7 +52,7 @@ public final class ExportFixture {
         ExportConfig config = ExportConfig.from(new Env(env));
         StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), parts.apiTokenSecret(),
                 StrapiClient.defaultHttpClient(Duration.ofSeconds(2)), config.strapiTimeout(), 3);
-        return new ExportHandler(config, strapi, parts.s3.client(), parts.s3.presigner(), background, clock);
+        return new ExportHandler(config, strapi, parts.s3.client(), parts.s3.presigner(), background, parts.moto.eventBridge(), clock);
     }
 
     /** The worker function on the same parts (background and scheduled exports). */
@@ -59,7 +60,7 @@ public final class ExportFixture {
         ExportConfig config = ExportConfig.from(new Env(env));
         StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), parts.apiTokenSecret(),
                 StrapiClient.defaultHttpClient(Duration.ofSeconds(2)), config.strapiTimeout(), 3);
-        return new ExportWorkerHandler(config, strapi, parts.s3.client(), parts.s3.presigner(), clock);
+        return new ExportWorkerHandler(config, strapi, parts.s3.client(), parts.s3.presigner(), parts.moto.eventBridge(), clock);
     }
 
     public ExportWorkerHandler worker() {

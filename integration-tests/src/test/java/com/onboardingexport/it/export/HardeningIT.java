@@ -142,7 +142,7 @@ class HardeningIT {
         StrapiClient wrongToken = new StrapiClient(URI.create(config.strapiUrl()), () -> "not-the-token",
                 StrapiClient.defaultHttpClient(Duration.ofSeconds(2)), Duration.ofSeconds(5), 1);
         ExportHandler refused = new ExportHandler(config, wrongToken, parts.s3.client(), parts.s3.presigner(),
-                (arn, event) -> { }, Clock.systemUTC());
+                (arn, event) -> { }, parts.moto.eventBridge(), Clock.systemUTC());
         JsonNode upstream = error(fixture.send(refused, ExportFixture.admin("{\"date_range\":\"all_time\"}")), 502, "UPSTREAM_ERROR");
         String message = upstream.path("message").asText();
         assertFalse(message.contains("campaign") || message.contains("onboarding-responses") || message.contains("/api/"), message);

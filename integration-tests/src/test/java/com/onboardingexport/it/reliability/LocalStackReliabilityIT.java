@@ -89,7 +89,7 @@ class LocalStackReliabilityIT {
         StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()),
                 new CachedSecret(secretsManager, config.apiTokenSecretArn(), config.secretCacheTtl()),
                 StrapiClient.defaultHttpClient(Duration.ofSeconds(2)), config.strapiTimeout(), 3);
-        ExportHandler handler = new ExportHandler(config, strapi, s3, presigner, Reliability.NO_BACKGROUND, Clock.systemUTC());
+        ExportHandler handler = new ExportHandler(config, strapi, s3, presigner, Reliability.NO_BACKGROUND, PARTS.moto.eventBridge(), Clock.systemUTC());
         int expected = Reliability.FIXTURE.strapiRows("").size();
 
         APIGatewayProxyResponseEvent response = handler.handleApiRequest(
@@ -117,7 +117,7 @@ class LocalStackReliabilityIT {
         ExportConfig config = Reliability.config(PARTS.strapi.url(), Map.of("EXPORT_BUCKET", "no-such-bucket", "STRAPI_API_TOKEN_SECRET_ARN", secretArn));
         StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), new CachedSecret(secretsManager, secretArn, Duration.ofMinutes(5)),
                 StrapiClient.defaultHttpClient(Duration.ofSeconds(2)), config.strapiTimeout(), 3);
-        ExportHandler handler = new ExportHandler(config, strapi, s3, presigner, Reliability.NO_BACKGROUND, Clock.systemUTC());
+        ExportHandler handler = new ExportHandler(config, strapi, s3, presigner, Reliability.NO_BACKGROUND, PARTS.moto.eventBridge(), Clock.systemUTC());
         int before = s3.listObjectsV2(b -> b.bucket(BUCKET)).keyCount();
 
         Reliability.error(handler.handleApiRequest(ExportFixture.admin("{\"date_range\":\"all_time\"}"), new LocalLambdaContext()),

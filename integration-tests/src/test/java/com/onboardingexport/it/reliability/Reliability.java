@@ -71,13 +71,13 @@ final class Reliability {
     }
 
     static ExportHandler handler(ExportConfig config, S3Client s3, S3Presigner presigner, BackgroundInvoker background) {
-        return new ExportHandler(config, strapiClient(config), s3, presigner, background, Clock.systemUTC());
+        return new ExportHandler(config, strapiClient(config), s3, presigner, background, PARTS.moto.eventBridge(), Clock.systemUTC());
     }
 
     /** Lambda's asynchronous invocation of the worker, played in the caller's thread: the 202 is answered once the run is over. */
     static BackgroundInvoker inlineWorker(ExportConfig config) {
         com.onboardingexport.export.ExportWorkerHandler worker = new com.onboardingexport.export.ExportWorkerHandler(
-                config, strapiClient(config), PARTS.s3.client(), PARTS.s3.presigner(), Clock.systemUTC());
+                config, strapiClient(config), PARTS.s3.client(), PARTS.s3.presigner(), PARTS.moto.eventBridge(), Clock.systemUTC());
         return (arn, event) -> worker.handleBackgroundExport(event.get(com.onboardingexport.export.BackgroundExports.JOB_EVENT),
                 new com.onboardingexport.local.LocalLambdaContext());
     }

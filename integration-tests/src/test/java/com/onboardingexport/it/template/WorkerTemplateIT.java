@@ -39,8 +39,9 @@ class WorkerTemplateIT {
                 () -> assertEquals(900, worker.path("Timeout").asInt()),
                 () -> assertEquals(JSON.createObjectNode().put("Ref", "WorkerConcurrency"), worker.path("ReservedConcurrentExecutions")),
                 () -> assertTrue(api.path("Timeout").asInt() <= 30),
-                () -> assertEquals(JSON.createObjectNode().put("Ref", "ExportWorkerFunction.Alias"),
-                        api.path("Environment").path("Variables").path("WORKER_FUNCTION_NAME")));
+                () -> assertEquals(worker.path("FunctionName").path("Fn::Sub").asText() + ":" + worker.path("AutoPublishAlias").asText("live"),
+                        api.path("Environment").path("Variables").path("WORKER_FUNCTION_NAME").path("Fn::Sub").asText(),
+                        "the worker's alias, by name"));
     }
 
     @Test
