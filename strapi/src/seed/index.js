@@ -60,9 +60,19 @@ const API_TOKEN_PERMISSIONS = [
   'plugin::users-permissions.role.find',
 ];
 
-function samePermissions(actual) {
+// DEV AND TESTS ONLY, and only when STRAPI_WRITER_TOKEN is set: a second token that may create
+// responses (and find the campaigns to relate them to), so tests can add rows between two runs of a schedule. The export
+// never uses it.
+const WRITER_TOKEN_NAME = 'onboarding-export-tests-writer';
+// (Strapi refuses to set the campaign relation of a new response without find on campaigns.)
+const WRITER_TOKEN_PERMISSIONS = [
+  'api::campaign-onboarding-response.campaign-onboarding-response.create',
+  'api::campaign.campaign.find',
+];
+
+function samePermissions(actual, wanted) {
   const have = [...new Set(actual || [])].sort();
-  const want = [...API_TOKEN_PERMISSIONS].sort();
+  const want = [...wanted].sort();
   return have.length === want.length && have.every((action, i) => action === want[i]);
 }
 
@@ -73,24 +83,26 @@ function samePermissions(actual) {
  * as Strapi does. Re-applied on every start: a token of another type or with other
  * permissions is put back to this one.
  */
-async function ensureApiToken(strapi, key) {
+async function ensureApiToken(strapi, key, name = API_TOKEN_NAME, permissions = API_TOKEN_PERMISSIONS) {
   if (!key) return;
   const tokenService = strapi.service('admin::api-token-content-api');
   const encryption = strapi.service('admin::encryption');
   const accessKey = tokenService.hash(key);
-  let token = await tokenService.getByName(API_TOKEN_NAME);
+  let token = await tokenService.getByName(name);
   if (!token) {
     token = await tokenService.create({
-      name: API_TOKEN_NAME,
-      description: 'Token of the onboarding-export Lambdas (from STRAPI_API_TOKEN): only what they read.',
+      name,
+      description: name === API_TOKEN_NAME
+        ? 'Token of the onboarding-export Lambdas (from STRAPI_API_TOKEN): only what they read.'
+        : 'Tests only (from STRAPI_WRITER_TOKEN): creates responses, nothing else.',
       type: 'custom',
-      permissions: API_TOKEN_PERMISSIONS,
+      permissions,
       lifespan: null,
     });
-    strapi.log.info(`[seed] created custom API token "${API_TOKEN_NAME}" (${API_TOKEN_PERMISSIONS.length} permissions)`);
-  } else if (token.type !== 'custom' || !samePermissions(token.permissions)) {
-    await tokenService.update(token.id, { type: 'custom', permissions: API_TOKEN_PERMISSIONS });
-    strapi.log.info(`[seed] API token "${API_TOKEN_NAME}" reset to custom with its ${API_TOKEN_PERMISSIONS.length} permissions`);
+    strapi.log.info(`[seed] created custom API token "${name}" (${permissions.length} permissions)`);
+  } else if (token.type !== 'custom' || !samePermissions(token.permissions, permissions)) {
+    await tokenService.update(token.id, { type: 'custom', permissions });
+    strapi.log.info(`[seed] API token "${name}" reset to custom with its ${permissions.length} permissions`);
   }
   const stored = await strapi.db.query(API_TOKEN_UID).findOne({ where: { id: token.id } });
   if (stored.accessKey !== accessKey || stored.expiresAt) {
@@ -245,6 +257,7 @@ async function seedIfEmpty(strapi, roles) {
 async function bootstrap(strapi) {
   const roles = await ensureRoles(strapi);
   await ensureApiToken(strapi, process.env.STRAPI_API_TOKEN);
+  await ensureApiToken(strapi, process.env.STRAPI_WRITER_TOKEN, WRITER_TOKEN_NAME, WRITER_TOKEN_PERMISSIONS);
   await seedIfEmpty(strapi, roles);
 }
 

@@ -30,15 +30,18 @@ public final class LocalStrapi implements AutoCloseable {
     private final URI url;
     private final String apiToken;
     private final String jwtSecret;
+    /** Tests only: a token that may create responses and nothing else (the export never has it). */
+    private final String writerToken;
     private final Path workDir;
     private final Path logFile;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private LocalStrapi(Process process, URI url, String apiToken, String jwtSecret, Path workDir, Path logFile) {
+    private LocalStrapi(Process process, URI url, String apiToken, String jwtSecret, String writerToken, Path workDir, Path logFile) {
         this.process = process;
         this.url = url;
         this.apiToken = apiToken;
         this.jwtSecret = jwtSecret;
+        this.writerToken = writerToken;
         this.workDir = workDir;
         this.logFile = logFile;
     }
@@ -58,6 +61,7 @@ public final class LocalStrapi implements AutoCloseable {
         Path logFile = workDir.resolve("strapi.log");
         String apiToken = randomHex(48);
         String jwtSecret = randomHex(32);
+        String writerToken = randomHex(48);
 
         ProcessBuilder builder = new ProcessBuilder(List.of(
                 strapiDir.resolve("node_modules/.bin/strapi").toString(), "start"))
@@ -71,12 +75,14 @@ public final class LocalStrapi implements AutoCloseable {
         env.put("DATABASE_FILENAME", workDir.resolve("data.db").toString());
         env.put("JWT_SECRET", jwtSecret);
         env.put("STRAPI_API_TOKEN", apiToken);
+        env.put("STRAPI_WRITER_TOKEN", writerToken);
         env.put("STRAPI_TELEMETRY_DISABLED", "true");
         env.put("BROWSER", "none");
         env.put("STRAPI_DISABLE_UPDATE_NOTIFICATION", "true");
         env.putAll(options.extraEnv());
         Process process = builder.start();
-        LocalStrapi strapi = new LocalStrapi(process, URI.create("http://127.0.0.1:" + port), apiToken, jwtSecret, workDir, logFile);
+        LocalStrapi strapi = new LocalStrapi(process, URI.create("http://127.0.0.1:" + port), apiToken, jwtSecret, writerToken,
+                workDir, logFile);
         try {
             strapi.awaitHealthy(Duration.ofSeconds(180));
         } catch (RuntimeException | InterruptedException e) {
@@ -107,16 +113,34 @@ public final class LocalStrapi implements AutoCloseable {
         return answer.path("jwt").asText();
     }
 
+    /**
+     * Creates a response through Strapi's REST API (with the tests' writer token), as the platform
+     * would when someone answers; returns Strapi's entry.
+     */
+    public JsonNode createResponse(String campaignDocumentId, String respondentName, java.time.Instant submittedAt) {
+        var data = Json.MAPPER.createObjectNode();
+        data.put("respondentName", respondentName)
+                .put("progress", "completed")
+                .put("submittedAt", submittedAt.toString())
+                .put("campaign", campaignDocumentId)
+                .putObject("answers").put("source", "test");
+        String body = Json.MAPPER.createObjectNode().set("data", data).toString();
+        return send(HttpRequest.newBuilder(url.resolve("/api/campaign-onboarding-responses"))
+                .header("Authorization", "Bearer " + writerToken)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), 200, 201).path("data");
+    }
+
     /** GET {@code /api/...} with the API token: what Strapi holds, for tests to compare against. */
     public JsonNode get(String pathAndQuery) {
         return send(HttpRequest.newBuilder(URI.create(url + pathAndQuery))
                 .header("Authorization", "Bearer " + apiToken).GET().build(), 200);
     }
 
-    private JsonNode send(HttpRequest request, int expectedStatus) {
+    private JsonNode send(HttpRequest request, int... expectedStatuses) {
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != expectedStatus) {
+            if (java.util.Arrays.stream(expectedStatuses).noneMatch(expected -> expected == response.statusCode())) {
                 throw new IllegalStateException(request.method() + " " + request.uri().getPath() + " answered "
                         + response.statusCode() + ": " + response.body());
             }

@@ -31,6 +31,10 @@ import java.util.regex.Pattern;
 public final class BackgroundExports {
     /** The key of the event the API function sends the worker to run an export in the background. */
     public static final String JOB_EVENT = "background_export";
+    /** A schedule's date range: what is new since its last successful run. */
+    public static final String SINCE_LAST_RUN = "since_last_run";
+    /** A since_last_run schedule's window the first time it runs. */
+    public static final String FIRST_RUN = "first_run";
     /**
      * By when a started export must have finished before its worker begins: the time its event may
      * wait in Lambda's queue (MaximumEventAgeInSeconds, 300) plus the worker's timeout (900), both
@@ -50,10 +54,12 @@ public final class BackgroundExports {
     private final RunningExports runningExports;
     private final BackgroundInvoker worker;
     private final ExportEvents events;
+    private final ScheduleMarks marks;
     private final Clock clock;
 
     public BackgroundExports(ExportConfig config, ExportService service, ExportRequestParser parser, ExportStatusStore statuses,
-                             RunningExports runningExports, BackgroundInvoker worker, ExportEvents events, Clock clock) {
+                             RunningExports runningExports, BackgroundInvoker worker, ExportEvents events, ScheduleMarks marks,
+                             Clock clock) {
         this.config = config;
         this.service = service;
         this.parser = parser;
@@ -61,6 +67,7 @@ public final class BackgroundExports {
         this.runningExports = runningExports;
         this.worker = worker;
         this.events = events;
+        this.marks = marks;
         this.clock = clock;
     }
 
@@ -132,7 +139,7 @@ public final class BackgroundExports {
                 return;
             }
             runClaimed(claimed.get(), new Run(job.request(), Instant.parse(job.requestedAt()), "async", requestId, null,
-                    job.statusUrl()), principal, context, started);
+                    job.statusUrl(), null), principal, context, started);
         } finally {
             runningExports.remove(principal.userId(), exportId, markerDeadline);
         }
@@ -143,7 +150,8 @@ public final class BackgroundExports {
      * ({@code async} or {@code scheduled}), and what to say when nothing matches: null, a failure
      * (NO_DATA); else a succeeded export with no file, saying so (a schedule's "nothing new").
      */
-    private record Run(JsonNode request, Instant requestedAt, String mode, String requestId, String nothingNew, String statusUrl) {
+    private record Run(JsonNode request, Instant requestedAt, String mode, String requestId, String nothingNew, String statusUrl,
+                       String dateField) {
     }
 
     /**
@@ -169,7 +177,7 @@ public final class BackgroundExports {
         String exportId = claimed.status().exportId();
         ExportRequest request = null;
         try {
-            request = parser.parse(run.request(), Set.of());
+            request = parser.parse(run.request(), Set.of()).withDateField(run.dateField());
             Deadline deadline = Deadline.in(Duration.ofMillis(context.getRemainingTimeInMillis()).minus(SAFETY_MARGIN));
             ExportService.Plan plan;
             try {
@@ -210,22 +218,46 @@ public final class BackgroundExports {
     /**
      * A scheduled export, in the worker: the schedule's principal (every client, or the one it
      * names), a status like a background export's, readable by admins and, for a schedule of one
-     * client, by that client's users. Returns the status as the status endpoint would answer it.
-     *
-     * @param nothingNew what a run that finds no rows says ({@code since_last_run}); null: NO_DATA fails it
+     * client, by that client's users. With {@code "date_range": "since_last_run"} it exports what
+     * was created or updated since the schedule's last successful run ({@code first_run}, a preset
+     * or an interval, the first time: {@code last_7_days} by default), and a run with nothing new
+     * succeeds, saying so. Returns the status as the status endpoint would answer it.
      */
-    public ObjectNode runScheduled(String scheduleName, String clientId, JsonNode request, String nothingNew, Context context) {
+    public ObjectNode runScheduled(String scheduleName, String clientId, ObjectNode input, Context context) {
         long started = System.nanoTime();
         Principal principal = Principal.schedule(scheduleName, clientId);
         Instant now = clock.instant();
+        ObjectNode request = input.deepCopy();
+        JsonNode firstRun = request.remove(FIRST_RUN);
+        ScheduleMarks.Read before = null;
+        String nothingNew = null;
+        if (SINCE_LAST_RUN.equals(request.path("date_range").asText())) {
+            before = marks.read(scheduleName);
+            Instant since = before.exportedUntil().orElseGet(() -> firstRunStart(firstRun, request.path("timezone").asText("UTC")));
+            request.put("date_range", since + "/" + now);
+            nothingNew = "No onboarding responses new since " + since;
+        } else if (firstRun != null) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, FIRST_RUN + " goes with \"date_range\": \"" + SINCE_LAST_RUN + "\" only");
+        }
         Instant mustFinishBy = now.plusMillis(context.getRemainingTimeInMillis());
         ExportStatus running = ExportStatus.running(ExportService.newExportId(), principal, 0, now, mustFinishBy)
                 .claimed(context.getAwsRequestId(), now, mustFinishBy);
         ExportStatusStore.Versioned created = statuses.create(running);
-        String statusUrl = config.apiUrl().isEmpty() ? null : config.apiUrl() + "/exports/onboarding/" + created.status().exportId();
-        ExportStatus done = runClaimed(created, new Run(request, now, "scheduled", context.getAwsRequestId(), nothingNew, statusUrl),
-                principal, context, started);
+        String exportId = created.status().exportId();
+        String statusUrl = config.apiUrl().isEmpty() ? null : config.apiUrl() + "/exports/onboarding/" + exportId;
+        ExportStatus done = runClaimed(created, new Run(request, now, "scheduled", context.getAwsRequestId(), nothingNew, statusUrl,
+                before == null ? null : config.incrementalDateField()), principal, context, started);
+        if (before != null && ExportStatus.SUCCEEDED.equals(done.status())) {
+            marks.advance(before, now, exportId);
+        }
         return answer(done, context.getAwsRequestId());
+    }
+
+    private Instant firstRunStart(JsonNode firstRun, String zone) {
+        String window = firstRun == null || firstRun.isNull() ? "last_7_days" : firstRun.asText();
+        ObjectNode probe = Json.MAPPER.createObjectNode().put("date_range", window).put("timezone", zone);
+        DateRange range = parser.parse(probe, Set.of()).dateRange();
+        return range.start() == null ? Instant.EPOCH : range.start();
     }
 
     /** Writes a final status unless another delivery finished the export first; retries on a lost race with a progress write. */
@@ -284,8 +316,9 @@ public final class BackgroundExports {
     }
 
     /**
-     * A synchronous export that ended in the API function: a status (so its status URL re-signs its
-     * link like any other's) and its event. A caller's mistake (4xx) is no finished export.
+     * A synchronous export that ended in the API function: once succeeded, a status (so its status
+     * URL re-signs its link like any other's) and its event; failed (5xx), its event alone. A
+     * caller's mistake (4xx) is no finished export.
      */
     public void recordSync(Principal principal, ExportRequest request, ExportResult result, ApiException failure,
                            String requestId, String statusUrlBase) {
@@ -296,8 +329,12 @@ public final class BackgroundExports {
             Instant now = clock.instant();
             String exportId = result == null ? ExportService.newExportId() : result.exportId();
             ExportStatus running = ExportStatus.running(exportId, principal, 0, now, now);
-            ExportStatus finished = result == null ? running.failed(failure.error(requestId))
-                    : running.succeeded(result.recordCount(), new ExportStatus.Result(result.key(), result.filename(),
+            if (result == null) {
+                // A failed synchronous export leaves nothing in the bucket, not even a status: its event says it all.
+                events.announce(running.failed(failure.error(requestId)), "sync", request.format().extension(), null);
+                return;
+            }
+            ExportStatus finished = running.succeeded(result.recordCount(), new ExportStatus.Result(result.key(), result.filename(),
                     result.format().extension(), result.recordCount(), result.sizeBytes(), result.overflowColumn()));
             statuses.create(finished);
             events.announce(finished, "sync", request.format().extension(), statusUrlBase + exportId);

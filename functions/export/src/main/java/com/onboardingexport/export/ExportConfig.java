@@ -22,6 +22,7 @@ public record ExportConfig(
         String workerFunction,
         String apiUrl,
         String eventBusName,
+        String incrementalDateField,
         String responsesCollection,
         String campaignsCollection,
         String dateField,
@@ -63,6 +64,8 @@ public record ExportConfig(
                 // The API's own URL, for the status URL of exports that no request started (schedules).
                 env.get("API_URL", ""),
                 env.get("EVENT_BUS_NAME", "default"),
+                // since_last_run: responses created or updated after the last run (Strapi sets updatedAt on both).
+                env.get("INCREMENTAL_DATE_FIELD", "updatedAt"),
                 env.get("RESPONSES_COLLECTION", "campaign-onboarding-responses"),
                 env.get("CAMPAIGNS_COLLECTION", "campaigns"),
                 env.get("RESPONSE_DATE_FIELD", "submittedAt"),

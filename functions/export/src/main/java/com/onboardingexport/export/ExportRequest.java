@@ -7,7 +7,12 @@ import java.util.List;
 
 /** A validated export request: what to export, whatever its source (API body or schedule input). */
 public record ExportRequest(List<String> campaignIds, DateRange dateRange, String dateRangeText, ZoneId zone,
-                            FileFormat format, ExportMode mode) {
+                            FileFormat format, ExportMode mode, String dateField) {
+
+    /** The same request, its date range on another field of the responses (null: the configured date field). */
+    public ExportRequest withDateField(String field) {
+        return new ExportRequest(campaignIds, dateRange, dateRangeText, zone, format, mode, field);
+    }
 
     /**
      * The request as a body the parser reads back, with the date range resolved to instants, so a

@@ -76,7 +76,7 @@ public final class ExportRequestParser {
         FileFormat format = enumValue(json, "file_format", FileFormat.class, FileFormat.CSV);
         ExportMode mode = enumValue(json, "mode", ExportMode.class, ExportMode.AUTO);
         return new ExportRequest(campaignIds, range, dateRangeText == null ? DateRange.DEFAULT : dateRangeText,
-                zone, format, mode);
+                zone, format, mode, null);
     }
 
     private List<String> campaignIds(JsonNode node) {

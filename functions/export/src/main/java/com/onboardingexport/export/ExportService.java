@@ -62,7 +62,7 @@ public final class ExportService {
         } else {
             throw new ApiException(ErrorCode.FORBIDDEN, "Your role may not export onboarding responses");
         }
-        ResponseFilter filter = new ResponseFilter(request.campaignIds(), clientId, request.dateRange());
+        ResponseFilter filter = new ResponseFilter(request.campaignIds(), clientId, request.dateRange(), request.dateField());
         ResponsePager.FirstPage first = pager.firstPage(filter, deadline);
         if (first.total() == 0) {
             String campaigns = request.campaignIds().isEmpty()

@@ -19,7 +19,7 @@ import java.time.Instant;
 public record ExportStatus(String exportId, String status, String ownerUserId, String ownerRole, String ownerClientId,
                            String scheduleName, String createdAt, String updatedAt, String mustFinishBy, long total,
                            long rowsWritten, String workerRequestId, String startedAt, String writeId, Result result,
-                           ErrorBody.Error error, String message) {
+                           ErrorBody.Error error, String message) implements ConditionalStore.Stamped<ExportStatus> {
     public static final String RUNNING = "running";
     public static final String SUCCEEDED = "succeeded";
     public static final String FAILED = "failed";
@@ -85,8 +85,8 @@ public record ExportStatus(String exportId, String status, String ownerUserId, S
         return scheduleName != null;
     }
 
-    /** The version a writer stores: when, and its own id to recognise it by. */
-    ExportStatus written(String newWriteId, Instant now) {
+    @Override
+    public ExportStatus written(String newWriteId, Instant now) {
         return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, now.toString(), mustFinishBy,
                 total, rowsWritten, workerRequestId, startedAt, newWriteId, result, error, message);
     }

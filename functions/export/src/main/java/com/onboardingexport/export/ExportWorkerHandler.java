@@ -94,8 +94,8 @@ public final class ExportWorkerHandler implements RequestStreamHandler {
         if (!clientId.isEmpty() && !CLIENT_ID.matcher(clientId).matches()) {
             throw new IllegalArgumentException("client_id must match " + CLIENT_ID.pattern());
         }
-        ObjectNode request = event.deepCopy();
-        request.remove(SCHEDULE_FIELDS);
-        return parts.background().runScheduled(scheduleName, clientId, request, null, context);
+        ObjectNode input = event.deepCopy();
+        input.remove(SCHEDULE_FIELDS);
+        return parts.background().runScheduled(scheduleName, clientId, input, context);
     }
 }

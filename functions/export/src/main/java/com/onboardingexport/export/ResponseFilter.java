@@ -8,7 +8,12 @@ import java.util.List;
  * and which relations to populate (campaign name, client name). A client's filter always carries
  * its own client, besides any campaign ids (defence in depth).
  */
-public record ResponseFilter(List<String> campaignIds, String clientId, DateRange dateRange) {
+public record ResponseFilter(List<String> campaignIds, String clientId, DateRange dateRange, String dateField) {
+
+    /** On the configured date field of the responses. */
+    public ResponseFilter(List<String> campaignIds, String clientId, DateRange dateRange) {
+        this(campaignIds, clientId, dateRange, null);
+    }
 
     public StrapiQuery toQuery(ExportConfig config) {
         String campaign = "filters[" + config.campaignField() + "]";
@@ -19,11 +24,12 @@ public record ResponseFilter(List<String> campaignIds, String clientId, DateRang
         if (clientId != null && !clientId.isEmpty()) {
             query.add(campaign + "[" + config.clientField() + "][" + config.idField() + "][$eq]", clientId);
         }
+        String field = dateField == null ? config.dateField() : dateField;
         if (dateRange.start() != null) {
-            query.add("filters[" + config.dateField() + "][$gte]", dateRange.start().toString());
+            query.add("filters[" + field + "][$gte]", dateRange.start().toString());
         }
         if (dateRange.end() != null) {
-            query.add("filters[" + config.dateField() + "][$lt]", dateRange.end().toString());
+            query.add("filters[" + field + "][$lt]", dateRange.end().toString());
         }
         String populate = "populate[" + config.campaignField() + "]";
         query.add(populate + "[fields][0]", "name");

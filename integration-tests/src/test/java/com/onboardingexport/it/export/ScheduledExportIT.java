@@ -10,6 +10,9 @@ import com.onboardingexport.export.ExportWorkerHandler;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.local.ProjectRoot;
+import com.onboardingexport.local.StrapiFaultProxy;
+import com.onboardingexport.shared.ApiException;
+import com.onboardingexport.shared.ErrorCode;
 import com.onboardingexport.shared.Json;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -97,6 +100,56 @@ class ScheduledExportIT {
         ExportFixture.error(fixture.send(api, ExportFixture.statusRequest("6", "authenticated", acme, acmeExport)), 404, "NOT_FOUND");
         assertEquals("succeeded", ExportFixture.ok(fixture.send(api, ExportFixture.statusRequest("1", "admin", "", allExport))).path("status").asText());
         assertEquals("succeeded", ExportFixture.ok(fixture.send(api, ExportFixture.statusRequest("1", "admin", "", acmeExport))).path("status").asText());
+    }
+
+    @Test
+    @DisplayName("since_last_run: each run exports exactly what is new since the last successful one; a failed run in between loses nothing; nothing new is a success that says so")
+    void sinceLastRun() throws Exception {
+        String acme = fixture.parts.strapi.get("/api/clients?filters[name][$eq]=Acme%20Corp").path("data").get(0).path("documentId").asText();
+        String acmeCampaign = fixture.parts.strapi.get("/api/campaigns?filters[client][documentId][$eq]=" + acme).path("data").get(0).path("documentId").asText();
+        String otherCampaign = fixture.parts.strapi.get("/api/campaigns?filters[client][documentId][$ne]=" + acme).path("data").get(0).path("documentId").asText();
+        ObjectNode input = Json.MAPPER.createObjectNode().put("schedule_name", "new-for-acme-" + java.util.UUID.randomUUID().toString().substring(0, 8))
+                .put("client_id", acme).put("date_range", "since_last_run").put("first_run", "last_7_days").put("file_format", "csv");
+        ExportWorkerHandler worker = fixture.worker();
+
+        // The first run: the first_run window, every Acme response created or updated in the last 7 days.
+        Instant weekAgo = Instant.now().minus(Duration.ofDays(7));
+        JsonNode first = invoke(worker, input.toString().getBytes());
+        assertEquals("succeeded", first.path("status").asText(), first.toString());
+        long acmeRows = fixture.strapiRows("").stream()
+                .filter(row -> acme.equals(row.path("campaign").path("client").path("documentId").asText()))
+                .filter(row -> !Instant.parse(row.path("updatedAt").asText()).isBefore(weekAgo)).count();
+        assertEquals(acmeRows, first.path("record_count").asLong());
+
+        fixture.parts.strapi.createResponse(acmeCampaign, "new-1", Instant.parse("2020-01-01T00:00:00Z")); // submitted long ago, created now
+        fixture.parts.strapi.createResponse(acmeCampaign, "new-2", Instant.now());
+        fixture.parts.strapi.createResponse(otherCampaign, "other-client", Instant.now());
+        assertEquals(List.of("new-1", "new-2"), respondents(invoke(worker, input.toString().getBytes())));
+
+        // A run that fails (Strapi refuses the responses) between two that succeed: the next run covers its window.
+        fixture.parts.strapi.createResponse(acmeCampaign, "new-3", Instant.now());
+        try (StrapiFaultProxy failing = StrapiFaultProxy.start(fixture.parts.strapi.url())) {
+            failing.plan((n, path) -> path.contains("campaign-onboarding-responses") ? StrapiFaultProxy.Fault.status(500) : null);
+            // Strapi's failure is ours to report (502): the invocation fails, for the dead-letter queue.
+            ApiException thrown = assertThrows(ApiException.class, () -> invoke(
+                    fixture.worker(fixture.env(failing.url(), RealParts.BUCKET), Clock.systemUTC()), input.toString().getBytes()));
+            assertEquals(ErrorCode.UPSTREAM_ERROR, thrown.code());
+        }
+        fixture.parts.strapi.createResponse(acmeCampaign, "new-4", Instant.now());
+        assertEquals(List.of("new-3", "new-4"), respondents(invoke(worker, input.toString().getBytes())));
+
+        JsonNode nothing = invoke(worker, input.toString().getBytes());
+        assertEquals("succeeded", nothing.path("status").asText(), nothing.toString());
+        assertEquals(0, nothing.path("record_count").asLong());
+        assertTrue(nothing.path("message").asText().startsWith("No onboarding responses new since "), nothing.toString());
+        assertTrue(nothing.path("download_url").isMissingNode(), "no file behind an empty run");
+    }
+
+    /** The respondents of a succeeded export's CSV, in file order. */
+    private List<String> respondents(JsonNode result) throws Exception {
+        assertEquals("succeeded", result.path("status").asText(), result.toString());
+        return ExportIT.csv(fixture.download(result.path("download_url").asText()).body()).stream()
+                .map(row -> row.get("respondentName")).sorted().toList();
     }
 
     private static JsonNode invoke(ExportWorkerHandler handler, byte[] event) throws Exception {
