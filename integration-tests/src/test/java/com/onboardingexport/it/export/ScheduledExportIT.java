@@ -145,6 +145,45 @@ class ScheduledExportIT {
         assertTrue(nothing.path("download_url").isMissingNode(), "no file behind an empty run");
     }
 
+    @Test
+    @DisplayName("the template's notice rule turns a scheduled export's event into a message for people: schedule, rows, status URL, never a link")
+    void noticeForPeople() throws Exception {
+        JsonNode rule = com.onboardingexport.local.CloudFormationYaml.read(ProjectRoot.find().resolve("template.yaml"))
+                .path("Resources").path("ScheduledExportNoticeRule").path("Properties");
+        JsonNode transformer = rule.path("Targets").path(0).path("InputTransformer");
+        // moto's EventBridge delivers to SQS, not SNS: a queue stands in for the topic, with the template's own pattern and transformer.
+        String name = "notice-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        var queue = fixture.parts.moto.createQueue(name);
+        try (var events = fixture.parts.moto.eventBridge()) {
+            events.putRule(b -> b.name(name).eventPattern(rule.path("EventPattern").toString()));
+            events.putTargets(b -> b.rule(name).targets(t -> t.id("notice").arn(queue.arn()).inputTransformer(i -> i
+                    .inputTemplate(transformer.path("InputTemplate").asText())
+                    .inputPathsMap(Json.MAPPER.convertValue(transformer.path("InputPathsMap"),
+                            new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, String>>() { })))));
+        }
+        ObjectNode input = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export-client.json")));
+        input.put("date_range", "all_time");
+        JsonNode done = invoke(fixture.worker(), input.toString().getBytes());
+        // A user's own export is no schedule: no notice for it.
+        ExportFixture.ok(fixture.send(fixture.handler(), ExportFixture.admin("{\"date_range\":\"all_time\",\"mode\":\"sync\"}")));
+
+        java.util.List<String> notices = new java.util.ArrayList<>();
+        try (var sqs = fixture.parts.moto.sqs()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline) {
+                sqs.receiveMessage(b -> b.queueUrl(queue.url()).maxNumberOfMessages(10).waitTimeSeconds(1)).messages()
+                        .forEach(m -> notices.add(m.body()));
+            }
+        }
+        assertEquals(1, notices.size(), notices::toString);
+        String notice = notices.get(0);
+        System.out.println("[notice] " + notice);
+        assertTrue(notice.startsWith("\"Scheduled export weekly-acme: Export Succeeded at "), notice);
+        assertTrue(notice.contains(done.path("record_count").asLong() + " rows (csv)"), notice);
+        assertTrue(notice.contains("https://onboarding-export.test/dev/exports/onboarding/" + done.path("export_id").asText()), notice);
+        assertTrue(!notice.contains("X-Amz-Signature") && !notice.contains("download_url"), "never a link: " + notice);
+    }
+
     /** The respondents of a succeeded export's CSV, in file order. */
     private List<String> respondents(JsonNode result) throws Exception {
         assertEquals("succeeded", result.path("status").asText(), result.toString());
