@@ -316,6 +316,23 @@ public final class LocalApiTemplate {
         };
     }
 
+    /** A schedule of the template (a function's ScheduleV2 event): its function and the input it sends. */
+    public record Schedule(String name, String functionId, String input) {
+    }
+
+    /** Every ScheduleV2 event of the template's functions, with its Input as the function receives it. */
+    public List<Schedule> schedules() {
+        List<Schedule> schedules = new ArrayList<>();
+        for (String functionId : resourcesOfType(FUNCTION)) {
+            resource(functionId).path("Properties").path("Events").fields().forEachRemaining(event -> {
+                if ("ScheduleV2".equals(event.getValue().path("Type").asText())) {
+                    schedules.add(new Schedule(event.getKey(), functionId, event.getValue().path("Properties").path("Input").asText()));
+                }
+            });
+        }
+        return schedules;
+    }
+
     /** Logical ids of the template's resources of a type, in template order. */
     public List<String> resourcesOfType(String type) {
         List<String> ids = new ArrayList<>();

@@ -44,6 +44,8 @@ public final class LocalRun implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private LocalStrapi strapi;
     private LocalMoto moto;
+    private LocalMoto.Queue eventsQueue;
+    private Path template;
     private LocalApi api;
     /** What !Ref and !GetAtt of the template's buckets and queues mean locally. */
     private Map<String, String> resourceNames;
@@ -63,6 +65,7 @@ public final class LocalRun implements AutoCloseable {
     }
 
     private void startParts(Path template, int apiPort, int strapiPort, Consumer<String> log) throws Exception {
+        this.template = template;
         log.accept("[local] starting Strapi (" + (strapiPort == 0 ? "free port" : "port " + strapiPort) + "), S3Proxy, moto_server");
         strapi = LocalStrapi.start(new LocalStrapi.Options(strapiPort, Map.of()));
         started.push(strapi);
@@ -77,6 +80,8 @@ public final class LocalRun implements AutoCloseable {
         }
         moto = LocalMoto.start(0);
         started.push(moto);
+        // Where a person (or a test) sees the exports' events: a rule on moto's default bus to a queue.
+        eventsQueue = moto.routeEventsToQueue("onboarding-export", LocalApiTemplate.STACK_NAME + "-events");
         // One queue in moto per queue of the template (the worker's dead-letter queue).
         for (String queueId : LocalApiTemplate.resourcesOfType(template, LocalApiTemplate.QUEUE)) {
             LocalMoto.Queue queue = moto.createQueue((LocalApiTemplate.STACK_NAME + "-" + queueId).toLowerCase(Locale.ROOT));
@@ -243,6 +248,7 @@ public final class LocalRun implements AutoCloseable {
         out.accept("Export as " + CLIENT_A + " (its own client's campaigns only, JSON):");
         out.accept(curl(exports, clientJwt, "{\"date_range\":\"all_time\",\"file_format\":\"json\"}"));
         out.accept("");
+        printSchedules(out);
         out.accept("A fresh token: curl -s -X POST " + strapi.url() + "/api/auth/local -H 'Content-Type: application/json' -d '{\"identifier\":\""
                 + CLIENT_A + "\",\"password\":\"" + LocalStrapi.DEV_PASSWORD + "\"}'");
         out.accept(rule);
@@ -263,6 +269,26 @@ public final class LocalRun implements AutoCloseable {
             Thread.sleep(1_000);
         }
         return status;
+    }
+
+    /** How to fire each schedule of the template now, and where its export's event lands. */
+    private void printSchedules(Consumer<String> out) throws IOException {
+        LocalApiTemplate spec = LocalApiTemplate.read(template, parameters, resourceNames);
+        String credentials = "AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=" + LocalApiTemplate.REGION;
+        for (LocalApiTemplate.Schedule schedule : spec.schedules()) {
+            out.accept("Fire the schedule " + schedule.name() + " now (as EventBridge Scheduler would; AWS CLI v2: add --cli-binary-format raw-in-base64-out):");
+            out.accept("  " + credentials + " aws lambda invoke --endpoint-url " + api.lambdaEndpoint() + " --function-name "
+                    + spec.function(schedule.functionId()).functionName() + " --payload '" + schedule.input() + "' /dev/stdout");
+        }
+        out.accept("The exports' events (source onboarding-export), as a rule on the default bus delivers them to a queue:");
+        out.accept("  " + credentials + " aws sqs receive-message --endpoint-url " + moto.endpoint() + " --queue-url " + eventsQueue.url()
+                + " --max-number-of-messages 10");
+        out.accept("");
+    }
+
+    /** The queue that receives the exports' events (source onboarding-export) in the local run. */
+    public LocalMoto.Queue eventsQueue() {
+        return eventsQueue;
     }
 
     private static String curl(URI url, String jwt, String body) {

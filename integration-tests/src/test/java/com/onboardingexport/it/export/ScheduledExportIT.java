@@ -108,17 +108,21 @@ class ScheduledExportIT {
         String acme = fixture.parts.strapi.get("/api/clients?filters[name][$eq]=Acme%20Corp").path("data").get(0).path("documentId").asText();
         String acmeCampaign = fixture.parts.strapi.get("/api/campaigns?filters[client][documentId][$eq]=" + acme).path("data").get(0).path("documentId").asText();
         String otherCampaign = fixture.parts.strapi.get("/api/campaigns?filters[client][documentId][$ne]=" + acme).path("data").get(0).path("documentId").asText();
-        ObjectNode input = Json.MAPPER.createObjectNode().put("schedule_name", "new-for-acme-" + java.util.UUID.randomUUID().toString().substring(0, 8))
-                .put("client_id", acme).put("date_range", "since_last_run").put("first_run", "last_7_days").put("file_format", "csv");
+        // events/scheduled-export-incremental.json, under a name of its own (a schedule's mark is per name).
+        ObjectNode input = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export-incremental.json")));
+        assertEquals(acme, input.path("client_id").asText());
+        assertEquals("since_last_run", input.path("date_range").asText());
+        assertEquals("last_30_days", input.path("first_run").asText());
+        input.put("schedule_name", "new-for-acme-" + java.util.UUID.randomUUID().toString().substring(0, 8));
         ExportWorkerHandler worker = fixture.worker();
 
-        // The first run: the first_run window, every Acme response created or updated in the last 7 days.
-        Instant weekAgo = Instant.now().minus(Duration.ofDays(7));
+        // The first run: the first_run window, every Acme response created or updated in the last 30 days.
+        Instant monthAgo = com.onboardingexport.export.DateRange.parse("last_30_days", ZoneOffset.UTC, Clock.systemUTC()).start();
         JsonNode first = invoke(worker, input.toString().getBytes());
         assertEquals("succeeded", first.path("status").asText(), first.toString());
         long acmeRows = fixture.strapiRows("").stream()
                 .filter(row -> acme.equals(row.path("campaign").path("client").path("documentId").asText()))
-                .filter(row -> !Instant.parse(row.path("updatedAt").asText()).isBefore(weekAgo)).count();
+                .filter(row -> !Instant.parse(row.path("updatedAt").asText()).isBefore(monthAgo)).count();
         assertEquals(acmeRows, first.path("record_count").asLong());
 
         fixture.parts.strapi.createResponse(acmeCampaign, "new-1", Instant.parse("2020-01-01T00:00:00Z")); // submitted long ago, created now

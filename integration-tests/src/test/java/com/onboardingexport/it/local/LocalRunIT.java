@@ -91,6 +91,41 @@ class LocalRunIT {
     }
 
     @Test
+    @DisplayName("The printed AWS CLI command fires the template's schedule in the worker now; its export's event lands on the printed queue")
+    void fireScheduleWithTheAwsCli() throws Exception {
+        List<String> out = new ArrayList<>();
+        assertEquals(0, run.welcome(out::add), String.join("\n", out));
+        String printed = String.join("\n", out);
+        Matcher command = Pattern.compile("\n  (AWS_ACCESS_KEY_ID=\\S+ AWS_SECRET_ACCESS_KEY=\\S+ AWS_DEFAULT_REGION=\\S+ aws lambda invoke [^\n]+)").matcher(printed);
+        assertTrue(command.find(), printed);
+        String aws = com.onboardingexport.local.LocalMoto.findOnPath("aws").orElseThrow(() ->
+                new AssertionError("the AWS CLI is not installed: pip install awscli"));
+        Process cli = new ProcessBuilder("bash", "-c", command.group(1).replace(" aws ", " " + aws + " ")).redirectErrorStream(true).start();
+        String answer = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, cli.waitFor(), answer);
+        Matcher exportId = Pattern.compile("\"export_id\"\\s*:\\s*\"([0-9a-f-]{36})\"").matcher(answer);
+        assertTrue(exportId.find(), answer);
+        assertTrue(answer.contains("\"schedule_name\": \"weekly-all-campaigns\"") || answer.contains("\"schedule_name\":\"weekly-all-campaigns\""), answer);
+
+        JsonNode event = null;
+        try (var sqs = run.moto().sqs()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (event == null && System.nanoTime() < deadline) {
+                for (var message : sqs.receiveMessage(b -> b.queueUrl(run.eventsQueue().url()).maxNumberOfMessages(10).waitTimeSeconds(1)).messages()) {
+                    JsonNode candidate = Json.MAPPER.readTree(message.body());
+                    if (exportId.group(1).equals(candidate.path("detail").path("export_id").asText())) {
+                        event = candidate;
+                    }
+                }
+            }
+        }
+        assertNotNull(event, "no event for " + exportId.group(1));
+        assertEquals("onboarding-export", event.path("source").asText());
+        assertEquals("scheduled", event.path("detail").path("mode").asText());
+        assertTrue(event.path("detail").path("status_url").asText().startsWith(run.api().url().toString()), event.toString());
+    }
+
+    @Test
     @DisplayName("POST /exports/onboarding without a token: 401 JSON from the gateway, the authorizer is not called")
     void noToken() throws Exception {
         int invocationsBefore = authorizerInvocations();

@@ -557,7 +557,8 @@ class TemplateIT {
             "export-status-request.json", "api",
             "authorizer-request.json", "authorizer",
             "scheduled-export.json", "schedule",
-            "scheduled-export-client.json", "schedule");
+            "scheduled-export-client.json", "schedule",
+            "scheduled-export-incremental.json", "schedule");
 
     @Nested
     @DisplayName("events/")

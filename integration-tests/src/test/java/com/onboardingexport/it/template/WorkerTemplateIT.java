@@ -83,6 +83,37 @@ class WorkerTemplateIT {
         assertEquals("", template.section("Parameters").path("AlarmEmail").path("Default").asText("x"));
     }
 
+    @Test
+    @DisplayName("the notice for people: scheduled exports' events only, to a topic EventBridge may publish to, an optional e-mail, the status URL and never a link")
+    void scheduledExportNotice() {
+        JsonNode rule = template.resource("ScheduledExportNoticeRule").path("Properties");
+        JsonNode pattern = rule.path("EventPattern");
+        JsonNode target = rule.path("Targets").path(0);
+        JsonNode transformer = target.path("InputTransformer");
+        Set<String> detailFields = new HashSet<>();
+        for (var component : com.onboardingexport.export.ExportEvents.Detail.class.getRecordComponents()) {
+            detailFields.add(component.getName().replaceAll("([A-Z])", "_$1").toLowerCase(java.util.Locale.ROOT));
+        }
+        assertAll(
+                () -> assertEquals("[\"onboarding-export\"]", pattern.path("source").toString()),
+                () -> assertEquals("[\"scheduled\"]", pattern.path("detail").path("mode").toString()),
+                () -> assertEquals(JSON.createObjectNode().put("Ref", "ExportNoticeTopic"), target.path("Arn")),
+                () -> assertTrue(transformer.path("InputTemplate").asText().contains("<status_url>")),
+                () -> assertTrue(!transformer.toString().contains("download_url"), "never a link"),
+                () -> assertEquals("HasNoticeEmail", template.resource("ExportNoticeEmailSubscription").path("Condition").asText()),
+                () -> assertEquals("events.amazonaws.com", template.resource("ExportNoticeTopicPolicy").path("Properties")
+                        .path("PolicyDocument").path("Statement").path(0).path("Principal").path("Service").asText()),
+                () -> assertTrue(template.resource("ExportNoticeTopic").path("Properties").path("KmsMasterKeyId").isMissingNode(),
+                        "EventBridge cannot publish to a topic under the AWS-managed SNS key"));
+        // Every detail field the message reads is one the code puts in the event.
+        transformer.path("InputPathsMap").forEach(path -> {
+            String jsonPath = path.asText();
+            if (jsonPath.startsWith("$.detail.")) {
+                assertTrue(detailFields.contains(jsonPath.substring("$.detail.".length())), jsonPath + " not in " + detailFields);
+            }
+        });
+    }
+
     private static JsonNode getAtt(String resource, String attribute) {
         return JSON.createObjectNode().set("Fn::GetAtt", JSON.createArrayNode().add(resource).add(attribute));
     }
