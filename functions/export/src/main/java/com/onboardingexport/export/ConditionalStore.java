@@ -45,6 +45,8 @@ final class ConditionalStore<T extends ConditionalStore.Stamped<T>> {
     record Versioned<T>(T value, String eTag) {
     }
 
+    private static final java.time.Duration ATTEMPT_TIMEOUT = java.time.Duration.ofSeconds(5);
+
     private final S3Client s3;
     private final String bucket;
     private final Class<T> type;
@@ -84,7 +86,9 @@ final class ConditionalStore<T extends ConditionalStore.Stamped<T>> {
         }
         try {
             String eTag = s3.putObject(b -> {
-                b.bucket(bucket).key(key).contentType("application/json").serverSideEncryption(ServerSideEncryption.AES256);
+                b.bucket(bucket).key(key).contentType("application/json").serverSideEncryption(ServerSideEncryption.AES256)
+                        // A few hundred bytes: an attempt that hangs is cut and retried (and its outcome settled below).
+                        .overrideConfiguration(o -> o.apiCallAttemptTimeout(ATTEMPT_TIMEOUT));
                 if (expectedETag == null) {
                     b.ifNoneMatch("*");
                 } else {

@@ -56,7 +56,9 @@ public final class ExportEvents {
                     .detailType(detailType)
                     .eventBusName(busName)
                     .resources()
-                    .detail(Json.MAPPER.valueToTree(detail).toString())));
+                    .detail(Json.MAPPER.valueToTree(detail).toString()))
+                    // Best effort, on the export's own time: never wait long for it.
+                    .overrideConfiguration(o -> o.apiCallTimeout(java.time.Duration.ofSeconds(5))));
             if (response.failedEntryCount() != null && response.failedEntryCount() > 0) {
                 JsonLog.error("export event refused", null, "export_id", status.exportId(),
                         "error_code", response.entries().get(0).errorCode());
