@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
@@ -65,28 +67,22 @@ public final class LocalMoto implements AutoCloseable {
 
     /** The real Secrets Manager client on this moto (any credentials do). */
     public SecretsManagerClient secretsManager() {
-        return SecretsManagerClient.builder()
-                .endpointOverride(endpoint)
-                .region(LocalS3.REGION)
-                .credentialsProvider(credentials())
-                .httpClient(UrlConnectionHttpClient.create())
-                .build();
+        return client(SecretsManagerClient.builder());
     }
 
     /** The real SQS client on this moto. */
     public SqsClient sqs() {
-        return SqsClient.builder()
-                .endpointOverride(endpoint)
-                .region(LocalS3.REGION)
-                .credentialsProvider(credentials())
-                .httpClient(UrlConnectionHttpClient.create())
-                .build();
+        return client(SqsClient.builder());
     }
 
     /** The real EventBridge client on this moto. */
     public EventBridgeClient eventBridge() {
-        return EventBridgeClient.builder()
-                .endpointOverride(endpoint)
+        return client(EventBridgeClient.builder());
+    }
+
+    /** A real SDK client of any service on this moto (any credentials do). */
+    private <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C client(B builder) {
+        return builder.endpointOverride(endpoint)
                 .region(LocalS3.REGION)
                 .credentialsProvider(credentials())
                 .httpClient(UrlConnectionHttpClient.create())
