@@ -159,20 +159,6 @@ public final class BackgroundExports {
      * Lambda must count as a failure.
      */
     private ExportStatus runClaimed(ExportStatusStore.Versioned claimed, Run run, Principal principal, Context context, long started) {
-        ExportStatus[] last = {claimed.status()};
-        try {
-            ExportStatus done = runToTheEnd(claimed, run, principal, context, started, last);
-            last[0] = done;
-            return done;
-        } finally {
-            if (!last[0].isRunning()) {
-                events.announce(last[0], run.mode(), run.request().path("file_format").asText("csv"), run.statusUrl());
-            }
-        }
-    }
-
-    private ExportStatus runToTheEnd(ExportStatusStore.Versioned claimed, Run run, Principal principal, Context context,
-                                     long started, ExportStatus[] last) {
         Progress progress = new Progress(claimed);
         String exportId = claimed.status().exportId();
         ExportRequest request = null;
@@ -187,11 +173,13 @@ public final class BackgroundExports {
                     throw e;
                 }
                 ExportStatus empty = finish(progress.current, progress.current.status().succeededEmpty(run.nothingNew()));
+                announce(empty, run);
                 ExportAudit.log(run.mode(), run.requestId(), principal, request, "succeeded", exportId, 0L, 0L, null, started);
                 return empty;
             }
             ExportService.StoredFile file = service.store(plan, exportId, run.requestedAt(), deadline, progress);
             ExportStatus done = finish(progress.current, progress.current.status().succeeded(plan.total(), ExportStatus.Result.of(file)));
+            announce(done, run);
             ExportAudit.log(run.mode(), run.requestId(), principal, request, "succeeded", exportId, file.rows(), file.sizeBytes(), null, started);
             return done;
         } catch (RuntimeException | Error e) {
@@ -200,7 +188,7 @@ public final class BackgroundExports {
             ExportStatus failed = progress.current.status().failed(failure.error(run.requestId()));
             try {
                 failed = finish(progress.current, failed);
-                last[0] = failed;
+                announce(failed, run);
             } catch (RuntimeException storing) {
                 e.addSuppressed(storing); // the deadline reports it then
             }
@@ -212,6 +200,13 @@ public final class BackgroundExports {
                 throw failure;
             }
             return failed;
+        }
+    }
+
+    /** The event of a finished export; a status the run could not store is reported by its deadline, not here. */
+    private void announce(ExportStatus finished, Run run) {
+        if (!finished.isRunning()) {
+            events.announce(finished, run.mode(), run.request().path("file_format").asText("csv"), run.statusUrl());
         }
     }
 
