@@ -14,7 +14,6 @@ import com.onboardingexport.shared.JsonLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongConsumer;
@@ -329,8 +328,7 @@ public final class BackgroundExports {
                 events.announce(running.failed(failure.error(requestId)), "sync", request.format().extension(), null);
                 return;
             }
-            ExportStatus finished = running.succeeded(result.recordCount(), new ExportStatus.Result(result.key(), result.filename(),
-                    result.format().extension(), result.recordCount(), result.sizeBytes(), result.overflowColumn()));
+            ExportStatus finished = running.succeeded(result.recordCount(), result.file());
             statuses.create(finished);
             events.announce(finished, "sync", request.format().extension(), statusUrlBase + exportId);
         } catch (RuntimeException e) {
@@ -357,10 +355,7 @@ public final class BackgroundExports {
         String exportId = status.exportId();
         ObjectNode body;
         if (ExportStatus.SUCCEEDED.equals(status.status()) && status.result() != null) {
-            ExportStatus.Result result = status.result();
-            body = service.signed(exportId, result.key(), result.filename(),
-                    FileFormat.valueOf(result.fileFormat().toUpperCase(Locale.ROOT)),
-                    result.recordCount(), result.sizeBytes(), result.overflowColumn()).toJson();
+            body = service.signed(exportId, status.result()).toJson();
             body.put("status", status.status());
         } else {
             body = Json.MAPPER.createObjectNode();

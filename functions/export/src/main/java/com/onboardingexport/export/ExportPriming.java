@@ -16,7 +16,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * SnapStart priming: before the snapshot, runs the export's own code on made-up data (parse a
- * request, spool a Strapi-shaped row, write it as CSV and JSON, read and write the API event
+ * request, spool a Strapi-shaped row, write it as CSV, XLSX and JSON, read and write the API event
  * types, sign a URL), so those classes are loaded and initialised in the snapshot and not on the
  * first request. No network: nothing calls Strapi, Secrets Manager or S3 (signing is local).
  * It never throws: a failed priming only costs speed.
@@ -55,9 +55,11 @@ public final class ExportPriming implements Resource {
         ExportRequest request = new ExportRequestParser(config.maxCampaignIds(), clock)
                 .parseBody("{\"campaign_ids\":[\"campaign\"],\"date_range\":\"2026-01-01/2026-01-31\",\"file_format\":\"csv\"}");
         ByteArrayOutputStream csv = new ByteArrayOutputStream();
-        try (ExportSpool spool = new ExportSpool(Path.of(System.getProperty("java.io.tmpdir")), config)) {
+        try (ExportSpool spool = new ExportSpool(Path.of(System.getProperty("java.io.tmpdir")), config,
+                new ResponseColumns(request.fields(), config))) {
             spool.add(Json.MAPPER.readTree(SAMPLE_ROW));
-            new CsvExportWriter(config).write(spool, csv);
+            new CsvExportWriter(config, request.csv()).write(spool, csv);
+            new XlsxExportWriter(config).write(spool, new ByteArrayOutputStream());
             new JsonExportWriter().write(spool, new ExportMetadata("priming", Instant.now(), Principal.schedule("priming"), request),
                     new ByteArrayOutputStream());
         }

@@ -22,7 +22,13 @@ import java.util.regex.Pattern;
  * ({@code campaign_id}) never silently widens an export to every campaign.
  */
 public final class ExportRequestParser {
-    static final Set<String> FIELDS = Set.of("campaign_ids", "date_range", "file_format", "timezone", "mode");
+    static final List<String> FIELDS = List.of(
+            "campaign_ids", "date_range", "timezone", "file_format", "compression", "csv", "fields", "mode");
+    static final int MAX_FIELDS = 200;
+    /** A response field or a path into it: segments of letters, digits and _, joined by dots. */
+    private static final Pattern FIELD = Pattern.compile("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*");
+    private static final int MAX_FIELD_LENGTH = 200;
+    private static final Set<String> CSV_OPTIONS = Set.of("bom", "delimiter");
     /** Strapi 5 documentIds and Strapi 4 numeric ids both fit; anything else is not an id. */
     private static final Pattern CAMPAIGN_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final int MAX_TEXT = 100;
@@ -64,7 +70,7 @@ public final class ExportRequestParser {
         });
         if (!unknown.isEmpty()) {
             throw invalid("Unknown field(s): " + Messages.printable(String.join(", ", unknown))
-                    + "; allowed: campaign_ids, date_range, file_format, timezone, mode");
+                    + "; allowed: " + String.join(", ", FIELDS));
         }
         List<String> campaignIds = campaignIds(json.get("campaign_ids"));
         ZoneId zone = zone(optionalText(json, "timezone"));
@@ -75,8 +81,63 @@ public final class ExportRequestParser {
         DateRange range = DateRange.parse(dateRangeText, zone, clock);
         FileFormat format = enumValue(json, "file_format", FileFormat.class, FileFormat.CSV);
         ExportMode mode = enumValue(json, "mode", ExportMode.class, ExportMode.AUTO);
+        Compression compression = enumValue(json, "compression", Compression.class, Compression.NONE);
+        if (compression == Compression.GZIP && format == FileFormat.XLSX) {
+            throw invalid("compression gzip does not go with file_format xlsx: an XLSX file is compressed already");
+        }
+        CsvOptions csv = csvOptions(json.get("csv"), format);
         return new ExportRequest(campaignIds, range, dateRangeText == null ? DateRange.DEFAULT : dateRangeText,
-                zone, format, mode, null);
+                zone, format, mode, null, compression, csv, fields(json.get("fields")));
+    }
+
+    private static CsvOptions csvOptions(JsonNode node, FileFormat format) {
+        if (node == null || node.isNull()) {
+            return CsvOptions.DEFAULT;
+        }
+        if (format != FileFormat.CSV) {
+            throw invalid("csv options go with file_format csv only");
+        }
+        if (!node.isObject()) {
+            throw invalid("csv must be an object: {\"bom\": true|false, \"delimiter\": \",\" | \";\" | \"\\t\"}");
+        }
+        List<String> unknown = new ArrayList<>();
+        node.fieldNames().forEachRemaining(name -> {
+            if (!CSV_OPTIONS.contains(name)) {
+                unknown.add(name);
+            }
+        });
+        if (!unknown.isEmpty()) {
+            throw invalid("Unknown csv option(s): " + Messages.printable(String.join(", ", unknown)) + "; allowed: bom, delimiter");
+        }
+        JsonNode bom = node.get("bom");
+        if (bom != null && !bom.isNull() && !bom.isBoolean()) {
+            throw invalid("csv.bom must be true or false");
+        }
+        String delimiter = optionalText("csv.delimiter", node.get("delimiter"));
+        if (delimiter != null && (delimiter.length() != 1 || !CsvOptions.DELIMITERS.contains(delimiter.charAt(0)))) {
+            throw invalid("csv.delimiter must be \",\", \";\" or a tab (\"\\t\")");
+        }
+        return new CsvOptions(bom != null && bom.asBoolean(), delimiter == null ? CsvOptions.DEFAULT.delimiter() : delimiter.charAt(0));
+    }
+
+    /** The columns asked for, in order, each once; empty when not given. */
+    private static List<String> fields(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray() || node.isEmpty() || node.size() > MAX_FIELDS) {
+            throw invalid("fields must be an array of 1 to " + MAX_FIELDS + " field names");
+        }
+        Set<String> fields = new LinkedHashSet<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode field = node.get(i);
+            if (!field.isTextual() || field.asText().length() > MAX_FIELD_LENGTH || !FIELD.matcher(field.asText()).matches()) {
+                throw invalid("fields[" + i + "] is not a field name: letters, digits and _, dots between the parts of a path"
+                        + " (answers.company.size), at most " + MAX_FIELD_LENGTH + " characters");
+            }
+            fields.add(field.asText());
+        }
+        return List.copyOf(fields);
     }
 
     private List<String> campaignIds(JsonNode node) {
@@ -132,7 +193,10 @@ public final class ExportRequestParser {
     }
 
     private static String optionalText(JsonNode json, String field) {
-        JsonNode node = json.get(field);
+        return optionalText(field, json.get(field));
+    }
+
+    private static String optionalText(String field, JsonNode node) {
         if (node == null || node.isNull()) {
             return null;
         }

@@ -7,27 +7,42 @@ import java.time.Instant;
 /**
  * A finished export: the 200 body of the HTTP contract, plus the object key for logs.
  *
- * @param overflowColumn the CSV column that holds the values whose columns did not fit under
- *     {@code MAX_CSV_COLUMNS}, or null when every column fit (always null for JSON, which keeps
- *     answers whole). Only when set does the body carry {@code "columns_truncated": true} and
- *     {@code "overflow_column"}; otherwise neither key is present.
+ * @param file what was stored; its {@code overflowColumn} (the CSV or XLSX column that holds the
+ *     values whose columns did not fit under {@code MAX_CSV_COLUMNS}; null when every column fit,
+ *     and always for JSON, which keeps answers whole) makes the body carry
+ *     {@code "columns_truncated": true} and {@code "overflow_column"}; its {@code fieldsNotFound}
+ *     (only when the request named {@code fields}) makes it carry {@code "fields_not_found"}.
  */
-public record ExportResult(String exportId, String downloadUrl, String filename, FileFormat format, long recordCount,
-                           long sizeBytes, Instant expiresAt, String key, String overflowColumn) {
+public record ExportResult(String exportId, String downloadUrl, Instant expiresAt, ExportStatus.Result file) {
+
+    public long recordCount() {
+        return file.recordCount();
+    }
+
+    public long sizeBytes() {
+        return file.sizeBytes();
+    }
+
+    public String key() {
+        return file.key();
+    }
 
     public ObjectNode toJson() {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("export_id", exportId);
         body.put("download_url", downloadUrl);
-        body.put("filename", filename);
-        body.put("file_format", format.extension());
-        body.put("content_type", format.contentType());
-        body.put("record_count", recordCount);
-        body.put("size_bytes", sizeBytes);
+        body.put("filename", file.filename());
+        body.put("file_format", file.fileFormat());
+        body.put("content_type", file.format().contentType());
+        body.put("record_count", file.recordCount());
+        body.put("size_bytes", file.sizeBytes());
         body.put("expires_at", expiresAt.toString());
-        if (overflowColumn != null) {
+        if (file.overflowColumn() != null) {
             body.put("columns_truncated", true);
-            body.put("overflow_column", overflowColumn);
+            body.put("overflow_column", file.overflowColumn());
+        }
+        if (file.fieldsNotFound() != null) {
+            file.fieldsNotFound().forEach(body.putArray("fields_not_found")::add);
         }
         return body;
     }

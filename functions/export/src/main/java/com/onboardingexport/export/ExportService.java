@@ -14,6 +14,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
@@ -70,19 +72,30 @@ public final class ExportService {
             throw new ApiException(ErrorCode.NO_DATA,
                     "No onboarding responses for " + campaigns + " " + request.dateRange().description());
         }
+        requireFits(request.format(), first.total());
         return new Plan(principal, request, filter, first);
+    }
+
+    /** A file of this format holds that many responses, or a 400 that says which format does. */
+    static void requireFits(FileFormat format, long total) {
+        if (total > format.maxRows()) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, String.format(Locale.ROOT,
+                    "%,d responses match, more than an %s sheet holds (%,d rows and its header): ask for file_format csv,"
+                            + " or narrow the date range or the campaigns", total, format.extension().toUpperCase(Locale.ROOT),
+                    format.maxRows()));
+        }
     }
 
     /** A file written and stored, not yet signed. */
     public record StoredFile(String exportId, String key, String filename, FileFormat format, long rows, long sizeBytes,
-                             String overflowColumn) {
+                             String overflowColumn, List<String> fieldsNotFound) {
     }
 
     /** Reads every row, stores the file, and signs its link; a link that cannot be signed leaves no object. */
     public ExportResult run(Plan plan, String exportId, Instant requestedAt, Deadline deadline, LongConsumer progress) {
         StoredFile file = store(plan, exportId, requestedAt, deadline, progress);
         try {
-            return signed(exportId, file.key(), file.filename(), file.format(), file.rows(), file.sizeBytes(), file.overflowColumn());
+            return signed(exportId, ExportStatus.Result.of(file));
         } catch (RuntimeException e) {
             storage.deleteQuietly(file.key());
             throw e;
@@ -99,34 +112,35 @@ public final class ExportService {
         FileFormat format = plan.request().format();
         String filename = "onboarding-export-" + FILE_TIME.format(now) + "-" + exportId.substring(0, 8) + "." + format.extension();
         String key = objectKey(plan.principal(), exportId, filename);
-        try (ExportSpool spool = new ExportSpool(tempRoot, config)) {
+        ExportRequest request = plan.request();
+        try (ExportSpool spool = new ExportSpool(tempRoot, config, new ResponseColumns(request.fields(), config))) {
             pager.readAll(plan.filter(), plan.firstPage(), deadline, spool.scratchDir(), row -> {
                 spool.add(row);
                 progress.accept(spool.rows());
             });
             Path file = spool.newFile(filename);
-            String overflowColumn = format == FileFormat.CSV && spool.columnsTruncated() ? CsvExportWriter.OVERFLOW_COLUMN : null;
+            String overflowColumn = format != FileFormat.JSON && spool.columnsTruncated() ? TabularRows.OVERFLOW_COLUMN : null;
             try (OutputStream out = Files.newOutputStream(file)) {
-                if (format == FileFormat.CSV) {
-                    new CsvExportWriter(config).write(spool, out);
-                } else {
-                    new JsonExportWriter().write(spool, new ExportMetadata(exportId, now, plan.principal(), plan.request()), out);
+                switch (format) {
+                    case CSV -> new CsvExportWriter(config, request.csv()).write(spool, out);
+                    case XLSX -> new XlsxExportWriter(config).write(spool, out);
+                    case JSON -> new JsonExportWriter().write(spool, new ExportMetadata(exportId, now, plan.principal(), request), out);
                 }
             }
             long size = Files.size(file);
             storage.upload(key, file, format, filename);
-            return new StoredFile(exportId, key, filename, format, spool.rows(), size, overflowColumn);
+            List<String> fieldsNotFound = request.fields().isEmpty() ? null : spool.responseColumns().fieldsNotFound();
+            return new StoredFile(exportId, key, filename, format, spool.rows(), size, overflowColumn, fieldsNotFound);
         } catch (IOException | UncheckedIOException e) {
             throw new ApiException(ErrorCode.INTERNAL, "The export file could not be written", e);
         }
     }
 
-    /** A result with a freshly signed link to an object already stored; overflowColumn null when every column fit. */
-    public ExportResult signed(String exportId, String key, String filename, FileFormat format, long rows, long size,
-                               String overflowColumn) {
+    /** A result with a freshly signed link to a file already stored. */
+    public ExportResult signed(String exportId, ExportStatus.Result file) {
         Instant expiresAt = clock.instant().plus(config.linkTtl()).truncatedTo(ChronoUnit.SECONDS);
-        String url = storage.presignGet(key, config.linkTtl()).toString();
-        return new ExportResult(exportId, url, filename, format, rows, size, expiresAt, key, overflowColumn);
+        String url = storage.presignGet(file.key(), config.linkTtl()).toString();
+        return new ExportResult(exportId, url, expiresAt, file);
     }
 
     /** Deletes a stored export whose run failed after writing it. */

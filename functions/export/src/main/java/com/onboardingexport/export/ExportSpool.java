@@ -16,19 +16,17 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * Holds an export's rows on disk (in /tmp), not in memory, grouped by campaign: one JSON-lines file
- * per campaign, so both formats can be written campaign by campaign in id order, and the CSV header
- * (the union of every row's columns, up to {@code MAX_CSV_COLUMNS} in the order first seen) is known
- * before the first row is written. Memory grows with the number of campaigns and at most that many
- * column names, never with the number of rows: a column seen once the header is full is not kept,
- * only the fact that one was seen.
+ * per campaign, so every format can be written campaign by campaign in id order, and the header (the
+ * union of every row's columns, chosen and ordered by {@link ResponseColumns}) is known before the
+ * first row is written. Each row is spooled as {@link ResponseColumns#select} reduces its own fields.
+ * Memory grows with the number of campaigns and at most {@code MAX_CSV_COLUMNS} column names,
+ * never with the number of rows.
  */
 public final class ExportSpool implements AutoCloseable {
     /** Open files at once; the others are closed and reopened for appending when needed. */
@@ -55,14 +53,14 @@ public final class ExportSpool implements AutoCloseable {
     private final Path dir;
     private final ExportConfig config;
     private final Map<String, Campaign> campaigns = new HashMap<>();
-    private final Set<String> columns = new LinkedHashSet<>();
+    private final ResponseColumns columns;
     private final LinkedHashMap<String, BufferedWriter> openWriters = new LinkedHashMap<>(16, 0.75f, true);
-    private boolean columnsTruncated;
     private long rows;
 
-    public ExportSpool(Path tempRoot, ExportConfig config) throws IOException {
+    public ExportSpool(Path tempRoot, ExportConfig config, ResponseColumns columns) throws IOException {
         this.dir = Files.createTempDirectory(tempRoot, "export-");
         this.config = config;
+        this.columns = columns;
     }
 
     public void add(JsonNode row) throws IOException {
@@ -75,35 +73,32 @@ public final class ExportSpool implements AutoCloseable {
                     text(client.path("name")), dir.resolve("campaign-" + campaigns.size() + ".jsonl"));
             campaigns.put(campaignId, campaign);
         }
-        ObjectNode own = ownFields(row);
-        Flattener.flatten("", own, (column, value) -> admitColumn(column));
+        ObjectNode own = columns.select(ownFields(row));
+        Flattener.flatten("", own, (column, value) -> columns.admit(column));
         BufferedWriter writer = writer(campaign);
-        writer.write(row.toString());
+        writer.write(own.toString());
         writer.write('\n');
         campaign.rows++;
         rows++;
-    }
-
-    private void admitColumn(String column) {
-        if (columns.size() < config.maxCsvColumns()) {
-            columns.add(column);
-        } else if (!columns.contains(column)) {
-            columnsTruncated = true;
-        }
     }
 
     public long rows() {
         return rows;
     }
 
-    /** The columns of the response's own fields, in the order they first appeared, at most {@code MAX_CSV_COLUMNS}. */
+    /** The response columns of the file, in order, at most {@code MAX_CSV_COLUMNS} (see {@link ResponseColumns}). */
     public List<String> columns() {
-        return List.copyOf(columns);
+        return columns.columns();
     }
 
     /** True when some row had a column that did not fit under {@code MAX_CSV_COLUMNS}. */
     public boolean columnsTruncated() {
-        return columnsTruncated;
+        return columns.truncated();
+    }
+
+    /** Which columns the file holds, and which names asked for matched nothing. */
+    public ResponseColumns responseColumns() {
+        return columns;
     }
 
     /** Campaigns sorted by client name, campaign name, then id: a stable order for both formats. */

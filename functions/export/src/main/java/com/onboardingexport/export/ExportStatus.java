@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.onboardingexport.shared.ErrorBody;
 import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * The status object of a background export ({@code status/<export id>.json}), snake_case JSON.
@@ -24,12 +26,24 @@ public record ExportStatus(String exportId, String status, String ownerUserId, S
     public static final String SUCCEEDED = "succeeded";
     public static final String FAILED = "failed";
 
-    /** The file a succeeded export wrote. */
+    /**
+     * The file a succeeded export wrote.
+     *
+     * @param overflowColumn the column holding values whose columns did not fit; null when all fit
+     * @param fieldsNotFound the {@code fields} asked for that matched nothing; null when none were asked for
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Result(String key, String filename, String fileFormat, long recordCount, long sizeBytes, String overflowColumn) {
+    public record Result(String key, String filename, String fileFormat, long recordCount, long sizeBytes, String overflowColumn,
+                         List<String> fieldsNotFound) {
         static Result of(ExportService.StoredFile file) {
-            return new Result(file.key(), file.filename(), file.format().extension(), file.rows(), file.sizeBytes(), file.overflowColumn());
+            return new Result(file.key(), file.filename(), file.format().extension(), file.rows(), file.sizeBytes(), file.overflowColumn(),
+                    file.fieldsNotFound());
+        }
+
+        @JsonIgnore
+        public FileFormat format() {
+            return FileFormat.valueOf(fileFormat.toUpperCase(Locale.ROOT));
         }
     }
 

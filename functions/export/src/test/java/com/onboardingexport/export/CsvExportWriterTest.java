@@ -64,7 +64,7 @@ class CsvExportWriterTest {
     }
 
     @Test
-    @DisplayName("past MAX_CSV_COLUMNS, each row's other values go whole into overflow_json, a JSON object by dotted column")
+    @DisplayName("past MAX_CSV_COLUMNS, the first columns in path order make the header; each row's other values go whole into overflow_json")
     void columnsPastTheBoundGoToTheOverflowColumn() throws Exception {
         String csv = writeCsv(3,
                 """
@@ -74,13 +74,13 @@ class CsvExportWriterTest {
                 """
                 {"id":3,"answers":{"b":{"c":3}}}""");
         List<String> lines = csv.lines().toList();
-        assertEquals("response_id,submitted_at,campaign_id,campaign_name,client_id,client_name,id,answers.a,answers.b.c,overflow_json",
-                lines.get(0), "the first three columns seen, then the overflow column");
+        assertEquals("response_id,submitted_at,campaign_id,campaign_name,client_id,client_name,answers.a,answers.b.c,answers.b.d.0,"
+                + "overflow_json", lines.get(0), "the first three columns in path order, then the overflow column");
         List<CSVRecord> rows = csv(csv);
         assertEquals("'=x", rows.get(0).get("answers.a"));
         assertEquals("-1.5", rows.get(0).get("answers.b.c"));
-        assertEquals(Json.MAPPER.readTree("{\"answers.b.d.0\":true,\"answers.b.d.1\":null}"),
-                Json.MAPPER.readTree(rows.get(0).get("overflow_json")));
+        assertEquals("true", rows.get(0).get("answers.b.d.0"));
+        assertEquals(Json.MAPPER.readTree("{\"answers.b.d.1\":null}"), Json.MAPPER.readTree(rows.get(0).get("overflow_json")));
         assertEquals(Json.MAPPER.readTree("{\"answers.e\":\"new\"}"), Json.MAPPER.readTree(rows.get(1).get("overflow_json")));
         assertEquals("", rows.get(2).get("overflow_json"), "nothing overflowed in this row");
     }
@@ -94,7 +94,7 @@ class CsvExportWriterTest {
         }
         String row = Json.MAPPER.createObjectNode().put("id", 1).set("answers", answers).toString();
         ExportConfig config = config(10);
-        try (ExportSpool spool = new ExportSpool(temp, config)) {
+        try (ExportSpool spool = new ExportSpool(temp, config, new ResponseColumns(List.of(), config))) {
             spool.add(Json.MAPPER.readTree(row));
             spool.add(Json.MAPPER.readTree(row));
             assertEquals(10, spool.columns().size());
@@ -103,7 +103,7 @@ class CsvExportWriterTest {
         List<CSVRecord> rows = csv(writeCsv(10, row));
         assertEquals(6 + 10 + 1, rows.get(0).size());
         var overflow = Json.MAPPER.readTree(rows.get(0).get("overflow_json"));
-        assertEquals(100_000 - 9, overflow.size(), "every value whose column did not fit (id took one column)");
+        assertEquals(100_000 - 10, overflow.size(), "every value whose column did not fit (id is no column)");
         assertEquals("+9", overflow.path("answers.k9").asText(), "kept as JSON, not neutralised: the cell starts with {");
     }
 
@@ -111,8 +111,34 @@ class CsvExportWriterTest {
     @DisplayName("within the bound there is no overflow column")
     void noOverflowColumnWhenEverythingFits() throws Exception {
         String csv = writeCsv(3, "{\"id\":1,\"answers\":{\"a\":1,\"b\":2}}");
-        assertEquals("response_id,submitted_at,campaign_id,campaign_name,client_id,client_name,id,answers.a,answers.b",
+        assertEquals("response_id,submitted_at,campaign_id,campaign_name,client_id,client_name,answers.a,answers.b",
                 csv.lines().findFirst().orElseThrow());
+    }
+
+    @Test
+    @DisplayName("csv options: the UTF-8 byte-order mark first and a semicolon or tab between cells; RFC 4180 quoting all the same")
+    void bomAndDelimiter() throws Exception {
+        String row = "{\"documentId\":\"r1\",\"answers\":{\"a\":\"x;y\",\"b\":\"=1\",\"c\":\"Zoë\"}}";
+        byte[] semicolons = write(new CsvOptions(true, ';'), row);
+        assertEquals(List.of((byte) 0xEF, (byte) 0xBB, (byte) 0xBF), List.of(semicolons[0], semicolons[1], semicolons[2]));
+        String text = new String(semicolons, 3, semicolons.length - 3, StandardCharsets.UTF_8);
+        assertEquals("response_id;submitted_at;campaign_id;campaign_name;client_id;client_name;answers.a;answers.b;answers.c\r\n"
+                + "r1;;;;;;\"x;y\";'=1;Zoë\r\n", text);
+        String tabs = new String(write(new CsvOptions(false, '\t'), row), StandardCharsets.UTF_8);
+        assertEquals("r1\t\t\t\t\t\tx;y\t'=1\tZoë", tabs.lines().toList().get(1), "no mark, tabs");
+        byte[] plain = write(CsvOptions.DEFAULT, row);
+        assertEquals('r', plain[0], "no mark by default");
+        assertEquals("r1,,,,,,x;y,'=1,Zoë", new String(plain, StandardCharsets.UTF_8).lines().toList().get(1));
+    }
+
+    private byte[] write(CsvOptions options, String row) throws Exception {
+        ExportConfig config = config(500);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ExportSpool spool = new ExportSpool(temp, config, new ResponseColumns(List.of(), config))) {
+            spool.add(Json.MAPPER.readTree(row));
+            new CsvExportWriter(config, options).write(spool, out);
+        }
+        return out.toByteArray();
     }
 
     static ExportConfig config(int maxColumns) {
@@ -123,11 +149,11 @@ class CsvExportWriterTest {
     String writeCsv(int maxColumns, String... rows) throws Exception {
         ExportConfig config = config(maxColumns);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ExportSpool spool = new ExportSpool(temp, config)) {
+        try (ExportSpool spool = new ExportSpool(temp, config, new ResponseColumns(List.of(), config))) {
             for (String row : rows) {
                 spool.add(Json.MAPPER.readTree(row));
             }
-            new CsvExportWriter(config).write(spool, out);
+            new CsvExportWriter(config, CsvOptions.DEFAULT).write(spool, out);
         }
         return out.toString(StandardCharsets.UTF_8);
     }

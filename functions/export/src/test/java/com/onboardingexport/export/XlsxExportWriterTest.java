@@ -1,0 +1,158 @@
+package com.onboardingexport.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.onboardingexport.shared.Json;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.poi.ss.usermodel.Cell;
+import org.apache.poi.ss.usermodel.CellType;
+import org.apache.poi.ss.usermodel.DateUtil;
+import org.apache.poi.ss.usermodel.Row;
+import org.apache.poi.xssf.usermodel.XSSFSheet;
+import org.apache.poi.xssf.usermodel.XSSFWorkbook;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** XLSX files read back with Apache POI, as a spreadsheet would read them. */
+class XlsxExportWriterTest {
+    private static final String ROW = """
+            {"documentId": "r1", "submittedAt": "2026-01-31T23:59:59.999Z", "campaign": {"documentId": "c1", "name": "=Camp",
+             "client": {"documentId": "k1", "name": "Client"}},
+             "answers": {"formula": "=SUM(A1:A9)", "plus": "+1", "padded": "  padded  ", "lines": "multi\\r\\nline", "emoji": "Zoë 🚀",
+                         "nps": 9, "balance": -12.5, "huge": 12345678901234567890, "past53": 9007199254740993, "exact53": 9007199254740992,
+                         "tenth": 0.1, "yes": true, "no": false, "none": null, "empty": "",
+                         "when": "2026-03-01T10:00:00Z", "day": "2026-03-01", "badMonth": "2026-13-01T00:00:00Z",
+                         "offset": "2026-03-01T10:00:00+02:00", "old": "1899-12-31T00:00:00Z"}}""";
+
+    @TempDir
+    Path temp;
+
+    @Test
+    @DisplayName("cells are typed: numbers, booleans, UTC date-times as dates, text as text (never a formula), exactly")
+    void typedCells() throws Exception {
+        try (XSSFWorkbook workbook = read(write(500, ROW))) {
+            XSSFSheet sheet = workbook.getSheetAt(0);
+            assertEquals(XlsxExportWriter.SHEET_NAME, sheet.getSheetName());
+            Map<String, Cell> cells = byHeader(sheet, 1);
+            assertEquals(List.of("response_id", "submitted_at", "campaign_id", "campaign_name", "client_id", "client_name"),
+                    header(sheet).subList(0, 6));
+
+            Cell submitted = cells.get("submitted_at");
+            assertEquals(CellType.NUMERIC, submitted.getCellType());
+            assertTrue(DateUtil.isCellDateFormatted(submitted));
+            assertEquals(XlsxExportWriter.DATE_TIME_FORMAT, submitted.getCellStyle().getDataFormatString());
+            assertEquals(LocalDateTime.parse("2026-01-31T23:59:59.999"), submitted.getLocalDateTimeCellValue(), "UTC, to the millisecond");
+            assertEquals(LocalDateTime.parse("2026-03-01T10:00:00"), cells.get("answers.when").getLocalDateTimeCellValue());
+            assertTrue(DateUtil.isCellDateFormatted(cells.get("answers.when")));
+            for (String notAnInstant : List.of("answers.day", "answers.badMonth", "answers.offset", "answers.old")) {
+                assertEquals(CellType.STRING, cells.get(notAnInstant).getCellType(), notAnInstant + " stays text");
+            }
+
+            assertEquals(9, cells.get("answers.nps").getNumericCellValue());
+            assertEquals(-12.5, cells.get("answers.balance").getNumericCellValue());
+            assertEquals(0.1, cells.get("answers.tenth").getNumericCellValue());
+            assertEquals(9007199254740992.0, cells.get("answers.exact53").getNumericCellValue());
+            assertEquals("12345678901234567890", cells.get("answers.huge").getStringCellValue(), "too many digits for a number cell: text");
+            assertEquals("9007199254740993", cells.get("answers.past53").getStringCellValue());
+            assertEquals(CellType.BOOLEAN, cells.get("answers.yes").getCellType());
+            assertTrue(cells.get("answers.yes").getBooleanCellValue());
+            assertFalse(cells.get("answers.no").getBooleanCellValue());
+            assertNull(cells.get("answers.none"), "null is an empty cell");
+
+            assertEquals("=SUM(A1:A9)", cells.get("answers.formula").getStringCellValue(), "text exactly, no apostrophe");
+            assertEquals("=Camp", cells.get("campaign_name").getStringCellValue());
+            assertEquals("+1", cells.get("answers.plus").getStringCellValue());
+            assertEquals("  padded  ", cells.get("answers.padded").getStringCellValue());
+            assertEquals("multi\r\nline", cells.get("answers.lines").getStringCellValue());
+            assertEquals("Zoë 🚀", cells.get("answers.emoji").getStringCellValue());
+            assertEquals("", cells.get("answers.empty").getStringCellValue());
+            for (Row row : sheet) {
+                for (Cell cell : row) {
+                    assertFalse(cell.getCellType() == CellType.FORMULA, "no formula anywhere: " + cell.getAddress());
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("the header is frozen and filtered over every row; text is inline, so nothing grows with the rows but the file")
+    void frozenFilteredHeaderAndInlineText() throws Exception {
+        List<String> rows = new ArrayList<>();
+        for (int i = 0; i < 2_500; i++) {
+            rows.add("{\"documentId\":\"r" + i + "\",\"answers\":{\"text\":\"answer " + i + "\",\"n\":" + i + "}}");
+        }
+        try (XSSFWorkbook workbook = read(write(500, rows.toArray(String[]::new)))) {
+            XSSFSheet sheet = workbook.getSheetAt(0);
+            assertTrue(sheet.getPaneInformation().isFreezePane());
+            assertEquals(1, sheet.getPaneInformation().getHorizontalSplitPosition(), "the first row frozen");
+            assertEquals(0, sheet.getPaneInformation().getVerticalSplitPosition(), "no column frozen");
+            assertEquals("A1:H2501", sheet.getCTWorksheet().getAutoFilter().getRef());
+            assertTrue(sheet.getRow(0).getCell(0).getCellStyle().getFont().getBold());
+            assertEquals(2_501, sheet.getPhysicalNumberOfRows());
+            assertEquals("answer 2499", byHeader(sheet, 2_500).get("answers.text").getStringCellValue());
+            assertEquals(2_499, byHeader(sheet, 2_500).get("answers.n").getNumericCellValue());
+            assertEquals(0, workbook.getSharedStringSource().getUniqueCount(), "no shared-strings table");
+        }
+    }
+
+    @Test
+    @DisplayName("the same columns as the CSV past MAX_CSV_COLUMNS: overflow_json last, as text")
+    void overflowColumn() throws Exception {
+        try (XSSFWorkbook workbook = read(write(2, "{\"documentId\":\"r1\",\"answers\":{\"a\":1,\"b\":2,\"c\":\"=3\"}}"))) {
+            XSSFSheet sheet = workbook.getSheetAt(0);
+            assertEquals(List.of("answers.a", "answers.b", "overflow_json"), header(sheet).subList(6, 9));
+            assertEquals(Json.MAPPER.readTree("{\"answers.c\":\"=3\"}"),
+                    Json.MAPPER.readTree(byHeader(sheet, 1).get("overflow_json").getStringCellValue()));
+        }
+    }
+
+    private byte[] write(int maxColumns, String... rows) throws Exception {
+        ExportConfig config = CsvExportWriterTest.config(maxColumns);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        OutputStream notClosable = new FilterOutputStream(bytes) {
+            @Override
+            public void close() {
+                throw new AssertionError("the writer must not close the stream it is given");
+            }
+        };
+        try (ExportSpool spool = new ExportSpool(temp, config, new ResponseColumns(List.of(), config))) {
+            for (String row : rows) {
+                spool.add(Json.MAPPER.readTree(row));
+            }
+            new XlsxExportWriter(config).write(spool, notClosable);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static XSSFWorkbook read(byte[] bytes) throws Exception {
+        return new XSSFWorkbook(new ByteArrayInputStream(bytes));
+    }
+
+    private static List<String> header(XSSFSheet sheet) {
+        List<String> names = new ArrayList<>();
+        sheet.getRow(0).forEach(cell -> names.add(cell.getStringCellValue()));
+        return names;
+    }
+
+    private static Map<String, Cell> byHeader(XSSFSheet sheet, int rowIndex) {
+        List<String> names = header(sheet);
+        Map<String, Cell> cells = new HashMap<>();
+        for (Cell cell : sheet.getRow(rowIndex)) {
+            cells.put(names.get(cell.getColumnIndex()), cell);
+        }
+        return cells;
+    }
+}
