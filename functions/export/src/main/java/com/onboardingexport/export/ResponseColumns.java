@@ -90,17 +90,24 @@ public final class ResponseColumns {
         return selected;
     }
 
+    /** Copies what lies at the path, creating only the objects on the way that end up holding something. */
     private static void copyPath(JsonNode from, ObjectNode to, String[] path, int at) {
         JsonNode child = from.get(path[at]);
         if (child == null) {
             return;
         }
-        boolean last = at == path.length - 1;
-        if (last || child.isArray()) {
+        if (at == path.length - 1 || child.isArray()) {
             to.set(path[at], child);
-        } else if (child.isObject() && to.get(path[at]) != child) {
-            JsonNode existing = to.get(path[at]);
-            copyPath(child, existing instanceof ObjectNode object ? object : to.putObject(path[at]), path, at + 1);
+            return;
+        }
+        JsonNode existing = to.get(path[at]);
+        if (!child.isObject() || existing == child) {
+            return; // a leaf has nothing under it; an object already copied whole holds the path
+        }
+        ObjectNode next = existing instanceof ObjectNode object ? object : to.objectNode();
+        copyPath(child, next, path, at + 1);
+        if (existing == null && !next.isEmpty()) {
+            to.set(path[at], next);
         }
     }
 

@@ -133,6 +133,8 @@ class ResponseColumnsTest {
         assertEquals(List.of("documentId", "submittedAt", "answers", "progress"), List.copyOf(iterable(selected)));
         assertEquals(Json.MAPPER.readTree(ROW), own, "the response itself is left as it was");
         assertSame(own, columns(List.of(), 500).select(own), "without fields, the response as it is");
+        assertEquals(Json.MAPPER.readTree("{\"documentId\": \"r7\", \"submittedAt\": \"2026-01-01T00:00:00.000Z\"}"),
+                columns(List.of("answers.company.missing"), 500).select(own), "no empty object on the way to nothing");
     }
 
     @Test

@@ -103,6 +103,30 @@ class AsyncExportIT {
     }
 
     @Test
+    @DisplayName("a background export keeps its file fields (XLSX, chosen fields); its status reports a field that matched nothing")
+    void backgroundExportKeepsItsFileFields() throws Exception {
+        ExportHandler handler = handler(fixture.parts.strapi.url(), 1);
+        APIGatewayProxyResponseEvent accepted = fixture.send(handler, ExportFixture.admin(
+                "{\"date_range\":\"all_time\",\"file_format\":\"xlsx\",\"fields\":[\"answers.nps\",\"progress\",\"answers.nope\"]}"));
+        assertEquals(202, accepted.getStatusCode(), accepted.getBody());
+        String exportId = Json.MAPPER.readTree(accepted.getBody()).path("export_id").asText();
+
+        JsonNode done = awaitFinished(handler, "1", "admin", "", exportId);
+        assertEquals("succeeded", done.path("status").asText(), done.toString());
+        assertEquals("xlsx", done.path("file_format").asText());
+        assertEquals("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", done.path("content_type").asText());
+        assertEquals(Json.MAPPER.readTree("[\"answers.nope\"]"), done.path("fields_not_found"));
+        try (var workbook = new org.apache.poi.xssf.usermodel.XSSFWorkbook(
+                new java.io.ByteArrayInputStream(fixture.download(done.path("download_url").asText()).body()))) {
+            List<String> header = new java.util.ArrayList<>();
+            workbook.getSheetAt(0).getRow(0).forEach(cell -> header.add(cell.getStringCellValue()));
+            assertEquals(List.of("response_id", "submitted_at", "campaign_id", "campaign_name", "client_id", "client_name",
+                    "answers.nps", "progress"), header);
+            assertEquals(fixture.strapiRows("").size() + 1, workbook.getSheetAt(0).getPhysicalNumberOfRows());
+        }
+    }
+
+    @Test
     @DisplayName("only the requester or an admin may read a status; anyone else gets 404")
     void statusIsPrivate() throws Exception {
         ExportHandler handler = handler(fixture.parts.strapi.url(), 1);
