@@ -40,7 +40,12 @@ class ExportErrorsIT {
     @CsvSource(delimiter = '|', value = {
             "malformed JSON          | {\"date_range\": ",
             "a body that is not an object | [\"all_time\"]",
-            "an unknown format       | {\"file_format\":\"xlsx\"}",
+            "an unknown format       | {\"file_format\":\"xls\"}",
+            "gzip with xlsx          | {\"file_format\":\"xlsx\",\"compression\":\"gzip\"}",
+            "csv options with json   | {\"file_format\":\"json\",\"csv\":{\"bom\":true}}",
+            "an unknown delimiter    | {\"csv\":{\"delimiter\":\"#\"}}",
+            "a field that is no name | {\"fields\":[\"answers[0]\"]}",
+            "no fields               | {\"fields\":[]}",
             "an unknown preset       | {\"date_range\":\"last_century\"}",
             "a bad ISO interval      | {\"date_range\":\"2026-13-01/2026-13-31\"}",
             "a reversed date range   | {\"date_range\":\"2026-02-01/2026-01-01\"}",
