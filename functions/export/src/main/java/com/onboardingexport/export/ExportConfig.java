@@ -74,11 +74,14 @@ public record ExportConfig(
                 maxCsvColumns(env));
     }
 
-    /** The CSV's flattened response columns at most; the values of the others go to one overflow column. */
+    /**
+     * The flattened response columns of a CSV or XLSX file at most; the values of the others go to one
+     * overflow column. An XLSX sheet holds 16 384 columns, the leading and overflow ones included.
+     */
     private static int maxCsvColumns(Env env) {
         int max = env.getInt("MAX_CSV_COLUMNS", 500);
-        if (max < 1) {
-            throw new IllegalStateException("MAX_CSV_COLUMNS must be at least 1");
+        if (max < 1 || max > 16_000) {
+            throw new IllegalStateException("MAX_CSV_COLUMNS must be between 1 and 16000");
         }
         return max;
     }

@@ -554,6 +554,7 @@ class TemplateIT {
     private static final Map<String, String> EVENTS = Map.of(
             "export-request.json", "api",
             "export-request-client.json", "api",
+            "export-request-xlsx.json", "api",
             "export-status-request.json", "api",
             "authorizer-request.json", "authorizer",
             "scheduled-export.json", "schedule",
