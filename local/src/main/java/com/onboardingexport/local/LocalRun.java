@@ -44,6 +44,7 @@ public final class LocalRun implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private LocalStrapi strapi;
     private LocalMoto moto;
+    private LocalS3 s3;
     private LocalMoto.Queue eventsQueue;
     private Path template;
     private LocalApi api;
@@ -54,9 +55,15 @@ public final class LocalRun implements AutoCloseable {
 
     /** The real parts and the API, started on the given ports (0 for free ones). */
     public static LocalRun start(Path template, int apiPort, int strapiPort, Consumer<String> log) throws Exception {
+        return start(template, apiPort, strapiPort, Map.of(), log);
+    }
+
+    /** The same, with extra environment for Strapi (a test's {@code SEED_RESPONSES}). */
+    public static LocalRun start(Path template, int apiPort, int strapiPort, Map<String, String> strapiEnvironment,
+                                 Consumer<String> log) throws Exception {
         LocalRun run = new LocalRun();
         try {
-            run.startParts(template, apiPort, strapiPort, log);
+            run.startParts(template, apiPort, strapiPort, strapiEnvironment, log);
         } catch (Exception | Error e) {
             run.close();
             throw e;
@@ -64,12 +71,13 @@ public final class LocalRun implements AutoCloseable {
         return run;
     }
 
-    private void startParts(Path template, int apiPort, int strapiPort, Consumer<String> log) throws Exception {
+    private void startParts(Path template, int apiPort, int strapiPort, Map<String, String> strapiEnvironment,
+                            Consumer<String> log) throws Exception {
         this.template = template;
         log.accept("[local] starting Strapi (" + (strapiPort == 0 ? "free port" : "port " + strapiPort) + "), S3Proxy, moto_server");
-        strapi = LocalStrapi.start(new LocalStrapi.Options(strapiPort, Map.of()));
+        strapi = LocalStrapi.start(new LocalStrapi.Options(strapiPort, strapiEnvironment));
         started.push(strapi);
-        LocalS3 s3 = LocalS3.start(0);
+        s3 = LocalS3.start(0);
         started.push(s3);
         // One local bucket per bucket of the template; !Ref of it is the local name.
         resourceNames = new LinkedHashMap<>();
@@ -128,6 +136,10 @@ public final class LocalRun implements AutoCloseable {
 
     public LocalMoto moto() {
         return moto;
+    }
+
+    public LocalS3 s3() {
+        return s3;
     }
 
     /** Local names of the template's resources: a bucket's name, a queue's URL and {@code Queue.Arn}. */
