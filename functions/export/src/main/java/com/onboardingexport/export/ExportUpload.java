@@ -3,7 +3,6 @@ package com.onboardingexport.export;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.ErrorCode;
 import com.onboardingexport.shared.JsonLog;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +58,7 @@ public final class ExportUpload extends OutputStream {
     }
 
     @Override
-    public void write(int b) throws IOException {
+    public void write(int b) {
         if (filled == part.length) {
             sendPart();
         }
@@ -68,7 +67,7 @@ public final class ExportUpload extends OutputStream {
     }
 
     @Override
-    public void write(byte[] bytes, int offset, int length) throws IOException {
+    public void write(byte[] bytes, int offset, int length) {
         while (length > 0) {
             if (filled == part.length) {
                 sendPart();

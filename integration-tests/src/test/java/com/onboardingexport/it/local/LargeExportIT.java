@@ -95,11 +95,25 @@ class LargeExportIT {
         return process.exitValue();
     }
 
-    private HttpResponse<String> export(String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(api.url().resolve("/exports/onboarding"))
+    /** A background export (the way large ones run), to its final status. */
+    private JsonNode export(String format) throws Exception {
+        HttpResponse<String> started = HTTP.send(HttpRequest.newBuilder(api.url().resolve("/exports/onboarding"))
                 .header("Authorization", "Bearer " + adminJwt).header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString("{\"date_range\":\"all_time\",\"file_format\":\"" + format
+                        + "\",\"mode\":\"async\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, started.statusCode(), started.body());
+        URI status = api.url().resolve("/exports/onboarding/" + Json.MAPPER.readTree(started.body()).path("export_id").asText());
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (true) {
+            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(status).header("Authorization", "Bearer " + adminJwt).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, answer.statusCode(), answer.body());
+            JsonNode body = Json.MAPPER.readTree(answer.body());
+            if (!"running".equals(body.path("status").asText()) || System.nanoTime() > deadline) {
+                return body;
+            }
+            Thread.sleep(500);
+        }
     }
 
     private static byte[] download(JsonNode answer) throws Exception {
@@ -128,9 +142,8 @@ class LargeExportIT {
         int tmpMegabytes = 8;
         Path tmp = tmpfs(dir, tmpMegabytes);
 
-        HttpResponse<String> csvAnswer = export("{\"date_range\":\"all_time\",\"file_format\":\"csv\",\"mode\":\"sync\"}");
-        assertEquals(200, csvAnswer.statusCode(), csvAnswer.body());
-        JsonNode csvBody = Json.MAPPER.readTree(csvAnswer.body());
+        JsonNode csvBody = export("csv");
+        assertEquals("succeeded", csvBody.path("status").asText(), csvBody.toString());
         assertEquals(total, csvBody.path("record_count").asLong());
         byte[] csv = download(csvBody);
         assertTrue(csv.length > tmpMegabytes * 1024L * 1024,
@@ -145,9 +158,9 @@ class LargeExportIT {
         records.forEach(record -> ids.add(record.get("response_id")));
         assertEquals(total, ids.size(), "no row twice");
 
-        HttpResponse<String> jsonAnswer = export("{\"date_range\":\"all_time\",\"file_format\":\"json\",\"mode\":\"sync\"}");
-        assertEquals(200, jsonAnswer.statusCode(), jsonAnswer.body());
-        JsonNode document = Json.MAPPER.readTree(download(Json.MAPPER.readTree(jsonAnswer.body())));
+        JsonNode jsonBody = export("json");
+        assertEquals("succeeded", jsonBody.path("status").asText(), jsonBody.toString());
+        JsonNode document = Json.MAPPER.readTree(download(jsonBody));
         long responses = 0;
         for (JsonNode campaign : document.path("campaigns")) {
             assertEquals(campaign.path("response_count").asLong(), campaign.path("responses").size());
@@ -158,15 +171,16 @@ class LargeExportIT {
     }
 
     @Test
-    @DisplayName("an export whose rows would not fit even compressed: 507 EXPORT_TOO_LARGE, no object and no upload left behind")
+    @DisplayName("an export whose rows would not fit even compressed: failed, 507 EXPORT_TOO_LARGE, no object and no upload left behind")
     void exportThatCannotFit(@TempDir Path dir) throws Exception {
         Path tmp = tmpfs(dir, 5); // the spool keeps 4 MB of the folder free: about 1 MB for rows
         String bucket = run.resourceNames().get("ExportBucket");
         List<String> before = objects(bucket);
-        HttpResponse<String> answer = export("{\"date_range\":\"all_time\",\"file_format\":\"csv\",\"mode\":\"sync\"}");
-        assertEquals(507, answer.statusCode(), answer.body());
-        JsonNode error = Json.MAPPER.readTree(answer.body()).path("error");
+        JsonNode status = export("csv");
+        assertEquals("failed", status.path("status").asText(), status.toString());
+        JsonNode error = status.path("error");
         assertEquals("EXPORT_TOO_LARGE", error.path("code").asText());
+        assertEquals(507, error.path("status").asInt());
         assertTrue(error.path("message").asText().contains("narrow the date range"), error.toString());
         assertEquals(before, objects(bucket), "no object was added");
         try (S3Client s3 = run.s3().client()) {
