@@ -48,6 +48,7 @@ public final class LocalRun implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private LocalStrapi strapi;
     private LocalMoto moto;
+    private LocalS3 s3;
     private LocalMoto.Queue eventsQueue;
     private Path template;
     private LocalApi api;
@@ -59,14 +60,21 @@ public final class LocalRun implements AutoCloseable {
 
     /** The real parts and the API, started on the given ports (0 for free ones), with the development CORS origins. */
     public static LocalRun start(Path template, int apiPort, int strapiPort, Consumer<String> log) throws Exception {
-        return start(template, apiPort, strapiPort, DEV_CORS_ORIGINS, log);
+        return start(template, apiPort, strapiPort, Map.of(), DEV_CORS_ORIGINS, log);
+    }
+
+    /** The same, with extra environment for Strapi (a test's {@code SEED_RESPONSES}). */
+    public static LocalRun start(Path template, int apiPort, int strapiPort, Map<String, String> strapiEnvironment,
+                                 Consumer<String> log) throws Exception {
+        return start(template, apiPort, strapiPort, strapiEnvironment, DEV_CORS_ORIGINS, log);
     }
 
     /** The same, allowing these browser origins (comma-separated; {@code host:*} for any port; empty for none). */
-    public static LocalRun start(Path template, int apiPort, int strapiPort, String corsOrigins, Consumer<String> log) throws Exception {
+    public static LocalRun start(Path template, int apiPort, int strapiPort, Map<String, String> strapiEnvironment,
+                                 String corsOrigins, Consumer<String> log) throws Exception {
         LocalRun run = new LocalRun();
         try {
-            run.startParts(template, apiPort, strapiPort, corsOrigins, log);
+            run.startParts(template, apiPort, strapiPort, strapiEnvironment, corsOrigins, log);
         } catch (Exception | Error e) {
             run.close();
             throw e;
@@ -74,12 +82,13 @@ public final class LocalRun implements AutoCloseable {
         return run;
     }
 
-    private void startParts(Path template, int apiPort, int strapiPort, String corsOrigins, Consumer<String> log) throws Exception {
+    private void startParts(Path template, int apiPort, int strapiPort, Map<String, String> strapiEnvironment,
+                            String corsOrigins, Consumer<String> log) throws Exception {
         this.template = template;
         log.accept("[local] starting Strapi (" + (strapiPort == 0 ? "free port" : "port " + strapiPort) + "), S3Proxy, moto_server");
-        strapi = LocalStrapi.start(new LocalStrapi.Options(strapiPort, Map.of()));
+        strapi = LocalStrapi.start(new LocalStrapi.Options(strapiPort, strapiEnvironment));
         started.push(strapi);
-        LocalS3 s3 = LocalS3.start(0);
+        s3 = LocalS3.start(0);
         started.push(s3);
         // One local bucket per bucket of the template; !Ref of it is the local name.
         resourceNames = new LinkedHashMap<>();
@@ -145,6 +154,10 @@ public final class LocalRun implements AutoCloseable {
         return moto;
     }
 
+    public LocalS3 s3() {
+        return s3;
+    }
+
     /** Local names of the template's resources: a bucket's name, a queue's URL and {@code Queue.Arn}. */
     public Map<String, String> resourceNames() {
         return resourceNames;
@@ -189,7 +202,7 @@ public final class LocalRun implements AutoCloseable {
 
         LocalRun run;
         try {
-            run = start(template, apiPort, strapiPort, corsOrigins, System.out::println);
+            run = start(template, apiPort, strapiPort, Map.of(), corsOrigins, System.out::println);
         } catch (Exception e) {
             System.err.println("[local] could not start: " + e.getMessage());
             System.exit(1);

@@ -56,7 +56,9 @@ public final class ExportPriming implements Resource {
                 .parseBody("{\"campaign_ids\":[\"campaign\"],\"date_range\":\"2026-01-01/2026-01-31\",\"file_format\":\"csv\"}");
         ByteArrayOutputStream csv = new ByteArrayOutputStream();
         try (ExportSpool spool = new ExportSpool(Path.of(System.getProperty("java.io.tmpdir")), config)) {
-            spool.add(Json.MAPPER.readTree(SAMPLE_ROW));
+            try (ResponsePager.RowSink segment = spool.open(0)) {
+                segment.accept(Json.MAPPER.readTree(SAMPLE_ROW));
+            }
             new CsvExportWriter(config).write(spool, csv);
             new JsonExportWriter().write(spool, new ExportMetadata("priming", Instant.now(), Principal.schedule("priming"), request),
                     new ByteArrayOutputStream());
