@@ -3,6 +3,7 @@ package com.onboardingexport.export;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.shared.Json;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -49,7 +50,8 @@ public final class CsvExportWriter {
         if (overflow) {
             header.add(OVERFLOW_COLUMN);
         }
-        Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+        // Buffered: the printer writes cell by cell, and an OutputStreamWriter takes each call under a lock.
+        Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 64 * 1024);
         CSVPrinter printer = new CSVPrinter(writer, CSVFormat.RFC4180);
         printer.printRecord(header);
         Map<String, Integer> position = new HashMap<>();
