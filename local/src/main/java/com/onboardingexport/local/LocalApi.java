@@ -249,7 +249,9 @@ public final class LocalApi implements AutoCloseable {
         } catch (Exception e) {
             log.accept("[LocalApi] internal error on " + exchange.getRequestMethod() + " " + exchange.getRequestURI() + ": " + e);
             try {
-                send(exchange, 500, Map.of("Content-Type", "application/json"), INTERNAL_SERVER_ERROR);
+                Map<String, String> headers = gatewayHeaders(exchange, "DEFAULT_5XX", 500);
+                headers.put("Content-Type", "application/json");
+                send(exchange, 500, headers, INTERNAL_SERVER_ERROR);
             } catch (IOException | RuntimeException ignored) {
                 // the answer may have been sent already
             }
@@ -353,22 +355,16 @@ public final class LocalApi implements AutoCloseable {
             return gatewayResponse(exchange, "INTEGRATION_TIMEOUT", requestId, "Endpoint request timed out");
         } catch (ExecutionException e) {
             recordError(function.spec().logicalId(), "invocation failed: " + e.getCause());
-            send(exchange, 502, Map.of("Content-Type", "application/json", "x-amzn-RequestId", requestId,
-                    "x-amzn-ErrorType", "InternalServerErrorException"), INTERNAL_SERVER_ERROR);
-            return 502;
+            return internalServerError(exchange, requestId);
         }
         if (result.functionError()) {
             recordError(function.spec().logicalId(), result.payload());
-            send(exchange, 502, Map.of("Content-Type", "application/json", "x-amzn-RequestId", requestId,
-                    "x-amzn-ErrorType", "InternalServerErrorException"), INTERNAL_SERVER_ERROR);
-            return 502;
+            return internalServerError(exchange, requestId);
         }
         JsonNode response = parseJson(result.payload());
         if (response == null || !response.isObject() || !response.path("statusCode").canConvertToInt()) {
             recordError(function.spec().logicalId(), "Malformed Lambda proxy response: " + result.payload());
-            send(exchange, 502, Map.of("Content-Type", "application/json", "x-amzn-RequestId", requestId,
-                    "x-amzn-ErrorType", "InternalServerErrorException"), INTERNAL_SERVER_ERROR);
-            return 502;
+            return internalServerError(exchange, requestId);
         }
         Map<String, String> headers = new LinkedHashMap<>();
         response.path("multiValueHeaders").fields().forEachRemaining(h -> {
@@ -466,14 +462,36 @@ public final class LocalApi implements AutoCloseable {
         return event;
     }
 
+    /** A function that failed or answered no proxy response: API Gateway's 502, with DEFAULT_5XX's headers (CORS). */
+    private int internalServerError(HttpExchange exchange, String requestId) throws IOException {
+        Map<String, String> headers = gatewayHeaders(exchange, "DEFAULT_5XX", 502);
+        headers.put("Content-Type", "application/json");
+        headers.put("x-amzn-RequestId", requestId);
+        headers.put("x-amzn-ErrorType", "InternalServerErrorException");
+        send(exchange, 502, headers, INTERNAL_SERVER_ERROR);
+        return 502;
+    }
+
+    /** The headers of that gateway response for this request: static ones and mapped request headers (CORS). */
+    private Map<String, String> gatewayHeaders(HttpExchange exchange, String type, int defaultStatus) {
+        return new LinkedHashMap<>(customised(type, defaultStatus)
+                .map(c -> c.headers(exchange.getRequestHeaders()::getFirst)).orElse(Map.of()));
+    }
+
+    /** The template's customisation of a gateway response type, else its DEFAULT_4XX / DEFAULT_5XX. */
+    private Optional<LocalApiTemplate.GatewayResponse> customised(String type, int defaultStatus) {
+        return template.gatewayResponse(type)
+                .or(() -> template.gatewayResponse(defaultStatus < 500 ? "DEFAULT_4XX" : "DEFAULT_5XX"));
+    }
+
     /**
      * Answers with the template's gateway response of that type: its own customisation, else
      * DEFAULT_4XX / DEFAULT_5XX (whose status code then applies), else API Gateway's default.
+     * Its headers map static values and the request's headers (the CORS Origin echo) as API Gateway does.
      */
     private int gatewayResponse(HttpExchange exchange, String type, String requestId, String message) throws IOException {
         int defaultStatus = DEFAULT_STATUS.getOrDefault(type, 500);
-        Optional<LocalApiTemplate.GatewayResponse> custom = template.gatewayResponse(type)
-                .or(() -> template.gatewayResponse(defaultStatus < 500 ? "DEFAULT_4XX" : "DEFAULT_5XX"));
+        Optional<LocalApiTemplate.GatewayResponse> custom = customised(type, defaultStatus);
         int status = custom.map(LocalApiTemplate.GatewayResponse::status).filter(s -> s > 0).orElse(defaultStatus);
         String body = custom.map(LocalApiTemplate.GatewayResponse::bodyTemplate)
                 .orElse("{\"message\":$context.error.messageString}");
@@ -484,7 +502,7 @@ public final class LocalApi implements AutoCloseable {
                 .replace("$context.error.responseType", type);
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json");
-        custom.ifPresent(c -> headers.putAll(c.headers()));
+        headers.putAll(gatewayHeaders(exchange, type, defaultStatus));
         headers.put("x-amzn-RequestId", requestId);
         send(exchange, status, headers, body);
         return status;

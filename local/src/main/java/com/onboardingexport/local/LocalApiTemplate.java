@@ -62,9 +62,31 @@ public final class LocalApiTemplate {
         }
     }
 
-    /** A gateway response of the API, as customised in the template (body template, status, static headers). */
-    public record GatewayResponse(int status, String bodyTemplate, Map<String, String> headers) {
+    /**
+     * A gateway response of the API, as customised in the template: status, body template, and its
+     * headers' mapping expressions ({@code 'static'} or {@code method.request.header.Name}).
+     */
+    public record GatewayResponse(int status, String bodyTemplate, Map<String, String> headerMappings) {
+        /** The headers API Gateway sends: static values, and request headers (left out when the request has none). */
+        public Map<String, String> headers(java.util.function.Function<String, String> requestHeader) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            headerMappings.forEach((name, mapping) -> {
+                String value = mapping.length() >= 2 && mapping.startsWith("'") && mapping.endsWith("'")
+                        ? mapping.substring(1, mapping.length() - 1)
+                        : mapping.startsWith(REQUEST_HEADER) ? requestHeader.apply(mapping.substring(REQUEST_HEADER.length())) : null;
+                if (value == null && !mapping.startsWith(REQUEST_HEADER)) {
+                    throw new IllegalArgumentException("Gateway response header " + name + ": the local API maps only 'static'"
+                            + " values and " + REQUEST_HEADER + "Name, not " + mapping);
+                }
+                if (value != null) {
+                    headers.put(name, value);
+                }
+            });
+            return headers;
+        }
     }
+
+    private static final String REQUEST_HEADER = "method.request.header.";
 
     private LocalApiTemplate(JsonNode root, Map<String, String> parameters, Map<String, String> resourceNames) {
         this.root = root;
@@ -223,10 +245,11 @@ public final class LocalApiTemplate {
         }
         Map<String, String> headers = new LinkedHashMap<>();
         spec.path("ResponseParameters").path("Headers").fields().forEachRemaining(h -> {
-            String value = h.getValue().asText();
-            // Static values are quoted in single quotes, as in API Gateway's own mapping expressions.
-            headers.put(h.getKey(), value.length() >= 2 && value.startsWith("'") && value.endsWith("'")
-                    ? value.substring(1, value.length() - 1) : value);
+            // A mapping expression; !If [condition, ..., !Ref AWS::NoValue] may leave the header out.
+            String mapping = resolve(h.getValue(), "gateway response " + type + " header " + h.getKey());
+            if (mapping != null) {
+                headers.put(h.getKey(), mapping);
+            }
         });
         String body = spec.path("ResponseTemplates").path("application/json").asText(null);
         return Optional.of(new GatewayResponse(spec.path("StatusCode").asInt(0), body, headers));
@@ -239,8 +262,12 @@ public final class LocalApiTemplate {
         }
         JsonNode properties = merge(root.path("Globals").path("Function"), resource(logicalId).path("Properties"));
         Map<String, String> environment = new LinkedHashMap<>();
-        properties.path("Environment").path("Variables").fields().forEachRemaining(e ->
-                environment.put(e.getKey(), resolve(e.getValue(), logicalId + " Environment " + e.getKey())));
+        properties.path("Environment").path("Variables").fields().forEachRemaining(e -> {
+            String value = resolve(e.getValue(), logicalId + " Environment " + e.getKey());
+            if (value != null) {
+                environment.put(e.getKey(), value);
+            }
+        });
         String functionName = properties.has("FunctionName")
                 ? resolve(properties.get("FunctionName"), logicalId + " FunctionName") : STACK_NAME + "-" + logicalId;
         String alias = properties.has("AutoPublishAlias") ? resolve(properties.get("AutoPublishAlias"), "AutoPublishAlias") : null;
@@ -261,10 +288,20 @@ public final class LocalApiTemplate {
                 Optional.ofNullable(alias), environment, List.copyOf(codeFolders), onFailureQueue);
     }
 
-    /** Resolves a value the way CloudFormation would for this local stack: scalars, Ref and Sub. */
+    /**
+     * Resolves a value the way CloudFormation would for this local stack: scalars, Ref, Sub, GetAtt
+     * of mapped resources, and If on the template's Conditions ({@code null} for AWS::NoValue).
+     */
     public String resolve(JsonNode value, String where) {
         if (value.isValueNode()) {
             return value.asText();
+        }
+        if (value.has("Fn::If") && value.get("Fn::If").size() == 3) {
+            JsonNode branches = value.get("Fn::If");
+            return resolve(branches.get(condition(branches.get(0).asText(), where) ? 1 : 2), where);
+        }
+        if ("AWS::NoValue".equals(value.path("Ref").asText())) {
+            return null;
         }
         if (value.has("Ref")) {
             return ref(value.get("Ref").asText(), where);
@@ -288,6 +325,36 @@ public final class LocalApiTemplate {
         }
         throw new IllegalArgumentException(where + ": the local API cannot resolve " + value
                 + " (only plain values, !Ref and !Sub of parameters and mapped resources)");
+    }
+
+    /** A condition of the template's Conditions section: Equals, Not, And, Or and Condition of values resolve() knows. */
+    private boolean condition(String name, String where) {
+        JsonNode spec = root.path("Conditions").path(name);
+        if (spec.isMissingNode()) {
+            throw new IllegalArgumentException(where + ": no condition " + name + " in the template");
+        }
+        return evaluate(spec, where + " (condition " + name + ")");
+    }
+
+    private boolean evaluate(JsonNode spec, String where) {
+        if (spec.has("Condition")) {
+            return condition(spec.get("Condition").asText(), where);
+        }
+        if (spec.has("Fn::Equals")) {
+            return java.util.Objects.equals(resolve(spec.get("Fn::Equals").get(0), where), resolve(spec.get("Fn::Equals").get(1), where));
+        }
+        if (spec.has("Fn::Not")) {
+            return !evaluate(spec.get("Fn::Not").get(0), where);
+        }
+        boolean and = spec.has("Fn::And");
+        if (and || spec.has("Fn::Or")) {
+            boolean result = and;
+            for (JsonNode part : spec.get(and ? "Fn::And" : "Fn::Or")) {
+                result = and ? result && evaluate(part, where) : result || evaluate(part, where);
+            }
+            return result;
+        }
+        throw new IllegalArgumentException(where + ": the local API cannot evaluate " + spec);
     }
 
     private String ref(String name, String where) {

@@ -27,8 +27,10 @@ import java.util.function.Consumer;
  * handlers. It prints the URLs and ready-to-paste curl commands with real tokens, runs a first
  * export through the local API and checks that its link downloads. Ctrl-C stops everything.
  *
- * <p>Options: {@code --port N} (env PORT, default 3000, as {@code sam local start-api}) and
- * {@code --strapi-port N} (env STRAPI_PORT, default 1337).
+ * <p>Options: {@code --port N} (env PORT, default 3000, as {@code sam local start-api}),
+ * {@code --strapi-port N} (env STRAPI_PORT, default 1337) and {@code --cors-origins LIST} (env
+ * CORS_ALLOWED_ORIGINS, default {@link #DEV_CORS_ORIGINS}; empty for none): the browser origins that
+ * may call the local API, as the template's CorsAllowedOrigins, where {@code host:*} means any port.
  */
 public final class LocalRun implements AutoCloseable {
     /**
@@ -40,10 +42,13 @@ public final class LocalRun implements AutoCloseable {
     public static final String CLIENT_A = "client-a@onboarding.test";
     /** The body of the first export and of the printed curl commands. */
     public static final String FIRST_EXPORT = "{\"date_range\":\"all_time\",\"file_format\":\"csv\"}";
+    /** For development, a front end on localhost or 127.0.0.1, on any port, may call the local API. */
+    public static final String DEV_CORS_ORIGINS = "http://localhost:*,http://127.0.0.1:*";
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private LocalStrapi strapi;
     private LocalMoto moto;
+    private LocalS3 s3;
     private LocalMoto.Queue eventsQueue;
     private Path template;
     private LocalApi api;
@@ -51,12 +56,25 @@ public final class LocalRun implements AutoCloseable {
     private Map<String, String> resourceNames;
     private Map<String, String> parameters;
     private Map<String, String> localEnvironment;
+    private String corsOrigins;
 
-    /** The real parts and the API, started on the given ports (0 for free ones). */
+    /** The real parts and the API, started on the given ports (0 for free ones), with the development CORS origins. */
     public static LocalRun start(Path template, int apiPort, int strapiPort, Consumer<String> log) throws Exception {
+        return start(template, apiPort, strapiPort, Map.of(), DEV_CORS_ORIGINS, log);
+    }
+
+    /** The same, with extra environment for Strapi (a test's {@code SEED_RESPONSES}). */
+    public static LocalRun start(Path template, int apiPort, int strapiPort, Map<String, String> strapiEnvironment,
+                                 Consumer<String> log) throws Exception {
+        return start(template, apiPort, strapiPort, strapiEnvironment, DEV_CORS_ORIGINS, log);
+    }
+
+    /** The same, allowing these browser origins (comma-separated; {@code host:*} for any port; empty for none). */
+    public static LocalRun start(Path template, int apiPort, int strapiPort, Map<String, String> strapiEnvironment,
+                                 String corsOrigins, Consumer<String> log) throws Exception {
         LocalRun run = new LocalRun();
         try {
-            run.startParts(template, apiPort, strapiPort, log);
+            run.startParts(template, apiPort, strapiPort, strapiEnvironment, corsOrigins, log);
         } catch (Exception | Error e) {
             run.close();
             throw e;
@@ -64,12 +82,13 @@ public final class LocalRun implements AutoCloseable {
         return run;
     }
 
-    private void startParts(Path template, int apiPort, int strapiPort, Consumer<String> log) throws Exception {
+    private void startParts(Path template, int apiPort, int strapiPort, Map<String, String> strapiEnvironment,
+                            String corsOrigins, Consumer<String> log) throws Exception {
         this.template = template;
         log.accept("[local] starting Strapi (" + (strapiPort == 0 ? "free port" : "port " + strapiPort) + "), S3Proxy, moto_server");
-        strapi = LocalStrapi.start(new LocalStrapi.Options(strapiPort, Map.of()));
+        strapi = LocalStrapi.start(new LocalStrapi.Options(strapiPort, strapiEnvironment));
         started.push(strapi);
-        LocalS3 s3 = LocalS3.start(0);
+        s3 = LocalS3.start(0);
         started.push(s3);
         // One local bucket per bucket of the template; !Ref of it is the local name.
         resourceNames = new LinkedHashMap<>();
@@ -99,8 +118,13 @@ public final class LocalRun implements AutoCloseable {
         local.put("AWS_ENDPOINT_URL", moto.endpoint().toString());
         local.put("AWS_ENDPOINT_URL_S3", s3.endpoint().toString());
         local.put("STRAPI_URL", strapi.url().toString());
+        // CORS: the functions get the list as it is; the template's parameter (exact origins only)
+        // gets it without the ":*" of any-port entries, which is all its gateway responses look at.
+        this.corsOrigins = corsOrigins;
+        local.put("CORS_ALLOWED_ORIGINS", corsOrigins);
         parameters = Map.of("StrapiUrl", TEMPLATE_STRAPI_URL,
-                "StrapiApiTokenSecretArn", apiTokenArn, "JwtSecretArn", jwtSecretArn);
+                "StrapiApiTokenSecretArn", apiTokenArn, "JwtSecretArn", jwtSecretArn,
+                "CorsAllowedOrigins", corsOrigins.replace(":*", "").replace(" ", ""));
         localEnvironment = Map.copyOf(local);
         api = LocalApi.start(apiConfig(template, apiPort, log));
         started.push(api);
@@ -130,6 +154,10 @@ public final class LocalRun implements AutoCloseable {
         return moto;
     }
 
+    public LocalS3 s3() {
+        return s3;
+    }
+
     /** Local names of the template's resources: a bucket's name, a queue's URL and {@code Queue.Arn}. */
     public Map<String, String> resourceNames() {
         return resourceNames;
@@ -154,6 +182,7 @@ public final class LocalRun implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         int apiPort = option(args, "--port", "PORT", 3000);
         int strapiPort = option(args, "--strapi-port", "STRAPI_PORT", 1337);
+        String corsOrigins = textOption(args, "--cors-origins", "CORS_ALLOWED_ORIGINS", DEV_CORS_ORIGINS);
         requireFree(apiPort, "--port / PORT");
         requireFree(strapiPort, "--strapi-port / STRAPI_PORT");
         Path template = ProjectRoot.find().resolve("template.yaml");
@@ -173,7 +202,7 @@ public final class LocalRun implements AutoCloseable {
 
         LocalRun run;
         try {
-            run = start(template, apiPort, strapiPort, System.out::println);
+            run = start(template, apiPort, strapiPort, Map.of(), corsOrigins, System.out::println);
         } catch (Exception e) {
             System.err.println("[local] could not start: " + e.getMessage());
             System.exit(1);
@@ -234,6 +263,8 @@ public final class LocalRun implements AutoCloseable {
         out.accept("");
         out.accept("  API (as sam local start-api, stage " + api.stage() + " not in the path):  " + api.url());
         out.accept("      POST " + exports + "    GET " + exports + "/{export_id}");
+        out.accept("      browsers may call it from " + (corsOrigins.isBlank() ? "no origin" : corsOrigins)
+                + " (CORS; --cors-origins / CORS_ALLOWED_ORIGINS)");
         out.accept("  Strapi (dev, seeded, fresh database):                   " + strapi.url());
         out.accept("  Dev users, password " + LocalStrapi.DEV_PASSWORD + ": " + ADMIN + ", " + CLIENT_A + ", client-b@onboarding.test");
         out.accept("");
@@ -305,6 +336,19 @@ public final class LocalRun implements AutoCloseable {
     }
 
     static int option(String[] args, String flag, String env, int defaultValue) {
+        String value = textOption(args, flag, env, null);
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " / " + env + " must be a port number, got " + value);
+        }
+    }
+
+    /** An option's value: {@code --flag value} or {@code --flag=value}, else the environment variable, else the default. */
+    static String textOption(String[] args, String flag, String env, String defaultValue) {
         List<String> list = List.of(args);
         String value = null;
         int at = list.indexOf(flag);
@@ -320,14 +364,7 @@ public final class LocalRun implements AutoCloseable {
         if (value == null) {
             value = System.getenv(env);
         }
-        if (value == null || value.isBlank()) {
-            return defaultValue;
-        }
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + " / " + env + " must be a port number, got " + value);
-        }
+        return value == null ? defaultValue : value;
     }
 
     private static void requireFree(int port, String option) {

@@ -1,6 +1,7 @@
 package com.onboardingexport.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -34,7 +35,8 @@ public final class CsvExportWriter {
         if (options.bom()) {
             out.write(CsvOptions.UTF8_BOM);
         }
-        Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+        // Buffered: the printer writes cell by cell, and an OutputStreamWriter takes each call under a lock.
+        Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 64 * 1024);
         CSVPrinter printer = new CSVPrinter(writer, CSVFormat.RFC4180.builder().setDelimiter(options.delimiter()).get());
         printer.printRecord(rows.header());
         String[] texts = new String[rows.header().size()];

@@ -28,7 +28,8 @@ public record ExportConfig(
         String dateField,
         String campaignField,
         String clientField,
-        int maxCsvColumns) {
+        int maxCsvColumns,
+        CorsPolicy cors) {
 
     /** Presigned URLs cannot outlive the signing credentials; an hour is the safe ceiling. */
     static final Duration MAX_LINK_TTL = Duration.ofHours(1);
@@ -71,7 +72,9 @@ public record ExportConfig(
                 env.get("RESPONSE_DATE_FIELD", "submittedAt"),
                 env.get("RESPONSE_CAMPAIGN_FIELD", "campaign"),
                 env.get("CAMPAIGN_CLIENT_FIELD", "client"),
-                maxCsvColumns(env));
+                maxCsvColumns(env),
+                // Browser origins that may read the API's answers; none unless the template lists some.
+                CorsPolicy.parse(env.get("CORS_ALLOWED_ORIGINS", "")));
     }
 
     /**

@@ -62,7 +62,32 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
         return handleApiRequest(event, context);
     }
 
+    /** Every answer carries the CORS headers for an allowed origin; a preflight is answered here, without a user. */
     public APIGatewayProxyResponseEvent handleApiRequest(APIGatewayProxyRequestEvent event, Context context) {
+        if ("OPTIONS".equals(event.getHttpMethod())) {
+            return preflight(event, apiRequestId(event, context));
+        }
+        return parts.config().cors().apply(answer(event, context), event.getHeaders());
+    }
+
+    /**
+     * A CORS preflight (no Authorization header: API Gateway routes it past the authorizer): 204
+     * with what the browser may send for an allowed origin, else 403 without CORS headers, which
+     * the browser reports as blocked.
+     */
+    private APIGatewayProxyResponseEvent preflight(APIGatewayProxyRequestEvent event, String requestId) {
+        return parts.config().cors().allowedOrigin(event.getHeaders())
+                .map(origin -> new APIGatewayProxyResponseEvent().withStatusCode(204)
+                        .withHeaders(new HashMap<>(CorsPolicy.preflightHeaders(origin))))
+                .orElseGet(() -> {
+                    APIGatewayProxyResponseEvent refused = response(403, ApiException.errorBody(ErrorCode.FORBIDDEN,
+                            "This origin may not call the API from a browser", requestId), requestId);
+                    refused.getHeaders().put("Vary", "Origin");
+                    return refused;
+                });
+    }
+
+    private APIGatewayProxyResponseEvent answer(APIGatewayProxyRequestEvent event, Context context) {
         long started = System.nanoTime();
         String requestId = apiRequestId(event, context);
         Principal principal = Principal.fromAuthorizerContext(

@@ -57,7 +57,9 @@ public final class ExportPriming implements Resource {
         ByteArrayOutputStream csv = new ByteArrayOutputStream();
         try (ExportSpool spool = new ExportSpool(Path.of(System.getProperty("java.io.tmpdir")), config,
                 new ResponseColumns(request.fields(), config))) {
-            spool.add(Json.MAPPER.readTree(SAMPLE_ROW));
+            try (ResponsePager.RowSink segment = spool.open(0)) {
+                segment.accept(Json.MAPPER.readTree(SAMPLE_ROW));
+            }
             new CsvExportWriter(config, request.csv()).write(spool, csv);
             new XlsxExportWriter(config).write(spool, new ByteArrayOutputStream());
             new JsonExportWriter().write(spool, new ExportMetadata("priming", Instant.now(), Principal.schedule("priming"), request),

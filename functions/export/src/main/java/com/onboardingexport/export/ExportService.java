@@ -3,11 +3,12 @@ package com.onboardingexport.export;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.Deadline;
 import com.onboardingexport.shared.ErrorCode;
+import com.onboardingexport.shared.JsonLog;
 import com.onboardingexport.shared.StrapiClient;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -27,6 +28,7 @@ import java.util.regex.Pattern;
  */
 public final class ExportService {
     private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmm'Z'").withZone(ZoneOffset.UTC);
+    private static final int OUTPUT_BUFFER_BYTES = 64 * 1024;
     private static final Pattern SAFE_KEY_PART = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     /** What is known once the first page is in: the filter and Strapi's total. */
@@ -114,23 +116,23 @@ public final class ExportService {
         String key = objectKey(plan.principal(), exportId, filename);
         ExportRequest request = plan.request();
         try (ExportSpool spool = new ExportSpool(tempRoot, config, new ResponseColumns(request.fields(), config))) {
-            pager.readAll(plan.filter(), plan.firstPage(), deadline, spool.scratchDir(), row -> {
-                spool.add(row);
-                progress.accept(spool.rows());
-            });
-            Path file = spool.newFile(filename);
+            pager.readAll(plan.filter(), plan.firstPage(), deadline, spool, progress);
             String overflowColumn = format != FileFormat.JSON && spool.columnsTruncated() ? TabularRows.OVERFLOW_COLUMN : null;
-            try (OutputStream out = Files.newOutputStream(file)) {
+            List<String> fieldsNotFound = request.fields().isEmpty() ? null : spool.responseColumns().fieldsNotFound();
+            // Straight from the spool into the bucket: the file is never whole on disk.
+            try (ExportUpload upload = storage.open(key, format.contentType(), filename)) {
+                OutputStream out = new BufferedOutputStream(upload, OUTPUT_BUFFER_BYTES);
                 switch (format) {
                     case CSV -> new CsvExportWriter(config, request.csv()).write(spool, out);
                     case XLSX -> new XlsxExportWriter(config).write(spool, out);
                     case JSON -> new JsonExportWriter().write(spool, new ExportMetadata(exportId, now, plan.principal(), request), out);
                 }
+                out.flush();
+                upload.complete();
+                JsonLog.info("export file stored", "rows", spool.rows(), "size_bytes", upload.size(),
+                        "spooled_bytes", spool.spooledBytes());
+                return new StoredFile(exportId, key, filename, format, spool.rows(), upload.size(), overflowColumn, fieldsNotFound);
             }
-            long size = Files.size(file);
-            storage.upload(key, file, format, filename);
-            List<String> fieldsNotFound = request.fields().isEmpty() ? null : spool.responseColumns().fieldsNotFound();
-            return new StoredFile(exportId, key, filename, format, spool.rows(), size, overflowColumn, fieldsNotFound);
         } catch (IOException | UncheckedIOException e) {
             throw new ApiException(ErrorCode.INTERNAL, "The export file could not be written", e);
         }

@@ -1,36 +1,64 @@
 package com.onboardingexport.export;
 
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.shared.ApiException;
+import com.onboardingexport.shared.ErrorCode;
 import com.onboardingexport.shared.Json;
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
 
 /**
- * Holds an export's rows on disk (in /tmp), not in memory, grouped by campaign: one JSON-lines file
- * per campaign, so every format can be written campaign by campaign in id order, and the header (the
- * union of every row's columns, chosen and ordered by {@link ResponseColumns}) is known before the
- * first row is written. Each row is spooled as {@link ResponseColumns#select} reduces its own fields.
- * Memory grows with the number of campaigns and at most {@code MAX_CSV_COLUMNS} column names,
- * never with the number of rows.
+ * Holds an export's rows between reading Strapi and writing the file: on disk (in /tmp), each row
+ * once, compressed, reduced to what the file needs (the response's own fields; its campaign and
+ * client are kept once per campaign, not on every row).
+ *
+ * <p>Every reader of Strapi writes its rows through its own {@link ResponsePager.RowSink} (a
+ * "segment": the first page is segment 0, each id range the next). A segment buffers its rows per
+ * campaign and, when a buffer fills, deflates it into a block appended to the one spool file; an
+ * index in memory says where each campaign's blocks are. Reading a campaign back reads its blocks
+ * in segment order, which is id order, because segments are consecutive id ranges. So the file is
+ * written campaign by campaign in id order, straight from the spool. The header (the union of the
+ * rows' columns, chosen and ordered by {@link ResponseColumns}, whatever order the segments run in) is
+ * gathered on the same pass, and each row is spooled as {@link ResponseColumns#select} reduces it.
+ *
+ * <p>Memory holds the campaigns, the column names (at most {@code MAX_CSV_COLUMNS}), a bounded
+ * buffer per segment and a few bytes per block of about {@value #BLOCK_BYTES} bytes of rows: flat
+ * in practice, whatever the row count. Disk holds the compressed rows, a fraction of the file; when
+ * the temporary folder would not hold them, the export fails with {@code EXPORT_TOO_LARGE}.
  */
-public final class ExportSpool implements AutoCloseable {
-    /** Open files at once; the others are closed and reopened for appending when needed. */
-    private static final int MAX_OPEN_WRITERS = 32;
+public final class ExportSpool implements ResponsePager.Segments, AutoCloseable {
+    /** Rows of one campaign deflated together: big enough to compress well, small enough to buffer. */
+    static final int BLOCK_BYTES = 128 * 1024;
+    /** What one segment may buffer across its campaigns before it writes its fullest buffer out. */
+    private static final int SEGMENT_BUFFER_BYTES = 1024 * 1024;
+    /** Free space the spool leaves in its folder: a block that would cut into it is refused. */
+    private static final long FREE_SPACE_RESERVE = 4L * 1024 * 1024;
+    private static final ObjectReader ROW_READER = Json.MAPPER.readerFor(JsonNode.class);
 
     /** One campaign of the export, with its client, as Strapi named them. */
     public static final class Campaign {
@@ -38,55 +66,59 @@ public final class ExportSpool implements AutoCloseable {
         final String name;
         final String clientId;
         final String clientName;
-        final Path file;
+        /** Set once every segment is closed; see {@link #campaigns()}. */
         long rows;
+        private final List<Block> blocks = new ArrayList<>();
 
-        Campaign(String id, String name, String clientId, String clientName, Path file) {
+        Campaign(String id, String name, String clientId, String clientName) {
             this.id = id;
             this.name = name;
             this.clientId = clientId;
             this.clientName = clientName;
-            this.file = file;
         }
     }
 
+    /** Where some rows of one campaign lie in the spool file. */
+    private record Block(int segment, int sequence, long offset, int compressedLength, int length, int rows) {
+    }
+
     private final Path dir;
+    private final FileChannel file;
+    private final FileStore store;
     private final ExportConfig config;
-    private final Map<String, Campaign> campaigns = new HashMap<>();
+    private final Map<String, Campaign> campaigns = new ConcurrentHashMap<>();
     private final ResponseColumns columns;
-    private final LinkedHashMap<String, BufferedWriter> openWriters = new LinkedHashMap<>(16, 0.75f, true);
-    private long rows;
+    private final AtomicLong rows = new AtomicLong();
+    private final AtomicLong end = new AtomicLong();
 
     public ExportSpool(Path tempRoot, ExportConfig config, ResponseColumns columns) throws IOException {
         this.dir = Files.createTempDirectory(tempRoot, "export-");
+        Path path = dir.resolve("rows.spool");
+        this.file = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.store = Files.getFileStore(path);
         this.config = config;
         this.columns = columns;
     }
 
-    public void add(JsonNode row) throws IOException {
-        JsonNode campaignNode = row.path(config.campaignField());
-        String campaignId = text(campaignNode.path(config.idField()));
-        Campaign campaign = campaigns.get(campaignId);
-        if (campaign == null) {
-            JsonNode client = campaignNode.path(config.clientField());
-            campaign = new Campaign(campaignId, text(campaignNode.path("name")), text(client.path(config.idField())),
-                    text(client.path("name")), dir.resolve("campaign-" + campaigns.size() + ".jsonl"));
-            campaigns.put(campaignId, campaign);
-        }
-        ObjectNode own = columns.select(ownFields(row));
-        Flattener.flatten("", own, (column, value) -> columns.admit(column));
-        BufferedWriter writer = writer(campaign);
-        writer.write(own.toString());
-        writer.write('\n');
-        campaign.rows++;
-        rows++;
+    /** A new segment; each is written by one thread, and closed before the spool is read. */
+    @Override
+    public Segment open(int index) {
+        return new Segment(index);
     }
 
     public long rows() {
-        return rows;
+        return rows.get();
     }
 
-    /** The response columns of the file, in order, at most {@code MAX_CSV_COLUMNS} (see {@link ResponseColumns}). */
+    /** The spool file's size: the compressed rows. */
+    public long spooledBytes() {
+        return end.get();
+    }
+
+    /**
+     * The response columns of the file, in order, at most {@code MAX_CSV_COLUMNS} (see
+     * {@link ResponseColumns}); known once every segment is closed.
+     */
     public List<String> columns() {
         return columns.columns();
     }
@@ -101,65 +133,111 @@ public final class ExportSpool implements AutoCloseable {
         return columns;
     }
 
-    /** Campaigns sorted by client name, campaign name, then id: a stable order for both formats. */
-    public List<Campaign> campaigns() throws IOException {
-        flush();
+    /** Campaigns sorted by client name, campaign name, then id: a stable order for every format. */
+    public List<Campaign> campaigns() {
         List<Campaign> sorted = new ArrayList<>(campaigns.values());
+        for (Campaign campaign : sorted) {
+            synchronized (campaign.blocks) {
+                campaign.blocks.sort(Comparator.comparingInt(Block::segment).thenComparingInt(Block::sequence));
+                campaign.rows = campaign.blocks.stream().mapToLong(Block::rows).sum();
+            }
+        }
         sorted.sort(Comparator.comparing((Campaign c) -> c.clientName)
                 .thenComparing(c -> c.name)
                 .thenComparing(c -> c.id));
         return sorted;
     }
 
-    /** Reads a campaign's rows back, in the order they were added. */
+    /** Reads a campaign's rows back in id order: the response's own fields, without its campaign. */
     public void forEachRow(Campaign campaign, Consumer<JsonNode> action) throws IOException {
-        try (BufferedReader reader = Files.newBufferedReader(campaign.file, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                action.accept(Json.MAPPER.readTree(line));
+        List<Block> blocks;
+        synchronized (campaign.blocks) {
+            blocks = List.copyOf(campaign.blocks);
+        }
+        Inflater inflater = new Inflater(true);
+        try {
+            byte[] compressed = new byte[0];
+            byte[] rowBytes = new byte[0];
+            for (Block block : blocks) {
+                if (compressed.length < block.compressedLength()) {
+                    compressed = new byte[block.compressedLength()];
+                }
+                readFully(ByteBuffer.wrap(compressed, 0, block.compressedLength()), block.offset());
+                if (rowBytes.length < block.length()) {
+                    rowBytes = new byte[block.length()];
+                }
+                inflater.reset();
+                inflater.setInput(compressed, 0, block.compressedLength());
+                int length = 0;
+                while (length < block.length()) {
+                    int inflated = inflater.inflate(rowBytes, length, block.length() - length);
+                    if (inflated == 0 && (inflater.finished() || inflater.needsInput())) {
+                        throw new IOException("A spool block is shorter than recorded");
+                    }
+                    length += inflated;
+                }
+                try (MappingIterator<JsonNode> rowsOfBlock = ROW_READER.readValues(rowBytes, 0, length)) {
+                    while (rowsOfBlock.hasNext()) {
+                        action.accept(rowsOfBlock.next());
+                    }
+                }
             }
+        } catch (DataFormatException e) {
+            throw new IOException("A spool block is corrupt", e);
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        } finally {
+            inflater.end();
         }
     }
 
-    /** The row without its campaign relation: the fields of the response itself. */
+    /** The row as spooled: today the spool keeps every own field, so this is the row itself. */
     public ObjectNode ownFields(JsonNode row) {
-        ObjectNode own = row.deepCopy();
-        own.remove(config.campaignField());
-        return own;
+        return (ObjectNode) row;
     }
 
-    /** The spool's folder, for scratch files deleted with it. */
-    public Path scratchDir() {
-        return dir;
-    }
-
-    /** A scratch file in the spool's folder, deleted with it. */
-    public Path newFile(String name) {
-        return dir.resolve(name);
-    }
-
-    private BufferedWriter writer(Campaign campaign) throws IOException {
-        BufferedWriter writer = openWriters.get(campaign.id);
-        if (writer == null) {
-            if (openWriters.size() >= MAX_OPEN_WRITERS) {
-                Iterator<Map.Entry<String, BufferedWriter>> eldest = openWriters.entrySet().iterator();
-                eldest.next().getValue().close();
-                eldest.remove();
+    private void readFully(ByteBuffer buffer, long position) throws IOException {
+        while (buffer.hasRemaining()) {
+            if (file.read(buffer, position + buffer.position()) < 0) {
+                throw new IOException("The spool file ended early");
             }
-            writer = Files.newBufferedWriter(campaign.file, StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            openWriters.put(campaign.id, writer);
         }
-        return writer;
     }
 
-    private void flush() throws IOException {
-        for (BufferedWriter writer : openWriters.values()) {
-            writer.close();
+    /** Appends a block at the end of the file (positional writes, so segments never wait on each other). */
+    private long append(byte[] bytes, int length) throws IOException {
+        if (store.getUsableSpace() < length + FREE_SPACE_RESERVE) {
+            throw tooLarge();
         }
-        openWriters.clear();
+        long offset = end.getAndAdd(length);
+        ByteBuffer buffer = ByteBuffer.wrap(bytes, 0, length);
+        try {
+            while (buffer.hasRemaining()) {
+                file.write(buffer, offset + buffer.position());
+            }
+        } catch (IOException e) {
+            if (store.getUsableSpace() < length + FREE_SPACE_RESERVE) {
+                throw tooLarge();
+            }
+            throw e;
+        }
+        return offset;
+    }
+
+    private static ApiException tooLarge() {
+        return new ApiException(ErrorCode.EXPORT_TOO_LARGE,
+                "The export is too large for the function's temporary storage; narrow the date range or the campaigns");
+    }
+
+    private Campaign campaign(JsonNode campaignNode) {
+        String id = text(campaignNode.path(config.idField()));
+        Campaign known = campaigns.get(id);
+        if (known != null) {
+            return known;
+        }
+        JsonNode client = campaignNode.path(config.clientField());
+        return campaigns.computeIfAbsent(id, key -> new Campaign(key, text(campaignNode.path("name")),
+                text(client.path(config.idField())), text(client.path("name"))));
     }
 
     private static String text(JsonNode node) {
@@ -168,9 +246,119 @@ public final class ExportSpool implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        flush();
-        try (var files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        try {
+            file.close();
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+
+    /** The rows one reader adds: buffered per campaign, deflated into blocks as buffers fill. */
+    public final class Segment implements ResponsePager.RowSink {
+        private final int index;
+        private final Map<Campaign, RowBuffer> buffers = new HashMap<>();
+        private final Deflater deflater = new Deflater(Deflater.BEST_SPEED, true);
+        private byte[] compressed = new byte[BLOCK_BYTES];
+        private int buffered;
+        private int sequence;
+
+        private Segment(int index) {
+            this.index = index;
+        }
+
+        @Override
+        public void accept(JsonNode row) throws IOException {
+            Campaign campaign = campaign(row.path(config.campaignField()));
+            RowBuffer buffer = buffers.get(campaign);
+            if (buffer == null) {
+                buffer = new RowBuffer();
+                buffers.put(campaign, buffer);
+            }
+            int before = buffer.bytes.size();
+            // The response's own fields as the file needs them, written straight from the parsed page:
+            // no copy of the row (select returns it as it is unless the request chose fields).
+            JsonGenerator json = buffer.json;
+            json.writeStartObject();
+            Iterator<Map.Entry<String, JsonNode>> fields = columns.select((ObjectNode) row).fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                if (field.getKey().equals(config.campaignField())) {
+                    continue;
+                }
+                json.writeFieldName(field.getKey());
+                json.writeTree(field.getValue());
+                Flattener.flatten(field.getKey(), field.getValue(), (column, value) -> columns.admit(column));
+            }
+            json.writeEndObject();
+            json.flush();
+            buffer.rows++;
+            rows.incrementAndGet();
+            buffered += buffer.bytes.size() - before;
+            if (buffer.bytes.size() >= BLOCK_BYTES) {
+                writeBlock(campaign, buffer);
+            } else if (buffered >= SEGMENT_BUFFER_BYTES) {
+                Map.Entry<Campaign, RowBuffer> fullest = null;
+                for (Map.Entry<Campaign, RowBuffer> entry : buffers.entrySet()) {
+                    if (fullest == null || entry.getValue().bytes.size() > fullest.getValue().bytes.size()) {
+                        fullest = entry;
+                    }
+                }
+                writeBlock(fullest.getKey(), fullest.getValue());
+            }
+        }
+
+        private void writeBlock(Campaign campaign, RowBuffer buffer) throws IOException {
+            if (buffer.rows == 0) {
+                return;
+            }
+            byte[] bytes = buffer.bytes.toByteArray();
+            deflater.reset();
+            deflater.setInput(bytes);
+            deflater.finish();
+            int length = 0;
+            while (!deflater.finished()) {
+                if (length == compressed.length) {
+                    compressed = Arrays.copyOf(compressed, compressed.length * 2);
+                }
+                length += deflater.deflate(compressed, length, compressed.length - length);
+            }
+            long offset = append(compressed, length);
+            Block block = new Block(index, sequence++, offset, length, bytes.length, buffer.rows);
+            synchronized (campaign.blocks) {
+                campaign.blocks.add(block);
+            }
+            buffered -= bytes.length;
+            buffer.bytes.reset();
+            buffer.rows = 0;
+        }
+
+        /** Writes what is still buffered; the segment's rows are then all in the spool. */
+        @Override
+        public void close() throws IOException {
+            try {
+                // In a fixed order (by campaign id), so the spool's layout does not depend on hash order.
+                List<Map.Entry<Campaign, RowBuffer>> left = new ArrayList<>(buffers.entrySet());
+                left.sort(Comparator.comparing(entry -> entry.getKey().id));
+                for (Map.Entry<Campaign, RowBuffer> entry : left) {
+                    writeBlock(entry.getKey(), entry.getValue());
+                }
+            } finally {
+                buffers.clear();
+                deflater.end();
+            }
+        }
+    }
+
+    /** One campaign's rows in a segment, not yet deflated: JSON objects one after another. */
+    private static final class RowBuffer {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 * 1024);
+        final JsonGenerator json;
+        int rows;
+
+        RowBuffer() throws IOException {
+            json = Json.MAPPER.getFactory().createGenerator(bytes, JsonEncoding.UTF8);
         }
     }
 }

@@ -3,17 +3,14 @@ package com.onboardingexport.export;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.ErrorCode;
 import java.net.URL;
-import java.nio.file.Path;
 import java.time.Duration;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
- * The private export bucket: writes a finished file in one PUT (the object appears whole or not
- * at all), signs a short-lived GET link to it, and deletes it when an export fails after writing.
+ * The private export bucket: writes a file as it is produced (the object appears whole or not at
+ * all), signs a short-lived GET link to it, and deletes it when an export fails after writing.
  */
 public final class ExportStorage {
     private final S3Client s3;
@@ -26,17 +23,9 @@ public final class ExportStorage {
         this.bucket = bucket;
     }
 
-    public void upload(String key, Path file, FileFormat format, String filename) {
-        try {
-            s3.putObject(b -> b.bucket(bucket)
-                            .key(key)
-                            .contentType(format.contentType())
-                            .contentDisposition("attachment; filename=\"" + filename + "\"")
-                            .serverSideEncryption(ServerSideEncryption.AES256),
-                    RequestBody.fromFile(file));
-        } catch (SdkException e) {
-            throw new ApiException(ErrorCode.STORAGE_ERROR, "The export file could not be stored", e);
-        }
+    /** A new object, written as it is produced; it appears only when the upload completes. */
+    public ExportUpload open(String key, String contentType, String filename) {
+        return new ExportUpload(s3, bucket, key, contentType, filename);
     }
 
     public URL presignGet(String key, Duration ttl) {

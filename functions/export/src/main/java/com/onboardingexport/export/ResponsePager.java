@@ -8,13 +8,9 @@ import com.onboardingexport.shared.JsonLog;
 import com.onboardingexport.shared.StrapiClient;
 import com.onboardingexport.shared.StrapiEntries;
 import com.onboardingexport.shared.StrapiQuery;
-import com.onboardingexport.shared.Json;
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
+import java.io.Closeable;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -23,6 +19,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 /**
  * Reads every response that matches a filter, in id order.
@@ -35,9 +33,17 @@ import java.util.concurrent.TimeoutException;
  * changed under the export, and it fails rather than hand out an incomplete file.
  */
 public final class ResponsePager {
-    /** Receives each response, flattened to Strapi 5's shape. */
-    public interface RowSink {
+    /** Receives the responses of one reader in id order, flattened to Strapi 5's shape; closed by that reader. */
+    public interface RowSink extends Closeable {
         void accept(JsonNode row) throws IOException;
+    }
+
+    /**
+     * Where readers put their rows: segment 0 takes the first page, each following segment the next
+     * range of ids, so the segments in index order hold the rows in id order.
+     */
+    public interface Segments {
+        RowSink open(int index) throws IOException;
     }
 
     /** What the first page tells: the total and the page size Strapi really uses. */
@@ -45,6 +51,7 @@ public final class ResponsePager {
     }
 
     private static final int MIN_PAGES_PER_RANGE = 8;
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(1);
 
     private final StrapiClient strapi;
     private final ExportConfig config;
@@ -73,41 +80,46 @@ public final class ResponsePager {
     }
 
     /**
-     * Hands every matching row to the sink in id order, starting with the rows of {@code first};
-     * returns how many. With a parallelism above 1, the ids after the first page are cut into
-     * ranges read concurrently (each by keyset paging), each range spilled to a file in
-     * {@code scratch} and handed on in order, so memory stays flat whatever the row count.
+     * Puts every matching row into the segments, in id order, starting with the rows of
+     * {@code first}; returns how many. With a parallelism above 1, the ids after the first page
+     * are cut into ranges read concurrently (each by keyset paging), each into its own segment.
+     * {@code progress} hears the rows read so far, now and then, on the calling thread.
      */
-    public long readAll(ResponseFilter filter, FirstPage first, Deadline deadline, Path scratch, RowSink sink) throws IOException {
-        long read = 0;
+    public long readAll(ResponseFilter filter, FirstPage first, Deadline deadline, Segments segments, LongConsumer progress)
+            throws IOException {
+        AtomicLong read = new AtomicLong();
         long lastId = -1;
         int rows = 0;
-        for (JsonNode entry : first.page().path("data")) {
-            JsonNode row = row(entry);
-            lastId = row.path("id").asLong();
-            sink.accept(row);
-            rows++;
-        }
-        read += rows;
-        if (rows == first.pageSize() && read < first.total()) {
-            long remaining = first.total() - read;
-            if (config.parallelism() > 1 && remaining > first.pageSize()) {
-                read += readRangesConcurrently(filter, first.pageSize(), lastId, remaining, deadline, scratch, sink);
-            } else {
-                read += readRange(filter, first.pageSize(), lastId, Long.MAX_VALUE, deadline, sink);
+        try (RowSink sink = segments.open(0)) {
+            for (JsonNode entry : first.page().path("data")) {
+                JsonNode row = row(entry);
+                lastId = row.path("id").asLong();
+                sink.accept(row);
+                rows++;
             }
         }
-        if (read != first.total()) {
-            JsonLog.warn("strapi data changed during the export", "counted", first.total(), "read", read);
+        read.addAndGet(rows);
+        progress.accept(read.get());
+        if (rows == first.pageSize() && read.get() < first.total()) {
+            long remaining = first.total() - read.get();
+            if (config.parallelism() > 1 && remaining > first.pageSize()) {
+                readRangesConcurrently(filter, first.pageSize(), lastId, remaining, deadline, segments, read, progress);
+            } else {
+                try (RowSink sink = segments.open(1)) {
+                    readRange(filter, first.pageSize(), lastId, Long.MAX_VALUE, deadline, sink, read, progress);
+                }
+            }
+        }
+        if (read.get() != first.total()) {
+            JsonLog.warn("strapi data changed during the export", "counted", first.total(), "read", read.get());
             throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi's data changed during the export; please try again");
         }
-        return read;
+        return read.get();
     }
 
     /** Keyset paging over ids in (afterId, upToId]: each page continues after the last id seen. */
-    private long readRange(ResponseFilter filter, int pageSize, long afterId, long upToId, Deadline deadline, RowSink sink)
-            throws IOException {
-        long read = 0;
+    private void readRange(ResponseFilter filter, int pageSize, long afterId, long upToId, Deadline deadline, RowSink sink,
+                           AtomicLong read, LongConsumer progress) throws IOException {
         long lastId = afterId;
         while (true) {
             StrapiQuery query = filter.toQuery(config).add("filters[id][$gt]", lastId);
@@ -133,18 +145,18 @@ public final class ResponsePager {
                 sink.accept(row);
                 rows++;
             }
-            read += rows;
+            progress.accept(read.addAndGet(rows));
             if (rows < pageSize) {
-                return read;
+                return;
             }
         }
     }
 
-    private long readRangesConcurrently(ResponseFilter filter, int pageSize, long afterId, long remaining, Deadline deadline,
-                                        Path scratch, RowSink sink) throws IOException {
+    private void readRangesConcurrently(ResponseFilter filter, int pageSize, long afterId, long remaining, Deadline deadline,
+                                        Segments segments, AtomicLong read, LongConsumer progress) throws IOException {
         long maxId = maxId(filter, deadline);
         if (maxId <= afterId) {
-            return 0;
+            return;
         }
         // Each range costs about one request more than its rows need (its last, partial page), so
         // ranges are kept to at least MIN_PAGES_PER_RANGE pages; twice the parallelism evens out
@@ -157,43 +169,25 @@ public final class ResponsePager {
             thread.setDaemon(true);
             return thread;
         });
-        List<Path> files = new ArrayList<>();
-        List<Future<Long>> futures = new ArrayList<>();
+        List<Future<?>> futures = new ArrayList<>();
         try {
             for (int i = 0; i < ranges; i++) {
                 long from = afterId + i * width;
                 long to = i == ranges - 1 ? maxId : Math.min(maxId, from + width);
-                Path file = scratch.resolve("range-" + i + ".jsonl");
-                files.add(file);
-                futures.add(pool.submit(() -> spillRange(filter, pageSize, from, to, deadline, file)));
-            }
-            long read = 0;
-            for (int i = 0; i < ranges; i++) {
-                read += await(futures.get(i), deadline);
-                try (BufferedReader reader = Files.newBufferedReader(files.get(i), StandardCharsets.UTF_8)) {
-                    String line;
-                    while ((line = reader.readLine()) != null) {
-                        sink.accept(Json.MAPPER.readTree(line));
+                int segment = i + 1;
+                futures.add(pool.submit(() -> {
+                    try (RowSink sink = segments.open(segment)) {
+                        // Progress is told on the calling thread only (below), never from the readers.
+                        readRange(filter, pageSize, from, to, deadline, sink, read, rows -> { });
                     }
-                }
-                Files.deleteIfExists(files.get(i));
+                    return null;
+                }));
             }
-            return read;
+            for (Future<?> future : futures) {
+                await(future, deadline, () -> progress.accept(read.get()));
+            }
         } finally {
             pool.shutdownNow();
-            for (Path file : files) {
-                Files.deleteIfExists(file);
-            }
-        }
-    }
-
-    private long spillRange(ResponseFilter filter, int pageSize, long afterId, long upToId, Deadline deadline, Path file)
-            throws IOException {
-        try (BufferedWriter writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            return readRange(filter, pageSize, afterId, upToId, deadline, row -> {
-                writer.write(row.toString());
-                writer.write('\n');
-            });
         }
     }
 
@@ -207,9 +201,21 @@ public final class ResponsePager {
         return data.isArray() && data.size() > 0 ? row(data.get(0)).path("id").asLong() : -1;
     }
 
-    private static long await(Future<Long> future, Deadline deadline) throws IOException {
+    /** Waits for one range, telling progress every second; the readers' own failure comes through as it was. */
+    private static void await(Future<?> future, Deadline deadline, Runnable progress) throws IOException {
         try {
-            return future.get(deadline.remaining().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            while (true) {
+                long waitMillis = Math.min(PROGRESS_EVERY.toMillis(), deadline.remaining().toMillis() + 1_000);
+                try {
+                    future.get(Math.max(1, waitMillis), TimeUnit.MILLISECONDS);
+                    return;
+                } catch (TimeoutException e) {
+                    if (deadline.remaining().toMillis() + 1_000 <= 0) {
+                        throw new ApiException(ErrorCode.UPSTREAM_TIMEOUT, "Strapi did not answer in the time left");
+                    }
+                    progress.run();
+                }
+            }
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException runtime) {
@@ -219,8 +225,6 @@ public final class ResponsePager {
                 throw io;
             }
             throw new ApiException(ErrorCode.INTERNAL, "Reading Strapi failed", cause);
-        } catch (TimeoutException e) {
-            throw new ApiException(ErrorCode.UPSTREAM_TIMEOUT, "Strapi did not answer in the time left");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(ErrorCode.INTERNAL, "Interrupted while reading Strapi", e);

@@ -95,8 +95,10 @@ class CsvExportWriterTest {
         String row = Json.MAPPER.createObjectNode().put("id", 1).set("answers", answers).toString();
         ExportConfig config = config(10);
         try (ExportSpool spool = new ExportSpool(temp, config, new ResponseColumns(List.of(), config))) {
-            spool.add(Json.MAPPER.readTree(row));
-            spool.add(Json.MAPPER.readTree(row));
+            try (ResponsePager.RowSink segment = spool.open(0)) {
+                segment.accept(Json.MAPPER.readTree(row));
+                segment.accept(Json.MAPPER.readTree(row));
+            }
             assertEquals(10, spool.columns().size());
             assertTrue(spool.columnsTruncated());
         }
@@ -135,7 +137,9 @@ class CsvExportWriterTest {
         ExportConfig config = config(500);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ExportSpool spool = new ExportSpool(temp, config, new ResponseColumns(List.of(), config))) {
-            spool.add(Json.MAPPER.readTree(row));
+            try (ResponsePager.RowSink segment = spool.open(0)) {
+                segment.accept(Json.MAPPER.readTree(row));
+            }
             new CsvExportWriter(config, options).write(spool, out);
         }
         return out.toByteArray();
@@ -150,8 +154,10 @@ class CsvExportWriterTest {
         ExportConfig config = config(maxColumns);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ExportSpool spool = new ExportSpool(temp, config, new ResponseColumns(List.of(), config))) {
-            for (String row : rows) {
-                spool.add(Json.MAPPER.readTree(row));
+            try (ResponsePager.RowSink segment = spool.open(0)) {
+                for (String row : rows) {
+                    segment.accept(Json.MAPPER.readTree(row));
+                }
             }
             new CsvExportWriter(config, CsvOptions.DEFAULT).write(spool, out);
         }

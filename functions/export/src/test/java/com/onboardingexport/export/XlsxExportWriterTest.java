@@ -129,8 +129,10 @@ class XlsxExportWriterTest {
             }
         };
         try (ExportSpool spool = new ExportSpool(temp, config, new ResponseColumns(List.of(), config))) {
-            for (String row : rows) {
-                spool.add(Json.MAPPER.readTree(row));
+            try (ResponsePager.RowSink segment = spool.open(0)) {
+                for (String row : rows) {
+                    segment.accept(Json.MAPPER.readTree(row));
+                }
             }
             new XlsxExportWriter(config).write(spool, notClosable);
         }

@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -104,6 +106,74 @@ class HardeningTemplateIT {
         JsonNode group = template.resource("ApiAccessLogGroup");
         assertEquals("AWS::Logs::LogGroup", group.path("Type").asText());
         assertEquals(JSON.createObjectNode().put("Ref", "LogRetentionDays"), group.path("Properties").path("RetentionInDays"));
+    }
+
+    @Test
+    @DisplayName("CORS: allowed origins are a parameter (exact origins, none by default) that reaches the export function")
+    void corsParameter() throws IOException {
+        JsonNode parameter = template.section("Parameters").path("CorsAllowedOrigins");
+        Pattern allowed = Pattern.compile(parameter.path("AllowedPattern").asText("(?s).*"));
+        assertAll(
+                () -> assertEquals("String", parameter.path("Type").asText()),
+                () -> assertEquals("", parameter.path("Default").asText("missing")),
+                () -> List.of("", "https://app.example.com", "https://app.example.com,https://admin.example.com:8443",
+                        "http://localhost:5173").forEach(origins -> assertTrue(allowed.matcher(origins).matches(), origins)),
+                () -> List.of("*", "https://*.example.com", "http://localhost:*", "https://app.example.com/",
+                        "https://app.example.com/app", "app.example.com", "https://a.example.com, https://b.example.com",
+                        "https://app.example.com,", "null", "https://app.example.com\nhttps://b.example.com")
+                        .forEach(origins -> assertFalse(allowed.matcher(origins).matches(), origins)),
+                () -> assertEquals(JSON.readTree("{\"Fn::Not\": [{\"Fn::Equals\": [{\"Ref\": \"CorsAllowedOrigins\"}, \"\"]}]}"),
+                        template.section("Conditions").path("HasCorsOrigins")),
+                () -> assertEquals(JSON.createObjectNode().put("Ref", "CorsAllowedOrigins"),
+                        template.environment("ExportFunction").get("CORS_ALLOWED_ORIGINS")),
+                () -> assertFalse(template.environment("AuthorizerFunction").containsKey("CORS_ALLOWED_ORIGINS"),
+                        "the authorizer answers API Gateway, never a browser"));
+    }
+
+    @Test
+    @DisplayName("CORS: every route has an OPTIONS preflight route to the same function, without the authorizer")
+    void corsPreflight() {
+        Map<String, String> routes = template.routes();
+        List<String> paths = routes.keySet().stream().filter(route -> !route.startsWith("OPTIONS "))
+                .map(route -> route.substring(route.indexOf(' ') + 1)).distinct().toList();
+        assertFalse(paths.isEmpty());
+        for (String path : paths) {
+            assertTrue(routes.containsKey("OPTIONS " + path), "no preflight route for " + path);
+        }
+        for (String function : template.resourcesOfType(SamTemplate.FUNCTION)) {
+            template.events(function, "Api").forEach((id, api) -> {
+                boolean preflight = api.path("Method").asText().equalsIgnoreCase("options");
+                assertEquals(preflight ? "NONE" : "", api.path("Auth").path("Authorizer").asText(""), id);
+                if (preflight) {
+                    String path = api.path("Path").asText();
+                    assertEquals(routes.entrySet().stream().filter(r -> r.getKey().endsWith(" " + path) && !r.getKey().startsWith("OPTIONS "))
+                            .map(Map.Entry::getValue).findFirst().orElseThrow(), function, id + " is served by the function of its route");
+                }
+            });
+        }
+        // Not SAM's Cors property: its mock integration could name one static origin only.
+        assertTrue(template.resource("ExportApi").path("Properties").path("Cors").isMissingNode());
+    }
+
+    @Test
+    @DisplayName("CORS: every gateway response (401, 403, 404, 429, 4XX, 5XX...) echoes the Origin when any origin is allowed, and varies on it")
+    void corsGatewayResponses() throws IOException {
+        JsonNode responses = template.resource("ExportApi").path("Properties").path("GatewayResponses");
+        for (String type : List.of("UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN", "THROTTLED",
+                "AUTHORIZER_FAILURE", "INTEGRATION_TIMEOUT", "DEFAULT_4XX", "DEFAULT_5XX")) {
+            assertTrue(responses.has(type), "missing gateway response " + type);
+        }
+        JsonNode echo = JSON.readTree("{\"Fn::If\": [\"HasCorsOrigins\", \"method.request.header.Origin\", {\"Ref\": \"AWS::NoValue\"}]}");
+        responses.fields().forEachRemaining(response -> {
+            JsonNode headers = response.getValue().path("ResponseParameters").path("Headers");
+            assertAll(response.getKey(),
+                    () -> assertEquals(echo, headers.path("Access-Control-Allow-Origin")),
+                    () -> assertEquals("'Origin'", headers.path("Vary").asText()),
+                    () -> assertFalse(headers.has("Access-Control-Allow-Credentials"), "no credentials: the token is a header"));
+        });
+        String text = template.json().toString();
+        assertFalse(text.contains("Access-Control-Allow-Credentials"), "no credentialed CORS anywhere");
+        assertFalse(text.contains("'*'"), "no wildcard origin anywhere");
     }
 
     /** !GetAtt X.Arn and !GetAtt [X, Arn] are the same thing. */

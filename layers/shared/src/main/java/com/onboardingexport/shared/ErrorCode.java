@@ -13,7 +13,9 @@ public enum ErrorCode {
     STORAGE_ERROR(500),
     INTERNAL(500),
     /** A background export that did not finish by its deadline (Lambda's timeout, a crash). */
-    EXPORT_TIMED_OUT(500);
+    EXPORT_TIMED_OUT(500),
+    /** An export whose rows would not fit in the function's temporary storage, even compressed. */
+    EXPORT_TOO_LARGE(507);
 
     private final int status;
 
