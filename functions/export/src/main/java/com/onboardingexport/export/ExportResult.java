@@ -33,7 +33,10 @@ public record ExportResult(String exportId, String downloadUrl, Instant expiresA
         body.put("download_url", downloadUrl);
         body.put("filename", file.filename());
         body.put("file_format", file.fileFormat());
-        body.put("content_type", file.format().contentType());
+        if (file.compression() != null) {
+            body.put("compression", file.compression());
+        }
+        body.put("content_type", file.contentType());
         body.put("record_count", file.recordCount());
         body.put("size_bytes", file.sizeBytes());
         body.put("expires_at", expiresAt.toString());

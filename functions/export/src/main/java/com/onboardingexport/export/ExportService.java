@@ -18,6 +18,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.zip.GZIPOutputStream;
 import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
 
@@ -89,8 +90,8 @@ public final class ExportService {
     }
 
     /** A file written and stored, not yet signed. */
-    public record StoredFile(String exportId, String key, String filename, FileFormat format, long rows, long sizeBytes,
-                             String overflowColumn, List<String> fieldsNotFound) {
+    public record StoredFile(String exportId, String key, String filename, FileFormat format, Compression compression, long rows,
+                             long sizeBytes, String overflowColumn, List<String> fieldsNotFound) {
     }
 
     /** Reads every row, stores the file, and signs its link; a link that cannot be signed leaves no object. */
@@ -112,26 +113,33 @@ public final class ExportService {
     public StoredFile store(Plan plan, String exportId, Instant requestedAt, Deadline deadline, LongConsumer progress) {
         Instant now = requestedAt;
         FileFormat format = plan.request().format();
-        String filename = "onboarding-export-" + FILE_TIME.format(now) + "-" + exportId.substring(0, 8) + "." + format.extension();
-        String key = objectKey(plan.principal(), exportId, filename);
         ExportRequest request = plan.request();
+        Compression compression = request.compression();
+        String filename = "onboarding-export-" + FILE_TIME.format(now) + "-" + exportId.substring(0, 8) + "." + format.extension()
+                + compression.suffix();
+        String key = objectKey(plan.principal(), exportId, filename);
         try (ExportSpool spool = new ExportSpool(tempRoot, config, new ResponseColumns(request.fields(), config))) {
             pager.readAll(plan.filter(), plan.firstPage(), deadline, spool, progress);
             String overflowColumn = format != FileFormat.JSON && spool.columnsTruncated() ? TabularRows.OVERFLOW_COLUMN : null;
             List<String> fieldsNotFound = request.fields().isEmpty() ? null : spool.responseColumns().fieldsNotFound();
             // Straight from the spool into the bucket: the file is never whole on disk.
-            try (ExportUpload upload = storage.open(key, format.contentType(), filename)) {
-                OutputStream out = new BufferedOutputStream(upload, OUTPUT_BUFFER_BYTES);
+            try (ExportUpload upload = storage.open(key, compression.contentType(format), filename)) {
+                OutputStream out = compression == Compression.GZIP
+                        ? new GZIPOutputStream(upload, OUTPUT_BUFFER_BYTES) : new BufferedOutputStream(upload, OUTPUT_BUFFER_BYTES);
                 switch (format) {
                     case CSV -> new CsvExportWriter(config, request.csv()).write(spool, out);
                     case XLSX -> new XlsxExportWriter(config).write(spool, out);
                     case JSON -> new JsonExportWriter().write(spool, new ExportMetadata(exportId, now, plan.principal(), request), out);
                 }
+                if (out instanceof GZIPOutputStream gzip) {
+                    gzip.finish();
+                }
                 out.flush();
                 upload.complete();
                 JsonLog.info("export file stored", "rows", spool.rows(), "size_bytes", upload.size(),
                         "spooled_bytes", spool.spooledBytes());
-                return new StoredFile(exportId, key, filename, format, spool.rows(), upload.size(), overflowColumn, fieldsNotFound);
+                return new StoredFile(exportId, key, filename, format, compression, spool.rows(), upload.size(), overflowColumn,
+                        fieldsNotFound);
             }
         } catch (IOException | UncheckedIOException e) {
             throw new ApiException(ErrorCode.INTERNAL, "The export file could not be written", e);

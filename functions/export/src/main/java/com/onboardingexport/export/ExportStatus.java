@@ -31,19 +31,27 @@ public record ExportStatus(String exportId, String status, String ownerUserId, S
      *
      * @param overflowColumn the column holding values whose columns did not fit; null when all fit
      * @param fieldsNotFound the {@code fields} asked for that matched nothing; null when none were asked for
+     * @param compression {@code gzip} for a compressed file; null when it is not
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Result(String key, String filename, String fileFormat, long recordCount, long sizeBytes, String overflowColumn,
-                         List<String> fieldsNotFound) {
+    public record Result(String key, String filename, String fileFormat, String compression, long recordCount, long sizeBytes,
+                         String overflowColumn, List<String> fieldsNotFound) {
         static Result of(ExportService.StoredFile file) {
-            return new Result(file.key(), file.filename(), file.format().extension(), file.rows(), file.sizeBytes(), file.overflowColumn(),
-                    file.fieldsNotFound());
+            return new Result(file.key(), file.filename(), file.format().extension(),
+                    file.compression() == Compression.NONE ? null : file.compression().value(), file.rows(), file.sizeBytes(),
+                    file.overflowColumn(), file.fieldsNotFound());
         }
 
         @JsonIgnore
         public FileFormat format() {
             return FileFormat.valueOf(fileFormat.toUpperCase(Locale.ROOT));
+        }
+
+        /** What the object is sent as: the format's type, or gzip's for a compressed file. */
+        @JsonIgnore
+        public String contentType() {
+            return compression == null ? format().contentType() : Compression.GZIP_CONTENT_TYPE;
         }
     }
 

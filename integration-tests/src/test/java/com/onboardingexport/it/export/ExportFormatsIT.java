@@ -142,6 +142,41 @@ class ExportFormatsIT {
     }
 
     @Test
+    @DisplayName("compression gzip: a .csv.gz / .json.gz sent as application/gzip, that unpacks to the plain file's rows")
+    void gzipDownloads() throws Exception {
+        byte[] plain = csvExport("{\"date_range\":\"all_time\"}");
+        JsonNode csvAnswer = ok(fixture.send(handler, ExportFixture.admin("{\"date_range\":\"all_time\",\"compression\":\"gzip\"}")));
+        assertTrue(csvAnswer.path("filename").asText().matches("onboarding-export-\\d{8}T\\d{4}Z-[0-9a-f]{8}\\.csv\\.gz"), csvAnswer.toString());
+        assertEquals("csv", csvAnswer.path("file_format").asText());
+        assertEquals("gzip", csvAnswer.path("compression").asText());
+        assertEquals("application/gzip", csvAnswer.path("content_type").asText());
+        byte[] packed = fixture.download(csvAnswer.path("download_url").asText()).body();
+        assertEquals(csvAnswer.path("size_bytes").asLong(), packed.length, "size_bytes is the stored, compressed size");
+        assertTrue(packed.length < plain.length / 3, packed.length + " bytes against " + plain.length);
+        String key = java.net.URI.create(csvAnswer.path("download_url").asText()).getPath().replaceFirst("^/" + RealParts.BUCKET + "/", "");
+        try (S3Client s3 = fixture.parts.s3.client()) {
+            var head = s3.headObject(b -> b.bucket(RealParts.BUCKET).key(key));
+            assertEquals("application/gzip", head.contentType());
+            assertEquals("attachment; filename=\"" + csvAnswer.path("filename").asText() + "\"", head.contentDisposition());
+        }
+        assertEquals(new String(plain, StandardCharsets.UTF_8), new String(gunzip(packed), StandardCharsets.UTF_8),
+                "the same rows and columns, byte for byte");
+
+        JsonNode jsonAnswer = ok(fixture.send(handler,
+                ExportFixture.admin("{\"date_range\":\"all_time\",\"file_format\":\"json\",\"compression\":\"gzip\"}")));
+        assertTrue(jsonAnswer.path("filename").asText().endsWith(".json.gz"), jsonAnswer.toString());
+        JsonNode document = Json.MAPPER.readTree(gunzip(fixture.download(jsonAnswer.path("download_url").asText()).body()));
+        assertEquals(jsonAnswer.path("record_count").asLong(), document.path("export").path("record_count").asLong());
+        assertEquals(fixture.strapiRows("").size(), jsonAnswer.path("record_count").asInt());
+    }
+
+    private static byte[] gunzip(byte[] packed) throws Exception {
+        try (var in = new java.util.zip.GZIPInputStream(new ByteArrayInputStream(packed))) {
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
     @DisplayName("csv {bom, delimiter \";\"}: EF BB BF first, then the same rows and columns, separated by semicolons")
     void excelFriendlyCsv() throws Exception {
         byte[] plain = csvExport("{\"date_range\":\"all_time\"}");
