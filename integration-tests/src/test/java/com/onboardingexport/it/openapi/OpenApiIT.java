@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.networknt.schema.JsonMetaSchema;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.NonValidationKeyword;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import com.onboardingexport.local.LocalApi;
@@ -34,6 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,7 +57,15 @@ class OpenApiIT {
     private static final String EXPORTS = "/exports/onboarding";
     private static final String STATUS = "/exports/onboarding/{export_id}";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static final JsonSchemaFactory SCHEMAS = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+    /**
+     * JSON Schema 2020-12 (OpenAPI 3.1's schemas are 2020-12); the document's own top-level keys are
+     * no schema keywords, only the place where {@code #/components/...} references are resolved.
+     */
+    private static final JsonSchemaFactory SCHEMAS = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
+            builder -> builder.metaSchema(JsonMetaSchema.builder(JsonMetaSchema.getV202012())
+                    .keywords(Stream.of("openapi", "info", "servers", "security", "paths", "components")
+                            .map(NonValidationKeyword::new).toList())
+                    .build()));
     private static final Map<String, JsonSchema> COMPILED = new ConcurrentHashMap<>();
 
     private static JsonNode openapi;
@@ -193,6 +204,21 @@ class OpenApiIT {
         HttpResponse<String> finished = awaitFinished(exportId);
         assertEquals("succeeded", Json.MAPPER.readTree(finished.body()).path("status").asText(), finished.body());
         assertConforms(STATUS, "get", finished);
+    }
+
+    @Test
+    @DisplayName("The failed status: a background export whose worker gets a 500 from Strapi ends failed with UPSTREAM_ERROR")
+    void failedStatus() throws Exception {
+        AtomicInteger responseReads = new AtomicInteger();
+        strapi.plan((n, path) -> path.contains("campaign-onboarding-responses") && responseReads.incrementAndGet() > 1
+                ? StrapiFaultProxy.Fault.status(500) : null);
+        HttpResponse<String> started = post(adminJwt, "{\"date_range\":\"all_time\",\"mode\":\"async\"}");
+        assertEquals(202, started.statusCode(), started.body());
+        HttpResponse<String> failed = awaitFinished(Json.MAPPER.readTree(started.body()).path("export_id").asText());
+        JsonNode body = Json.MAPPER.readTree(failed.body());
+        assertEquals("failed", body.path("status").asText(), failed.body());
+        assertEquals("UPSTREAM_ERROR", body.path("error").path("code").asText(), failed.body());
+        assertConforms(STATUS, "get", failed);
     }
 
     @Test
