@@ -153,6 +153,7 @@ public final class LocalApi implements AutoCloseable {
         }
 
         api.createContext("/", exchange -> handleSafely(exchange, this::handleApiRequest));
+        LocalOpenApi.serve(api, config.template().resolveSibling("openapi.yaml"), exchange -> handleSafely(exchange, this::handleApiRequest));
         api.setExecutor(executor);
 
         for (CompiledRoute route : routes) {
