@@ -47,11 +47,14 @@ import java.util.concurrent.TimeUnit;
  * stay in this JVM or their own processes. Writes {@code bench.out} (bench/RESULTS-large.md).
  */
 public final class LargeMain {
-    /** The all-campaigns export of the issue; the warm-up's range (a week: the code paths warm, few rows). */
+    /**
+     * The all-campaigns export of the issue; the warm-up's range (the default run's filtered export, 36 days,
+     * about 10 % of the rows: enough for the JIT to compile the export's paths before the first timed run).
+     */
     static final String ALL_RANGE = "all_time";
-    static final String WARMUP_RANGE = "2026-03-01/2026-03-07";
-    static final String WARMUP_START = "2026-03-01T00:00:00Z";
-    static final String WARMUP_END = "2026-03-08T00:00:00Z";
+    static final String WARMUP_RANGE = BenchMain.FILTERED_RANGE;
+    static final String WARMUP_START = BenchMain.FILTERED_START;
+    static final String WARMUP_END = BenchMain.FILTERED_END;
     static final String PROBE_RANGE = "2026-03-01/2026-03-01";
     static final double RATIO_TARGET = 1.10;
     static final double TMP_TARGET = 0.3;
@@ -175,8 +178,7 @@ public final class LargeMain {
             log(size + ": gzip CSV: " + (gzip == null ? "available" : gzip));
             FloorReader warmFloor = new FloorReader(strapi.url(), strapi.apiToken(), FloorReader.exportFilters(WARMUP_START, WARMUP_END));
             warmFloor.idRanges(4);
-            warmFloor.pageNumbers(2);
-            warmFloor.idRanges(1);
+            warmFloor.pageNumbers(4);
 
             cpu.begin(size + ": floor sweep");
             sweep = sweep(size, floor, rows);
@@ -455,10 +457,13 @@ public final class LargeMain {
                 List<Double> seconds = entry.getValue().stream().map(ExportRun::seconds).toList();
                 double median = Md.median(seconds);
                 double ratio = median / result.floorMedian();
-                String verdict = result.seed() == TARGET_SIZE ? (ratio <= RATIO_TARGET ? "met" : "**not met**") : "(applies at 1 000 000)";
-                if (result.seed() == TARGET_SIZE) {
+                String verdict = result.seed() == TARGET_SIZE ? (ratio <= RATIO_TARGET ? "met" : "**not met**") : (ratio <= RATIO_TARGET ? "within" : "above") + " (the target applies at 1 000 000)";
+                boolean reference = result == largest && results.stream().noneMatch(r -> r.seed() == TARGET_SIZE);
+                if (result.seed() == TARGET_SIZE || reference) {
                     verdicts.add("Export ÷ floor at " + result.rows() + " rows, " + entry.getKey() + ": " + Md.f(median, 2) + " s ÷ "
-                            + Md.f(result.floorMedian(), 2) + " s = " + Md.f(ratio, 2) + " (target ≤ " + Md.f(RATIO_TARGET, 2) + "): " + verdict);
+                            + Md.f(result.floorMedian(), 2) + " s = " + Md.f(ratio, 2) + " (target ≤ " + Md.f(RATIO_TARGET, 2) + "): "
+                            + (reference ? (ratio <= RATIO_TARGET ? "within" : "above")
+                                    + " it, for reference only: the target applies at 1 000 000 extra rows, not measured in this run" : verdict));
                 }
                 ratios.row(Md.thousands(result.seed()), result.rows(), entry.getKey(), Md.f(entry.getValue().get(0).bytes() / 1e6, 1),
                         Md.list(seconds, 2), Md.f(median, 2), Md.thousands(result.rows() / median),
@@ -511,28 +516,30 @@ public final class LargeMain {
                 .append(" (SnapStart caps Lambda's /tmp at 512 MB).\n\n").append(tmp).append('\n');
 
         // 3. CPU
-        Md cpuTable = new Md("extra rows", "rows", "export", "export JVM CPU s (median)", "export JVM CPU s per 100 000 rows",
-                "Strapi CPU s (median)", "Strapi CPU s per 100 000 rows", "export ÷ Strapi CPU", "both, cores over the export's wall time");
+        Md cpuTable = new Md("extra rows", "rows", "export", "export JVM CPU s, runs", "export JVM CPU s per 100 000 rows (median)",
+                "Strapi CPU s, runs", "Strapi CPU s per 100 000 rows (median)", "export ÷ Strapi CPU", "both, cores over the export's wall time");
         for (SizeResult result : results) {
             double floorStrapi = Md.median(result.floors().stream().map(FloorRun::strapiCpu).toList());
             for (var entry : result.exports().entrySet()) {
                 double exportCpu = Md.median(entry.getValue().stream().map(ExportRun::exportCpu).toList());
                 double strapiCpu = Md.median(entry.getValue().stream().map(ExportRun::strapiCpu).toList());
                 double seconds = Md.median(entry.getValue().stream().map(ExportRun::seconds).toList());
-                cpuTable.row(Md.thousands(result.seed()), result.rows(), entry.getKey(), Md.f(exportCpu, 1), Md.f(exportCpu * 100_000 / result.rows(), 2),
-                        Md.f(strapiCpu, 1), Md.f(strapiCpu * 100_000 / result.rows(), 2), Md.f(exportCpu / strapiCpu, 2),
+                cpuTable.row(Md.thousands(result.seed()), result.rows(), entry.getKey(),
+                        Md.list(entry.getValue().stream().map(ExportRun::exportCpu).toList(), 1), Md.f(exportCpu * 100_000 / result.rows(), 2),
+                        Md.list(entry.getValue().stream().map(ExportRun::strapiCpu).toList(), 1), Md.f(strapiCpu * 100_000 / result.rows(), 2),
+                        Md.f(exportCpu / strapiCpu, 2),
                         Md.f((exportCpu + strapiCpu) / seconds, 2));
             }
             cpuTable.row(Md.thousands(result.seed()), result.rows(), "(floor: " + result.best().strategy() + ", p=" + result.best().parallelism() + ")",
-                    "—", "—", Md.f(floorStrapi, 1), Md.f(floorStrapi * 100_000 / result.rows(), 2), "—", "—");
+                    "—", "—", Md.list(result.floors().stream().map(FloorRun::strapiCpu).toList(), 1),
+                    Md.f(floorStrapi * 100_000 / result.rows(), 2), "—", "—");
         }
-        SizeResult cpuSize = largest;
-        List<ExportRun> largestCsv = cpuSize.exports().get("csv");
-        if (largestCsv != null) {
-            double exportPer = Md.median(largestCsv.stream().map(ExportRun::exportCpu).toList()) * 100_000 / cpuSize.rows();
-            double strapiPer = Md.median(largestCsv.stream().map(ExportRun::strapiCpu).toList()) * 100_000 / cpuSize.rows();
-            verdicts.add("CPU per 100 000 rows at " + cpuSize.rows() + " rows, CSV: export JVM " + Md.f(exportPer, 2) + " s, Strapi "
-                    + Md.f(strapiPer, 2) + " s (export ÷ Strapi " + Md.f(exportPer / strapiPer, 2) + "; below 1, Strapi is the larger cost)");
+        for (var entry : largest.exports().entrySet()) {
+            double exportPer = Md.median(entry.getValue().stream().map(ExportRun::exportCpu).toList()) * 100_000 / largest.rows();
+            double strapiPer = Md.median(entry.getValue().stream().map(ExportRun::strapiCpu).toList()) * 100_000 / largest.rows();
+            verdicts.add("CPU per 100 000 rows at " + largest.rows() + " rows, " + entry.getKey() + ": export JVM " + Md.f(exportPer, 2)
+                    + " s, Strapi " + Md.f(strapiPer, 2) + " s (export ÷ Strapi " + Md.f(exportPer / strapiPer, 2)
+                    + "; below 1, Strapi is the larger cost)");
         }
         body.append("## 3. CPU: the export's JVM against Strapi, same exports\n\n")
                 .append("Per export of section 1: the export JVM's process CPU time over the export (`OperatingSystemMXBean.getProcessCpuTime` ")
@@ -540,7 +547,8 @@ public final class LargeMain {
                 .append("(utime + stime from `/proc/<pid>/stat`) over the same interval. S3Proxy (the upload's other end) runs in the ")
                 .append("benchmark's JVM and is not counted. \"Export ÷ Strapi\" below 1: Strapi spends more CPU on the rows than the export ")
                 .append("does, so with a Strapi that much faster the export would still not be the bottleneck at equal CPU. The floor row is ")
-                .append("Strapi's CPU while the best floor reads the same rows, for scale.\n\n").append(cpuTable).append('\n');
+                .append("Strapi's CPU while the best floor reads the same rows, for scale. The export JVM was warmed up (an export of ")
+                .append("about 10 % of the rows per format) before the first run; what JIT work is left shows as a first run above the second.\n\n").append(cpuTable).append('\n');
 
         // 4. heap
         Md heapTable = new Md("extra rows", "rows", "format", "export s (with forced GCs)", "forced full GCs", "baseline live MB",
