@@ -5,7 +5,7 @@
 #   bench/run.sh                         # the full run: 100 000 extra responses (about 10-15 min)
 #   BENCH_SEED=20000 bench/run.sh        # a quick development run
 #   BENCH_PROFILE=large bench/run.sh     # issue 15: 100 000 and 1 000 000 extra rows, bench/RESULTS-large.md
-#                                        # (about 60-75 min; see bench/README.md)
+#                                        # (about 70 min, 45 on a quiet machine; see bench/README.md)
 #   BENCH_PROFILE=large BENCH_LARGE_SIZES=20000,60000 bench/run.sh   # a quick check of the large profile
 #
 # Other knobs (environment): BENCH_RUNS_SMALL (3), BENCH_RUNS_LARGE (3), BENCH_RUNS_COLD (5),
