@@ -207,7 +207,13 @@ public final class LargeMain {
         Map<String, JsonNode> heap = new LinkedHashMap<>();
         for (String format : heapFormats) {
             log(size + ": heap probe " + format + " (a fresh JVM, a full GC every 200 ms while it runs) ...");
-            JsonNode probe = heapProbe(format, rows);
+            JsonNode probe;
+            try {
+                probe = heapProbe(format, rows);
+            } catch (RuntimeException e) { // reported, not fatal: the figures measured so far are worth the report
+                log(size + ": heap probe " + format + " failed: " + e.getMessage());
+                probe = Json.MAPPER.createObjectNode().put("probe_failed", String.valueOf(e.getMessage()).lines().findFirst().orElse("?"));
+            }
             heap.put(format, probe);
             log(size + ": heap " + format + ": peak live " + probe.path("peak_live_mb").asText() + " MB (baseline "
                     + probe.path("baseline_live_mb").asText() + " MB), " + probe.path("seconds").asText() + " s");
@@ -297,7 +303,9 @@ public final class LargeMain {
             builder.environment().put("BENCH_SAMPLE_MS", "200");
             BenchMain.Child child = BenchMain.Child.run(builder, "HEAP ", Duration.ofMinutes(30));
             if (child.marked() == null) {
-                throw new IllegalStateException("heap probe printed no figures:\n" + child.output());
+                List<String> lines = child.output().lines().filter(line -> !line.isBlank()).toList();
+                throw new IllegalStateException("heap probe printed no figures; its last line: "
+                        + (lines.isEmpty() ? "(none)" : lines.get(lines.size() - 1)) + "\n" + child.output());
             }
             JsonNode heap = Json.MAPPER.readTree(child.marked().substring("HEAP ".length()));
             if (heap.path("status").asInt() != 200 || heap.path("rows").asLong() != rows) {
@@ -556,6 +564,11 @@ public final class LargeMain {
         for (SizeResult result : results) {
             for (var entry : result.heap().entrySet()) {
                 JsonNode heap = entry.getValue();
+                if (heap.has("probe_failed")) {
+                    heapTable.row(Md.thousands(result.seed()), result.rows(), entry.getKey(), "failed: " + heap.path("probe_failed").asText(),
+                            "", "", "", "", "");
+                    continue;
+                }
                 heapTable.row(Md.thousands(result.seed()), heap.path("rows").asLong(), entry.getKey(), heap.path("seconds").asText(),
                         heap.path("samples").asInt(), heap.path("baseline_live_mb").asText(), heap.path("peak_live_mb").asText(),
                         heap.path("peak_live_above_baseline_mb").asText(), heap.path("peak_pools_incl_garbage_mb").asText());
@@ -568,6 +581,11 @@ public final class LargeMain {
             for (String format : heapFormats) {
                 JsonNode small = smallest.heap().get(format);
                 JsonNode large = largest.heap().get(format);
+                if (small.has("probe_failed") || large.has("probe_failed")) {
+                    verdicts.add("Peak live heap, " + format + ": **not measured** (a heap probe failed, see section 4)");
+                    heapRatios.row(format, "—", "—", "not measured");
+                    continue;
+                }
                 double ratio = large.path("peak_live_mb").asDouble() / small.path("peak_live_mb").asDouble();
                 double above = large.path("peak_live_above_baseline_mb").asDouble()
                         / Math.max(0.1, small.path("peak_live_above_baseline_mb").asDouble());
