@@ -4,6 +4,9 @@
 #
 #   bench/run.sh                         # the full run: 100 000 extra responses (about 10-15 min)
 #   BENCH_SEED=20000 bench/run.sh        # a quick development run
+#   BENCH_PROFILE=large bench/run.sh     # issue 15: 100 000 and 1 000 000 extra rows, bench/RESULTS-large.md
+#                                        # (about 70 min, 45 on a quiet machine; see bench/README.md)
+#   BENCH_PROFILE=large BENCH_LARGE_SIZES=20000,60000 bench/run.sh   # a quick check of the large profile
 #
 # Other knobs (environment): BENCH_RUNS_SMALL (3), BENCH_RUNS_LARGE (3), BENCH_RUNS_COLD (5),
 # BENCH_OUT (bench/RESULTS.md), BENCH_JAVA_HOME (a JDK 21+; found by itself otherwise),
@@ -11,7 +14,18 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-COMMAND="bench/run.sh${BENCH_SEED:+ (BENCH_SEED=$BENCH_SEED)}"
+PROFILE="${BENCH_PROFILE:-default}"
+case "$PROFILE" in
+  default) COMMAND="bench/run.sh${BENCH_SEED:+ (BENCH_SEED=$BENCH_SEED)}" ;;
+  large)
+    COMMAND="BENCH_PROFILE=large"
+    for knob in BENCH_LARGE_SIZES BENCH_LARGE_RUNS BENCH_LARGE_PARALLELISMS BENCH_LARGE_FLOOR_CUT BENCH_LARGE_EXPORT_JVM \
+                BENCH_LARGE_HEAP_FORMATS BENCH_LARGE_TMP_SAMPLE_MS; do
+      [[ -n "${!knob:-}" ]] && COMMAND="$COMMAND $knob=\"${!knob}\""
+    done
+    COMMAND="$COMMAND bench/run.sh" ;;
+  *) echo "bench/run.sh: unknown BENCH_PROFILE=$PROFILE (default or large)" >&2; exit 1 ;;
+esac
 
 # A JDK 21 or newer (the Lambda runtime is java21; Maven may run on an older default java).
 java_major() { # the major version of the JDK at $1, or 0
@@ -78,16 +92,26 @@ BENCH_CP="$(snapshot "$ROOT/bench/target/classes:$(cat bench/target/bench.classp
 BENCH_CLASSES="${BENCH_CP%%:*}"
 
 echo "[bench] java: $JDK"
-exec "$JDK/bin/java" -Xmx2g \
-  -Dproject.root="$ROOT" \
+COMMON=(-Dproject.root="$ROOT" -Dbench.logdir="$ROOT/bench/target" -Dbench.classes="$BENCH_CLASSES"
+  -Dbench.cp.export="$ROOT/bench/target/export.classpath" -Dbench.cp.authorizer="$ROOT/bench/target/authorizer.classpath"
+  -Dbench.command="$COMMAND")
+if [[ "$PROFILE" == large ]]; then
+  # The benchmark JVM holds S3Proxy, which keeps each uploaded file in memory (about 0.5 GB at 1 000 000 rows).
+  exec "$JDK/bin/java" -Xmx4g "${COMMON[@]}" \
+    -Dbench.large.sizes="${BENCH_LARGE_SIZES:-100000,1000000}" \
+    -Dbench.large.runs="${BENCH_LARGE_RUNS:-2}" \
+    -Dbench.large.parallelisms="${BENCH_LARGE_PARALLELISMS:-1,2,4,8}" \
+    -Dbench.large.floor.cut="${BENCH_LARGE_FLOOR_CUT:-1.2}" \
+    -Dbench.large.export.jvm="${BENCH_LARGE_EXPORT_JVM:--Xmx1536m -XX:+UseSerialGC}" \
+    -Dbench.large.heap.formats="${BENCH_LARGE_HEAP_FORMATS:-csv,json}" \
+    -Dbench.large.tmp.sample.ms="${BENCH_LARGE_TMP_SAMPLE_MS:-50}" \
+    -Dbench.out="${BENCH_OUT:-$ROOT/bench/RESULTS-large.md}" \
+    -cp "$BENCH_CP" com.onboardingexport.bench.LargeMain
+fi
+exec "$JDK/bin/java" -Xmx2g "${COMMON[@]}" \
   -Dbench.seed="${BENCH_SEED:-100000}" \
   -Dbench.runs.small="${BENCH_RUNS_SMALL:-3}" \
   -Dbench.runs.large="${BENCH_RUNS_LARGE:-3}" \
   -Dbench.runs.cold="${BENCH_RUNS_COLD:-5}" \
   -Dbench.out="${BENCH_OUT:-$ROOT/bench/RESULTS.md}" \
-  -Dbench.logdir="$ROOT/bench/target" \
-  -Dbench.classes="$BENCH_CLASSES" \
-  -Dbench.cp.export="$ROOT/bench/target/export.classpath" \
-  -Dbench.cp.authorizer="$ROOT/bench/target/authorizer.classpath" \
-  -Dbench.command="$COMMAND" \
   -cp "$BENCH_CP" com.onboardingexport.bench.BenchMain

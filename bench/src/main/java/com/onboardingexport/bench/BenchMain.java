@@ -582,6 +582,10 @@ public final class BenchMain {
     }
 
     private String cpuTable() {
+        return cpuTable(cpu);
+    }
+
+    static String cpuTable(CpuWatch cpu) {
         Md table = new Md("phase", "seconds", "benchmark + Strapi, cores", "other processes, cores");
         for (CpuWatch.Phase phase : cpu.phases()) {
             table.row(phase.name(), Md.f(phase.seconds(), 0), Md.f(phase.ourCores(), 2), Md.f(phase.otherCores(), 2));
@@ -590,7 +594,7 @@ public final class BenchMain {
     }
 
     /** The commit the run was built from, and the product files that differed from it then. */
-    private static String codeVersion() {
+    static String codeVersion() {
         Path root = ProjectRoot.find();
         String commit = shell("git", "-C", root.toString(), "rev-parse", "--short", "HEAD").trim();
         String dirty = shell("git", "-C", root.toString(), "status", "--porcelain", "--", "functions", "layers").trim();
@@ -599,7 +603,7 @@ public final class BenchMain {
                         .map(line -> "`" + line.substring(3).replaceAll("^.*/", "") + "`").toList()));
     }
 
-    private static String cpuModel() {
+    static String cpuModel() {
         try {
             return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(line -> line.startsWith("model name"))
                     .findFirst().map(line -> line.substring(line.indexOf(':') + 1).trim()).orElse("CPU unknown");
@@ -608,7 +612,7 @@ public final class BenchMain {
         }
     }
 
-    private static String strapiVersion() {
+    static String strapiVersion() {
         try {
             Path pkg = ProjectRoot.find().resolve("strapi/node_modules/@strapi/strapi/package.json");
             return Json.MAPPER.readTree(pkg.toFile()).path("version").asText("?");
@@ -617,11 +621,11 @@ public final class BenchMain {
         }
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         return shell("uptime").trim().replaceAll("^.*load average", "load average");
     }
 
-    private static String shell(String... command) {
+    static String shell(String... command) {
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -70,7 +70,7 @@ final class CpuWatch {
         return seconds;
     }
 
-    private static double processSeconds(long pid) {
+    static double processSeconds(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");

@@ -36,7 +36,11 @@ final class FloorReader {
     static final String COLLECTION = "campaign-onboarding-responses";
 
     /** One measured read. */
-    record Result(String strategy, int parallelism, long rows, long requests, long nanos) {
+    record Result(String strategy, int parallelism, long rows, long requests, long nanos, boolean cut) {
+        Result(String strategy, int parallelism, long rows, long requests, long nanos) {
+            this(strategy, parallelism, rows, requests, nanos, false);
+        }
+
         double seconds() {
             return nanos / 1e9;
         }
@@ -90,7 +94,17 @@ final class FloorReader {
     }
 
     Result pageNumbers(int parallelism) throws Exception {
+        return pageNumbers(parallelism, null);
+    }
+
+    /**
+     * With a {@code limit}, the read gives up once it has taken that long (no new request is started);
+     * the result then says {@code cut} and holds the rows read so far. A sweep uses it to stop a
+     * reading that can no longer be the best.
+     */
+    Result pageNumbers(int parallelism, Duration limit) throws Exception {
         long started = System.nanoTime();
+        long giveUpAt = giveUpAt(started, limit);
         AtomicLong requests = new AtomicLong(1);
         JsonNode first = get(query().add("sort[0]", "id:asc").add("pagination[page]", "1")
                 .add("pagination[pageSize]", Integer.toString(PAGE_SIZE)).add("pagination[withCount]", "true"));
@@ -99,7 +113,8 @@ final class FloorReader {
         AtomicInteger nextPage = new AtomicInteger(2);
         AtomicLong rows = new AtomicLong(rows0);
         runWorkers(parallelism, () -> {
-            for (int page = nextPage.getAndIncrement(); page <= pageCount; page = nextPage.getAndIncrement()) {
+            for (int page = nextPage.getAndIncrement(); page <= pageCount && System.nanoTime() < giveUpAt;
+                 page = nextPage.getAndIncrement()) {
                 JsonNode answer = get(query().add("sort[0]", "id:asc").add("pagination[page]", Integer.toString(page))
                         .add("pagination[pageSize]", Integer.toString(PAGE_SIZE)).add("pagination[withCount]", "false"));
                 requests.incrementAndGet();
@@ -107,16 +122,22 @@ final class FloorReader {
             }
             return null;
         });
-        return new Result("page numbers", parallelism, rows.get(), requests.get(), System.nanoTime() - started);
+        return result("page numbers", parallelism, rows.get(), requests.get(), started, giveUpAt);
     }
 
     Result idRanges(int parallelism) throws Exception {
+        return idRanges(parallelism, null);
+    }
+
+    /** As {@link #pageNumbers(int, Duration)}: with a {@code limit}, gives up once it has taken that long. */
+    Result idRanges(int parallelism, Duration limit) throws Exception {
         long started = System.nanoTime();
+        long giveUpAt = giveUpAt(started, limit);
         AtomicLong requests = new AtomicLong();
         AtomicLong rows = new AtomicLong();
         if (parallelism == 1) {
-            rows.set(keyset(0, Long.MAX_VALUE, requests));
-            return new Result("id ranges", 1, rows.get(), requests.get(), System.nanoTime() - started);
+            rows.set(keyset(0, Long.MAX_VALUE, requests, giveUpAt));
+            return result("id ranges", 1, rows.get(), requests.get(), started, giveUpAt);
         }
         JsonNode last = get(query().add("sort[0]", "id:desc").add("pagination[page]", "1")
                 .add("pagination[pageSize]", "1").add("pagination[withCount]", "false"));
@@ -130,19 +151,28 @@ final class FloorReader {
             queue.add(new long[] {from, i == ranges - 1 ? maxId : Math.min(maxId, from + width)});
         }
         runWorkers(parallelism, () -> {
-            for (long[] range = queue.poll(); range != null; range = queue.poll()) {
-                rows.addAndGet(keyset(range[0], range[1], requests));
+            for (long[] range = queue.poll(); range != null && System.nanoTime() < giveUpAt; range = queue.poll()) {
+                rows.addAndGet(keyset(range[0], range[1], requests, giveUpAt));
             }
             return null;
         });
-        return new Result("id ranges", parallelism, rows.get(), requests.get(), System.nanoTime() - started);
+        return result("id ranges", parallelism, rows.get(), requests.get(), started, giveUpAt);
     }
 
-    /** Keyset paging over ids in (afterId, upToId]. */
-    private long keyset(long afterId, long upToId, AtomicLong requests) throws IOException, InterruptedException {
+    private static long giveUpAt(long started, Duration limit) {
+        return limit == null ? Long.MAX_VALUE : started + limit.toNanos();
+    }
+
+    private static Result result(String strategy, int parallelism, long rows, long requests, long started, long giveUpAt) {
+        long ended = System.nanoTime();
+        return new Result(strategy, parallelism, rows, requests, ended - started, ended >= giveUpAt);
+    }
+
+    /** Keyset paging over ids in (afterId, upToId], until done or {@code giveUpAt} (System.nanoTime()). */
+    private long keyset(long afterId, long upToId, AtomicLong requests, long giveUpAt) throws IOException, InterruptedException {
         long rows = 0;
         long lastId = afterId;
-        while (true) {
+        while (System.nanoTime() < giveUpAt) {
             Query query = query().add("filters[id][$gt]", Long.toString(lastId));
             if (upToId != Long.MAX_VALUE) {
                 query.add("filters[id][$lte]", Long.toString(upToId));
@@ -157,6 +187,7 @@ final class FloorReader {
             }
             lastId = data.get(data.size() - 1).path("id").asLong();
         }
+        return rows;
     }
 
     private interface Work {
