@@ -172,6 +172,43 @@ class OpenApiIT {
     }
 
     @Test
+    @DisplayName("200: XLSX, gzip, Excel-friendly CSV and chosen fields (with fields_not_found) match ExportResult")
+    void fileOptions() throws Exception {
+        for (String body : List.of(
+                "{\"date_range\":\"all_time\",\"file_format\":\"xlsx\",\"mode\":\"sync\"}",
+                "{\"date_range\":\"all_time\",\"file_format\":\"json\",\"compression\":\"gzip\",\"mode\":\"sync\"}",
+                "{\"date_range\":\"all_time\",\"csv\":{\"bom\":true,\"delimiter\":\";\"},\"mode\":\"sync\"}",
+                "{\"date_range\":\"all_time\",\"fields\":[\"progress\",\"answers.nothing_here\"],\"mode\":\"sync\"}")) {
+            HttpResponse<String> answer = post(adminJwt, body);
+            assertEquals(200, answer.statusCode(), body + " -> " + answer.body());
+            assertConforms(EXPORTS, "post", answer);
+        }
+        JsonNode chosen = Json.MAPPER.readTree(post(adminJwt,
+                "{\"date_range\":\"all_time\",\"fields\":[\"answers.nothing_here\"],\"mode\":\"sync\"}").body());
+        assertEquals("[\"answers.nothing_here\"]", chosen.path("fields_not_found").toString());
+    }
+
+    @Test
+    @DisplayName("OPTIONS: the preflight of both routes is declared, 204 for an allowed origin and a 403 body for another")
+    void preflight() throws Exception {
+        for (String path : List.of(EXPORTS, STATUS)) {
+            String concrete = path.replace("{export_id}", "00000000-0000-0000-0000-000000000000");
+            HttpResponse<String> allowed = HTTP.send(HttpRequest.newBuilder(api.url().resolve(concrete))
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "http://localhost:5173")
+                    .header("Access-Control-Request-Method", "POST").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, allowed.statusCode(), allowed.body());
+            JsonNode declared = openapi.at(responsePointer(path, "options", 204).substring(1));
+            declared.path("headers").fieldNames().forEachRemaining(header ->
+                    assertTrue(allowed.headers().firstValue(header).isPresent(), path + ": the 204 lacks " + header));
+            HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(api.url().resolve(concrete))
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "https://elsewhere.example")
+                    .header("Access-Control-Request-Method", "POST").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, refused.statusCode(), refused.body());
+            assertConforms(path, "options", refused);
+        }
+    }
+
+    @Test
     @DisplayName("202 and the status answers: running while the worker waits on Strapi, then succeeded")
     void asyncExportAndItsStatuses() throws Exception {
         // The API function reads the first page once (the count); every later read of the responses is the worker's.
