@@ -118,7 +118,8 @@ public final class ExportService {
         String filename = "onboarding-export-" + FILE_TIME.format(now) + "-" + exportId.substring(0, 8) + "." + format.extension()
                 + compression.suffix();
         String key = objectKey(plan.principal(), exportId, filename);
-        try (ExportSpool spool = new ExportSpool(tempRoot, config, new ResponseColumns(request.fields(), config))) {
+        ResponseColumns columns = new ResponseColumns(request.fields(), config, format != FileFormat.JSON);
+        try (ExportSpool spool = new ExportSpool(tempRoot, config, columns)) {
             pager.readAll(plan.filter(), plan.firstPage(), deadline, spool, progress);
             String overflowColumn = format != FileFormat.JSON && spool.columnsTruncated() ? TabularRows.OVERFLOW_COLUMN : null;
             List<String> fieldsNotFound = request.fields().isEmpty() ? null : spool.responseColumns().fieldsNotFound();

@@ -54,6 +54,11 @@ import java.util.zip.Inflater;
 public final class ExportSpool implements ResponsePager.Segments, AutoCloseable {
     /** Rows of one campaign deflated together: big enough to compress well, small enough to buffer. */
     static final int BLOCK_BYTES = 128 * 1024;
+    /**
+     * Deflate's default level: a fifth smaller than its fastest on export rows (2.5 against 3.1 MB
+     * for 40 414 rows), for CPU the readers have to spare while they wait on Strapi.
+     */
+    private static final int COMPRESSION_LEVEL = 6;
     /** What one segment may buffer across its campaigns before it writes its fullest buffer out. */
     private static final int SEGMENT_BUFFER_BYTES = 1024 * 1024;
     /** Free space the spool leaves in its folder: a block that would cut into it is refused. */
@@ -259,7 +264,7 @@ public final class ExportSpool implements ResponsePager.Segments, AutoCloseable 
     public final class Segment implements ResponsePager.RowSink {
         private final int index;
         private final Map<Campaign, RowBuffer> buffers = new HashMap<>();
-        private final Deflater deflater = new Deflater(Deflater.BEST_SPEED, true);
+        private final Deflater deflater = new Deflater(COMPRESSION_LEVEL, true);
         private byte[] compressed = new byte[BLOCK_BYTES];
         private int buffered;
         private int sequence;
@@ -284,7 +289,7 @@ public final class ExportSpool implements ResponsePager.Segments, AutoCloseable 
             Iterator<Map.Entry<String, JsonNode>> fields = columns.select((ObjectNode) row).fields();
             while (fields.hasNext()) {
                 Map.Entry<String, JsonNode> field = fields.next();
-                if (field.getKey().equals(config.campaignField())) {
+                if (field.getKey().equals(config.campaignField()) || !columns.spools(field.getKey())) {
                     continue;
                 }
                 json.writeFieldName(field.getKey());

@@ -53,10 +53,20 @@ public final class ResponseColumns {
     private final boolean[] matched;
     private boolean truncated;
 
+    /** For a file of columns (CSV, XLSX) when true; for JSON, which keeps whole responses, when false. */
+    private final boolean columnsOnly;
+
+    /** For a JSON file, or a test of the columns alone. */
+    public ResponseColumns(List<String> fields, ExportConfig config) {
+        this(fields, config, false);
+    }
+
     /**
      * @param fields the names asked for, in order, each once; empty for the default columns
+     * @param columnsOnly true for a file made of columns (CSV, XLSX): it needs no field that makes no column
      */
-    public ResponseColumns(List<String> fields, ExportConfig config) {
+    public ResponseColumns(List<String> fields, ExportConfig config, boolean columnsOnly) {
+        this.columnsOnly = columnsOnly;
         this.fields = List.copyOf(fields);
         for (int i = 0; i < this.fields.size(); i++) {
             rankOf.putIfAbsent(this.fields.get(i), i);
@@ -109,6 +119,15 @@ public final class ResponseColumns {
         if (existing == null && !next.isEmpty()) {
             to.set(path[at], next);
         }
+    }
+
+    /**
+     * True when the file needs this top-level field of a selected response: every field for JSON;
+     * for a file of columns without {@code fields}, not Strapi's bookkeeping, which makes no column
+     * (the id and date fields make the leading columns). So the spool holds only what the file needs.
+     */
+    public boolean spools(String field) {
+        return !columnsOnly || !fields.isEmpty() || field.equals(idField) || field.equals(dateField) || !BOOKKEEPING.contains(field);
     }
 
     /** True when a flattened column of the response's own fields belongs in the file. */
