@@ -196,11 +196,6 @@ public final class ExportSpool implements ResponsePager.Segments, AutoCloseable 
         }
     }
 
-    /** The row as spooled: today the spool keeps every own field, so this is the row itself. */
-    public ObjectNode ownFields(JsonNode row) {
-        return (ObjectNode) row;
-    }
-
     private void readFully(ByteBuffer buffer, long position) throws IOException {
         while (buffer.hasRemaining()) {
             if (file.read(buffer, position + buffer.position()) < 0) {

@@ -60,7 +60,7 @@ public final class JsonExportWriter {
             json.writeArrayFieldStart("responses");
             spool.forEachRow(campaign, row -> {
                 try {
-                    json.writeTree(spool.ownFields(row));
+                    json.writeTree(row);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

@@ -66,7 +66,7 @@ final class TabularRows {
                 cells[4] = TextNode.valueOf(campaign.clientId);
                 cells[5] = TextNode.valueOf(campaign.clientName);
                 ObjectNode overflowValues = Json.MAPPER.createObjectNode();
-                Flattener.flatten("", spool.ownFields(row), (column, value) -> {
+                Flattener.flatten("", row, (column, value) -> {
                     Integer at = position.get(column);
                     if (at != null) {
                         cells[at] = value;
