@@ -12,6 +12,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
@@ -34,13 +35,24 @@ record ExportParts(ExportConfig config, ExportService service, ExportRequestPars
         return new ExportParts(config, service, parser, background, clock);
     }
 
+    /**
+     * The export bucket's client. The SDK we use (2.57) asks "Expect: 100-continue" only of bodies of
+     * 1 MiB or more (the file's parts), not of the statuses and markers (a few hundred bytes), which
+     * saves those PUTs a round trip. Under 2.40, with the JDK's client, a refused conditional write
+     * could leave a dead connection that failed the next small PUT's every attempt (against S3Proxy,
+     * 41 of 2 600; none on 2.57): {@code ExportPartsTest} keeps the small PUTs without the header.
+     */
+    static S3ClientBuilder s3Client() {
+        return S3Client.builder().httpClient(UrlConnectionHttpClient.create());
+    }
+
     /** The real clients, built once per container; endpoints from the SDK's AWS_ENDPOINT_URL variables. */
     static ExportParts fromEnvironment(S3Presigner presigner) {
         ExportConfig config = ExportConfig.from(Env.system());
         StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()),
                 new CachedSecret(AwsClients.secretsManager(), config.apiTokenSecretArn(), config.secretCacheTtl()),
                 StrapiClient.defaultHttpClient(STRAPI_CONNECT_TIMEOUT), config.strapiTimeout(), STRAPI_ATTEMPTS);
-        S3Client s3 = S3Client.builder().httpClient(UrlConnectionHttpClient.create()).build();
+        S3Client s3 = s3Client().build();
         BackgroundInvoker worker = new LambdaWorkerInvoker(() -> LambdaClient.builder().httpClient(UrlConnectionHttpClient.create()).build());
         EventBridgeClient eventBridge = EventBridgeClient.builder().httpClient(UrlConnectionHttpClient.create()).build();
         return wire(config, strapi, s3, presigner, worker, eventBridge, Clock.systemUTC());
