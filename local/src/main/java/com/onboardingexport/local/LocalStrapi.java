@@ -118,12 +118,17 @@ public final class LocalStrapi implements AutoCloseable {
      * would when someone answers; returns Strapi's entry.
      */
     public JsonNode createResponse(String campaignDocumentId, String respondentName, java.time.Instant submittedAt) {
+        return createResponse(campaignDocumentId, respondentName, submittedAt, Json.MAPPER.createObjectNode().put("source", "test"));
+    }
+
+    /** {@link #createResponse(String, String, java.time.Instant)} with these answers. */
+    public JsonNode createResponse(String campaignDocumentId, String respondentName, java.time.Instant submittedAt, JsonNode answers) {
         var data = Json.MAPPER.createObjectNode();
         data.put("respondentName", respondentName)
                 .put("progress", "completed")
                 .put("submittedAt", submittedAt.toString())
                 .put("campaign", campaignDocumentId)
-                .putObject("answers").put("source", "test");
+                .set("answers", answers);
         String body = Json.MAPPER.createObjectNode().set("data", data).toString();
         return send(HttpRequest.newBuilder(url.resolve("/api/campaign-onboarding-responses"))
                 .header("Authorization", "Bearer " + writerToken)

@@ -11,7 +11,9 @@ import java.time.Instant;
  *     values whose columns did not fit under {@code MAX_CSV_COLUMNS}; null when every column fit,
  *     and always for JSON, which keeps answers whole) makes the body carry
  *     {@code "columns_truncated": true} and {@code "overflow_column"}; its {@code fieldsNotFound}
- *     (only when the request named {@code fields}) makes it carry {@code "fields_not_found"}.
+ *     (only when the request named {@code fields}) makes it carry {@code "fields_not_found"}; its
+ *     {@code cellsTruncated} (XLSX cells cut to what a cell holds) makes it carry
+ *     {@code "cells_truncated"}.
  */
 public record ExportResult(String exportId, String downloadUrl, Instant expiresAt, ExportStatus.Result file) {
 
@@ -46,6 +48,9 @@ public record ExportResult(String exportId, String downloadUrl, Instant expiresA
         }
         if (file.fieldsNotFound() != null) {
             file.fieldsNotFound().forEach(body.putArray("fields_not_found")::add);
+        }
+        if (file.cellsTruncated() != null) {
+            body.put("cells_truncated", file.cellsTruncated());
         }
         return body;
     }

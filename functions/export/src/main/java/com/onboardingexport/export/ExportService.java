@@ -91,7 +91,7 @@ public final class ExportService {
 
     /** A file written and stored, not yet signed. */
     public record StoredFile(String exportId, String key, String filename, FileFormat format, Compression compression, long rows,
-                             long sizeBytes, String overflowColumn, List<String> fieldsNotFound) {
+                             long sizeBytes, String overflowColumn, List<String> fieldsNotFound, Long cellsTruncated) {
     }
 
     /** Reads every row, stores the file, and signs its link; a link that cannot be signed leaves no object. */
@@ -127,9 +127,10 @@ public final class ExportService {
             try (ExportUpload upload = storage.open(key, compression.contentType(format), filename)) {
                 OutputStream out = compression == Compression.GZIP
                         ? new GZIPOutputStream(upload, OUTPUT_BUFFER_BYTES) : new BufferedOutputStream(upload, OUTPUT_BUFFER_BYTES);
+                long cellsTruncated = 0;
                 switch (format) {
                     case CSV -> new CsvExportWriter(config, request.csv()).write(spool, out);
-                    case XLSX -> new XlsxExportWriter(config).write(spool, out);
+                    case XLSX -> cellsTruncated = new XlsxExportWriter(config).write(spool, out);
                     case JSON -> new JsonExportWriter().write(spool, new ExportMetadata(exportId, now, plan.principal(), request), out);
                 }
                 if (out instanceof GZIPOutputStream gzip) {
@@ -140,7 +141,7 @@ public final class ExportService {
                 JsonLog.info("export file stored", "rows", spool.rows(), "size_bytes", upload.size(),
                         "spooled_bytes", spool.spooledBytes());
                 return new StoredFile(exportId, key, filename, format, compression, spool.rows(), upload.size(), overflowColumn,
-                        fieldsNotFound);
+                        fieldsNotFound, cellsTruncated == 0 ? null : cellsTruncated);
             }
         } catch (IOException | UncheckedIOException e) {
             throw new ApiException(ErrorCode.INTERNAL, "The export file could not be written", e);

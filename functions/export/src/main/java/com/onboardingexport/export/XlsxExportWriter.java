@@ -25,6 +25,9 @@ import org.dhatim.fastexcel.Worksheet;
  * <li>A JSON number is a number cell when a spreadsheet's double holds it exactly; otherwise (a
  * 20-digit id, say) it is text, so no digit is lost.</li>
  * <li>A JSON boolean is a boolean cell (TRUE/FALSE); null is an empty cell.</li>
+ * <li>Text longer than a cell holds ({@value #MAX_CELL_CHARS} characters; Excel offers to repair a file with
+ * more corrupt) is cut to fit, ending with {@value #CUT_NOTE}; {@link #write} counts those cells
+ * (the answer's {@code cells_truncated}), and the CSV and JSON keep the whole text.</li>
  * </ul>
  * Flushes the stream, never closes it.
  */
@@ -38,6 +41,9 @@ public final class XlsxExportWriter {
     /** Integers above this lose digits in a double. */
     private static final long MAX_EXACT_INTEGER = 1L << 53;
     private static final double COLUMN_WIDTH = 24;
+    /** What a cell holds at most, in UTF-16 units (Excel's specifications and limits). */
+    public static final int MAX_CELL_CHARS = 32_767;
+    public static final String CUT_NOTE = "… [cut at Excel's 32,767 characters; the CSV and JSON exports hold it all]";
 
     private final ExportConfig config;
 
@@ -45,7 +51,8 @@ public final class XlsxExportWriter {
         this.config = config;
     }
 
-    public void write(ExportSpool spool, OutputStream out) throws IOException {
+    /** Writes the sheet; returns how many cells were cut to {@value #MAX_CELL_CHARS} characters. */
+    public long write(ExportSpool spool, OutputStream out) throws IOException {
         TabularRows rows = new TabularRows(spool, config);
         List<String> header = rows.header();
         Workbook workbook = new Workbook(out, "onboarding-export", "1.0");
@@ -58,10 +65,11 @@ public final class XlsxExportWriter {
         sheet.freezePane(0, 1);
         sheet.setAutoFilter(0, 0, (int) Math.max(1, spool.rows()), header.size() - 1);
         int[] next = {1};
+        long[] cut = {0};
         rows.forEachRow(cells -> {
             int r = next[0]++;
             for (int c = 0; c < cells.length; c++) {
-                cell(sheet, r, c, cells[c]);
+                cut[0] += cell(sheet, r, c, cells[c]) ? 1 : 0;
             }
             if (r % ROWS_PER_FLUSH == 0) {
                 sheet.flush();
@@ -69,11 +77,13 @@ public final class XlsxExportWriter {
         });
         workbook.finish();
         out.flush();
+        return cut[0];
     }
 
-    private static void cell(Worksheet sheet, int r, int c, JsonNode value) {
+    /** Writes one cell; true when its text was cut to fit. */
+    private static boolean cell(Worksheet sheet, int r, int c, JsonNode value) {
         if (value == null || value.isNull() || value.isMissingNode()) {
-            return;
+            return false;
         }
         if (value.isBoolean()) {
             sheet.value(r, c, value.booleanValue());
@@ -82,7 +92,7 @@ public final class XlsxExportWriter {
             if (number != null) {
                 sheet.value(r, c, number);
             } else {
-                sheet.inlineString(r, c, value.asText());
+                return text(sheet, r, c, value.asText());
             }
         } else {
             String text = value.asText();
@@ -91,9 +101,28 @@ public final class XlsxExportWriter {
                 sheet.value(r, c, instant);
                 sheet.style(r, c).format(DATE_TIME_FORMAT).set();
             } else {
-                sheet.inlineString(r, c, text);
+                return text(sheet, r, c, text);
             }
         }
+        return false;
+    }
+
+    private static boolean text(Worksheet sheet, int r, int c, String text) {
+        String fitting = fitting(text);
+        sheet.inlineString(r, c, fitting);
+        return text.length() > MAX_CELL_CHARS;
+    }
+
+    /** The text itself when a cell holds it; else its start and {@link #CUT_NOTE}, never splitting a surrogate pair. */
+    static String fitting(String text) {
+        if (text.length() <= MAX_CELL_CHARS) {
+            return text;
+        }
+        int end = MAX_CELL_CHARS - CUT_NOTE.length();
+        if (Character.isHighSurrogate(text.charAt(end - 1))) {
+            end--;
+        }
+        return text.substring(0, end) + CUT_NOTE;
     }
 
     /** The number as a spreadsheet holds it (a double), or null when that would change it. */

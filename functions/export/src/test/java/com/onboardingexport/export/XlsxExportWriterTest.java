@@ -39,6 +39,8 @@ class XlsxExportWriterTest {
 
     @TempDir
     Path temp;
+    /** What the last {@link #write} reported: cells cut to fit. */
+    private long cellsCut = -1;
 
     @Test
     @DisplayName("cells are typed: numbers, booleans, UTC date-times as dates, text as text (never a formula), exactly")
@@ -119,6 +121,29 @@ class XlsxExportWriterTest {
         }
     }
 
+    @Test
+    @DisplayName("text longer than a cell holds is cut to 32,767 characters with a note, never inside a surrogate pair, and counted")
+    void longTextIsCutToFit() throws Exception {
+        int kept = XlsxExportWriter.MAX_CELL_CHARS - XlsxExportWriter.CUT_NOTE.length();
+        String longText = "x".repeat(40_000);
+        String fits = "y".repeat(XlsxExportWriter.MAX_CELL_CHARS);
+        String pairAtTheCut = "z".repeat(kept - 1) + "🚀" + "z".repeat(100);
+        String row = Json.MAPPER.writeValueAsString(Map.of("documentId", "r1",
+                "answers", Map.of("long", longText, "fits", fits, "pair", pairAtTheCut)));
+        try (XSSFWorkbook workbook = read(write(500, row))) {
+            Map<String, Cell> cells = byHeader(workbook.getSheetAt(0), 1);
+            String cut = cells.get("answers.long").getStringCellValue();
+            assertEquals(XlsxExportWriter.MAX_CELL_CHARS, cut.length());
+            assertEquals("x".repeat(kept) + XlsxExportWriter.CUT_NOTE, cut);
+            assertEquals(fits, cells.get("answers.fits").getStringCellValue(), "exactly a cell's worth stays whole");
+            assertEquals("z".repeat(kept - 1) + XlsxExportWriter.CUT_NOTE, cells.get("answers.pair").getStringCellValue(),
+                    "the emoji goes whole, not half");
+        }
+        assertEquals(2, cellsCut);
+        write(500, ROW);
+        assertEquals(0, cellsCut);
+    }
+
     private byte[] write(int maxColumns, String... rows) throws Exception {
         ExportConfig config = CsvExportWriterTest.config(maxColumns);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -134,7 +159,7 @@ class XlsxExportWriterTest {
                     segment.accept(Json.MAPPER.readTree(row));
                 }
             }
-            new XlsxExportWriter(config).write(spool, notClosable);
+            cellsCut = new XlsxExportWriter(config).write(spool, notClosable);
         }
         return bytes.toByteArray();
     }

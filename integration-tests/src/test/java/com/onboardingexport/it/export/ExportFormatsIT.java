@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.export.XlsxExportWriter;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.local.StrapiFaultProxy;
 import com.onboardingexport.shared.Json;
@@ -127,6 +128,9 @@ class ExportFormatsIT {
                         assertTrue(DateUtil.isCellDateFormatted(cell), where);
                         assertEquals(LocalDateTime.ofInstant(Instant.parse(value.asText()), ZoneOffset.UTC), cell.getLocalDateTimeCellValue(), where);
                         dates++;
+                    } else if (value.asText().length() > XlsxExportWriter.MAX_CELL_CHARS) {
+                        assertEquals(CellType.STRING, cell.getCellType(), where);
+                        assertTrue(cell.getStringCellValue().endsWith(XlsxExportWriter.CUT_NOTE), where + ": cut to fit (xlsxCutsLongText)");
                     } else {
                         assertEquals(CellType.STRING, cell.getCellType(), where);
                         assertEquals(value.asText(), cell.getStringCellValue(), where);
@@ -138,6 +142,44 @@ class ExportFormatsIT {
             assertTrue(dates >= expected.size(), "every submitted_at is a date cell: " + dates);
             assertTrue(numbers > 100 && booleans > 50 && formulaLikeText > 10,
                     "the seed has numbers, booleans and text starting with =: " + numbers + " " + booleans + " " + formulaLikeText);
+        }
+    }
+
+    @Test
+    @DisplayName("text longer than an XLSX cell holds: cut to 32,767 characters with a note, counted in cells_truncated; the CSV keeps it whole")
+    void xlsxCutsLongText() throws Exception {
+        String day = "2003-03-03";
+        String campaign = fixture.parts.strapi.get("/api/campaigns").path("data").get(0).path("documentId").asText();
+        String story = "Once upon a time, " + "ça va, très bien 🚀 ".repeat(2_500);
+        assertTrue(story.length() > XlsxExportWriter.MAX_CELL_CHARS);
+        fixture.parts.strapi.createResponse(campaign, "long answer", Instant.parse(day + "T12:00:00Z"),
+                Json.MAPPER.createObjectNode().put("story", story).put("short", "kept"));
+        int responses = fixture.strapiRows("filters[submittedAt][$gte]=" + day + "T00:00:00.000Z&filters[submittedAt][$lte]=" + day
+                + "T23:59:59.999Z").size();
+        String range = "\"date_range\":\"" + day + "/" + day + "\"";
+
+        JsonNode xlsx = ok(fixture.send(handler, ExportFixture.admin("{" + range + ",\"file_format\":\"xlsx\"}")));
+        assertEquals(responses, xlsx.path("record_count").asInt());
+        assertEquals(responses, xlsx.path("cells_truncated").asInt(), xlsx.toString());
+        try (XSSFWorkbook workbook = new XSSFWorkbook(new ByteArrayInputStream(fixture.download(xlsx.path("download_url").asText()).body()))) {
+            XSSFSheet sheet = workbook.getSheetAt(0);
+            List<String> header = new ArrayList<>();
+            sheet.getRow(0).forEach(cell -> header.add(cell.getStringCellValue()));
+            Row row = sheet.getRow(1);
+            String cut = row.getCell(header.indexOf("answers.story")).getStringCellValue();
+            assertEquals(XlsxExportWriter.MAX_CELL_CHARS, cut.length());
+            assertTrue(story.startsWith(cut.substring(0, cut.length() - XlsxExportWriter.CUT_NOTE.length())), "the start of the answer");
+            assertTrue(cut.endsWith(XlsxExportWriter.CUT_NOTE), cut.substring(cut.length() - 200));
+            assertEquals("kept", row.getCell(header.indexOf("answers.short")).getStringCellValue());
+        }
+
+        JsonNode csv = ok(fixture.send(handler, ExportFixture.admin("{" + range + "}")));
+        assertFalse(csv.has("cells_truncated"), csv.toString());
+        try (CSVParser parser = CSVParser.parse(new StringReader(new String(fixture.download(csv.path("download_url").asText()).body(),
+                StandardCharsets.UTF_8)), CSVFormat.RFC4180.builder().setHeader().get())) {
+            for (CSVRecord record : parser) {
+                assertEquals(story, record.get("answers.story"), "the CSV keeps the whole answer");
+            }
         }
     }
 
