@@ -79,14 +79,18 @@ public final class BackgroundExports {
     public Accepted start(ExportService.Plan plan, String requestId, String statusUrlBase) {
         Principal owner = plan.principal();
         Instant now = clock.instant();
-        if (runningExports.count(owner.userId(), now) >= config.maxRunningExportsPerUser()) {
+        String exportId = ExportService.newExportId();
+        Instant mustFinishBy = now.plus(UNCLAIMED_DEADLINE);
+        if (!runningExports.take(owner.userId(), exportId, mustFinishBy, now)) {
             throw new ApiException(ErrorCode.TOO_MANY_EXPORTS, "You have " + config.maxRunningExportsPerUser()
                     + " exports running already; retry when one has finished");
         }
-        String exportId = ExportService.newExportId();
-        Instant mustFinishBy = now.plus(UNCLAIMED_DEADLINE);
-        statuses.create(ExportStatus.running(exportId, owner, plan.total(), now, mustFinishBy));
-        runningExports.add(owner.userId(), exportId, mustFinishBy);
+        try {
+            statuses.create(ExportStatus.running(exportId, owner, plan.total(), now, mustFinishBy));
+        } catch (RuntimeException e) {
+            runningExports.giveBack(owner.userId(), exportId);
+            throw e;
+        }
         ExportJob job = new ExportJob(exportId, now.toString(), requestId,
                 new ExportJob.Owner(owner.userId(), owner.role(), owner.clientId()), plan.request().toResolvedJson(),
                 statusUrlBase + exportId);
@@ -94,7 +98,7 @@ public final class BackgroundExports {
             worker.start(config.workerFunction(), Json.MAPPER.createObjectNode().set(JOB_EVENT, Json.MAPPER.valueToTree(job)));
         } catch (RuntimeException e) {
             statuses.delete(exportId);
-            runningExports.remove(owner.userId(), exportId, mustFinishBy);
+            runningExports.giveBack(owner.userId(), exportId);
             throw e;
         }
         return new Accepted(exportId, ExportStatus.RUNNING, statusUrlBase + exportId);
@@ -119,28 +123,32 @@ public final class BackgroundExports {
         }
         ExportStatusStore.Versioned current = found.get();
         Principal principal = job.principal() == null ? new Principal("", "", "", null) : job.principal().toPrincipal();
-        Instant markerDeadline = Instant.parse(current.status().mustFinishBy());
+        if (current.status().workerRequestId() != null && !current.status().pastDeadline(clock.instant())) {
+            // Not this delivery's: the one that runs it gives back its place.
+            JsonLog.warn("background export skipped: another delivery runs it", "export_id", exportId, "request_id", requestId);
+            return;
+        }
+        boolean ended = true;
         try {
             if (current.status().pastDeadline(clock.instant())) {
                 finish(current, current.status().failed(timedOut(requestId)));
                 JsonLog.warn("background export delivered after its deadline", "export_id", exportId, "request_id", requestId);
                 return;
             }
-            if (current.status().workerRequestId() != null) {
-                JsonLog.warn("background export skipped: another delivery runs it", "export_id", exportId, "request_id", requestId);
-                return;
-            }
             Instant now = clock.instant();
             Optional<ExportStatusStore.Versioned> claimed = statuses.replace(current, current.status()
                     .claimed(context.getAwsRequestId(), now, now.plusMillis(context.getRemainingTimeInMillis())));
             if (claimed.isEmpty()) {
+                ended = false;
                 JsonLog.warn("background export skipped: claimed or finished by another delivery", "export_id", exportId);
                 return;
             }
             runClaimed(claimed.get(), new Run(job.request(), Instant.parse(job.requestedAt()), "async", requestId, null,
                     job.statusUrl(), null), principal, context, started);
         } finally {
-            runningExports.remove(principal.userId(), exportId, markerDeadline);
+            if (ended) {
+                runningExports.giveBack(principal.userId(), exportId);
+            }
         }
     }
 

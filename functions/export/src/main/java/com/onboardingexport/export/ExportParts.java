@@ -30,7 +30,7 @@ record ExportParts(ExportConfig config, ExportService service, ExportRequestPars
                 Path.of(System.getProperty("java.io.tmpdir")));
         ExportRequestParser parser = new ExportRequestParser(config.maxCampaignIds(), clock);
         BackgroundExports background = new BackgroundExports(config, service, parser,
-                new ExportStatusStore(s3, config.bucket(), clock), new RunningExports(s3, config.bucket()), worker,
+                new ExportStatusStore(s3, config.bucket(), clock), new RunningExports(s3, config.bucket(), config.maxRunningExportsPerUser(), clock), worker,
                 new ExportEvents(eventBridge, config.eventBusName()), new ScheduleMarks(s3, config.bucket(), clock), clock);
         return new ExportParts(config, service, parser, background, clock);
     }

@@ -1,82 +1,80 @@
 package com.onboardingexport.export;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.onboardingexport.shared.ApiException;
-import com.onboardingexport.shared.ErrorCode;
 import com.onboardingexport.shared.JsonLog;
+import java.time.Clock;
 import java.time.Instant;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.sync.RequestBody;
+import java.util.Optional;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
-import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
 /**
- * Which background exports each user has running, for the per-user limit: one small marker object
- * per running export, {@code running/user-<id>/<must finish by, epoch seconds>-<export id>}, in the
- * export bucket. Counting is one LIST of the user's prefix; a marker whose time has passed (a run
- * that died without removing it) no longer counts, and the bucket's lifecycle rule removes it.
+ * The per-user limit on background exports: each user has {@code MAX_RUNNING_EXPORTS_PER_USER}
+ * places, objects {@code running/user-<id>/place-<n>.json} in the export bucket, and an export
+ * runs only in a place it took by a conditional write: created where none is, or replacing one
+ * whose export had to finish by now (a run that died without giving it back). Of two requests
+ * racing for the last place, S3 refuses one write, so the limit holds however many arrive at once.
+ * The bucket's lifecycle rule removes places left behind.
  */
 public final class RunningExports {
-    private static final String PREFIX = "running/";
+    /** A place as stored, snake_case. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Place(String exportId, String mustFinishBy, String takenAt, String writeId) implements ConditionalStore.Stamped<Place> {
+        @Override
+        public Place written(String newWriteId, Instant now) {
+            return new Place(exportId, mustFinishBy, now.toString(), newWriteId);
+        }
 
-    private final S3Client s3;
-    private final String bucket;
-
-    public RunningExports(S3Client s3, String bucket) {
-        this.s3 = s3;
-        this.bucket = bucket;
+        boolean heldAt(Instant now) {
+            return Instant.parse(mustFinishBy).isAfter(now);
+        }
     }
 
-    /** Exports of this user still running at {@code now}. */
-    public int count(String userId, Instant now) {
+    private final ConditionalStore<Place> places;
+    private final int placesPerUser;
+
+    public RunningExports(S3Client s3, String bucket, int placesPerUser, Clock clock) {
+        this.places = new ConditionalStore<>(s3, bucket, Place.class, "the export's place among the user's running exports", clock);
+        this.placesPerUser = placesPerUser;
+    }
+
+    /** Takes a free place for the export; false when every place holds an export still running at {@code now}. */
+    public boolean take(String userId, String exportId, Instant mustFinishBy, Instant now) {
+        Place wanted = new Place(exportId, mustFinishBy.toString(), null, null);
+        for (int n = 0; n < placesPerUser; n++) {
+            String key = key(userId, n);
+            if (places.write(key, wanted, null).isPresent()) {
+                return true;
+            }
+            Optional<ConditionalStore.Versioned<Place>> held = places.find(key);
+            String expected = held.map(ConditionalStore.Versioned::eTag).orElse(null); // null: given back since, create it again
+            if ((held.isEmpty() || !held.get().value().heldAt(now)) && places.write(key, wanted, expected).isPresent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Gives back the export's place. Best effort: a place left behind is free again at its must-finish-by time. */
+    public void giveBack(String userId, String exportId) {
         try {
-            int running = 0;
-            for (S3Object marker : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(userPrefix(userId))).contents()) {
-                if (mustFinishBy(marker.key()) > now.getEpochSecond()) {
-                    running++;
+            for (int n = 0; n < placesPerUser; n++) {
+                String key = key(userId, n);
+                Optional<ConditionalStore.Versioned<Place>> held = places.find(key);
+                if (held.isPresent() && exportId.equals(held.get().value().exportId())) {
+                    places.delete(key);
+                    return;
                 }
             }
-            return running;
-        } catch (SdkException e) {
-            throw new ApiException(ErrorCode.STORAGE_ERROR, "The running exports could not be counted", e);
+        } catch (ApiException e) {
+            JsonLog.warn("could not give back a running export's place", "export_id", exportId, "error", e.toString());
         }
     }
 
-    public void add(String userId, String exportId, Instant mustFinishBy) {
-        try {
-            // The body names the export, for whoever reads the bucket.
-            s3.putObject(b -> b.bucket(bucket).key(key(userId, exportId, mustFinishBy)).contentType("application/json")
-                    .serverSideEncryption(ServerSideEncryption.AES256),
-                    RequestBody.fromString("{\"export_id\":\"" + exportId + "\",\"must_finish_by\":\"" + mustFinishBy + "\"}"));
-        } catch (SdkException e) {
-            throw new ApiException(ErrorCode.STORAGE_ERROR, "The export could not be recorded as running", e);
-        }
-    }
-
-    /** Best effort: a marker left behind stops counting at its time anyway. */
-    public void remove(String userId, String exportId, Instant mustFinishBy) {
-        try {
-            s3.deleteObject(b -> b.bucket(bucket).key(key(userId, exportId, mustFinishBy)));
-        } catch (SdkException e) {
-            JsonLog.warn("could not remove a running-export marker", "export_id", exportId, "error", e.toString());
-        }
-    }
-
-    static String key(String userId, String exportId, Instant mustFinishBy) {
-        return userPrefix(userId) + mustFinishBy.getEpochSecond() + "-" + exportId;
-    }
-
-    private static String userPrefix(String userId) {
-        return PREFIX + "user-" + ExportService.safeKeyPart(userId) + "/";
-    }
-
-    private static long mustFinishBy(String key) {
-        String name = key.substring(key.lastIndexOf('/') + 1);
-        int dash = name.indexOf('-');
-        try {
-            return Long.parseLong(dash < 0 ? name : name.substring(0, dash));
-        } catch (NumberFormatException e) {
-            return 0; // not ours: never counts
-        }
+    static String key(String userId, int place) {
+        return "running/user-" + ExportService.safeKeyPart(userId) + "/place-" + place + ".json";
     }
 }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.BackgroundInvoker;
 import com.onboardingexport.export.ExportConfig;
 import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.export.RunningExports;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.shared.CachedSecret;
@@ -21,6 +22,7 @@ import com.onboardingexport.shared.StrapiQuery;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -28,6 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /** The export function's side of the security review, against the real Strapi, S3Proxy and moto. */
 class HardeningIT {
@@ -69,6 +72,60 @@ class HardeningIT {
         ExportFixture.runJob(fixture.worker(), started.get(0), Duration.ofMinutes(2));
         exportId(fixture.send(handler, ExportFixture.request(user, "admin", "", async)));
         error(fixture.send(handler, ExportFixture.request(user, "admin", "", async)), 429, "TOO_MANY_EXPORTS");
+    }
+
+    @Test
+    @DisplayName("eight background exports of one user at the same instant, in eight function instances: two start, six get 429")
+    void perUserLimitHoldsUnderConcurrentRequests() throws Exception {
+        List<JsonNode> started = new CopyOnWriteArrayList<>();
+        String user = "93" + (System.nanoTime() % 1000);
+        String async = "{\"mode\":\"async\",\"date_range\":\"all_time\"}";
+        int requests = 8;
+        List<ExportHandler> instances = new java.util.ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            instances.add(handler(started));
+        }
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(requests);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(requests);
+        try {
+            List<java.util.concurrent.Future<APIGatewayProxyResponseEvent>> answers = new java.util.ArrayList<>();
+            for (ExportHandler instance : instances) {
+                answers.add(pool.submit(() -> {
+                    together.await();
+                    return fixture.send(instance, ExportFixture.request(user, "admin", "", async));
+                }));
+            }
+            Map<Integer, Integer> statuses = new java.util.TreeMap<>();
+            for (var answer : answers) {
+                APIGatewayProxyResponseEvent response = answer.get(2, java.util.concurrent.TimeUnit.MINUTES);
+                statuses.merge(response.getStatusCode(), 1, Integer::sum);
+                if (response.getStatusCode() == 429) {
+                    error(response, 429, "TOO_MANY_EXPORTS");
+                }
+            }
+            assertEquals(Map.of(202, 2, 429, 6), statuses);
+            assertEquals(2, started.size(), "only the two accepted exports went to the worker");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    @DisplayName("a place whose export died is taken over at its deadline, not before; a late give-back leaves the new holder's place alone")
+    void placesOfDeadExportsFreeThemselves() {
+        String user = "94" + (System.nanoTime() % 1000);
+        Instant t = Instant.parse("2030-01-01T00:00:00Z");
+        try (S3Client s3 = parts.s3.client()) {
+            RunningExports places = new RunningExports(s3, RealParts.BUCKET, 2, Clock.systemUTC());
+            assertTrue(places.take(user, "dies", t.plusSeconds(60), t));
+            assertTrue(places.take(user, "runs", t.plusSeconds(600), t));
+            assertFalse(places.take(user, "third", t.plusSeconds(600), t.plusSeconds(30)), "both places held");
+            assertTrue(places.take(user, "third", t.plusSeconds(600), t.plusSeconds(61)), "the dead export's deadline has passed");
+            places.giveBack(user, "dies");
+            assertFalse(places.take(user, "fourth", t.plusSeconds(600), t.plusSeconds(62)), "the late give-back freed nothing");
+            places.giveBack(user, "runs");
+            assertTrue(places.take(user, "fourth", t.plusSeconds(600), t.plusSeconds(62)));
+        }
     }
 
     @Test
