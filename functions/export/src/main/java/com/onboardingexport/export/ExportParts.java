@@ -30,14 +30,15 @@ record ExportParts(ExportConfig config, ExportService service, ExportRequestPars
                 Path.of(System.getProperty("java.io.tmpdir")));
         ExportRequestParser parser = new ExportRequestParser(config.maxCampaignIds(), clock);
         BackgroundExports background = new BackgroundExports(config, service, parser,
-                new ExportStatusStore(s3, config.bucket(), clock), new RunningExports(s3, config.bucket(), config.maxRunningExportsPerUser(), clock), worker,
+                new ExportStatusStore(s3, config.bucket(), clock),
+                new RunningExports(s3, config.bucket(), config.maxRunningExportsPerUser(), clock), worker,
                 new ExportEvents(eventBridge, config.eventBusName()), new ScheduleMarks(s3, config.bucket(), clock), clock);
         return new ExportParts(config, service, parser, background, clock);
     }
 
     /**
      * The export bucket's client. The SDK we use (2.57) asks "Expect: 100-continue" only of bodies of
-     * 1 MiB or more (the file's parts), not of the statuses and markers (a few hundred bytes), which
+     * 1 MiB or more (the file's parts), not of the statuses and places (a few hundred bytes), which
      * saves those PUTs a round trip. Under 2.40, with the JDK's client, a refused conditional write
      * could leave a dead connection that failed the next small PUT's every attempt (against S3Proxy,
      * 41 of 2 600; none on 2.57): {@code ExportPartsTest} keeps the small PUTs without the header.

@@ -23,10 +23,17 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -81,23 +88,23 @@ class HardeningIT {
         String user = "93" + (System.nanoTime() % 1000);
         String async = "{\"mode\":\"async\",\"date_range\":\"all_time\"}";
         int requests = 8;
-        List<ExportHandler> instances = new java.util.ArrayList<>();
+        List<ExportHandler> instances = new ArrayList<>();
         for (int i = 0; i < requests; i++) {
             instances.add(handler(started));
         }
-        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(requests);
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(requests);
+        CyclicBarrier together = new CyclicBarrier(requests);
+        ExecutorService pool = Executors.newFixedThreadPool(requests);
         try {
-            List<java.util.concurrent.Future<APIGatewayProxyResponseEvent>> answers = new java.util.ArrayList<>();
+            List<Future<APIGatewayProxyResponseEvent>> answers = new ArrayList<>();
             for (ExportHandler instance : instances) {
                 answers.add(pool.submit(() -> {
                     together.await();
                     return fixture.send(instance, ExportFixture.request(user, "admin", "", async));
                 }));
             }
-            Map<Integer, Integer> statuses = new java.util.TreeMap<>();
+            Map<Integer, Integer> statuses = new TreeMap<>();
             for (var answer : answers) {
-                APIGatewayProxyResponseEvent response = answer.get(2, java.util.concurrent.TimeUnit.MINUTES);
+                APIGatewayProxyResponseEvent response = answer.get(2, TimeUnit.MINUTES);
                 statuses.merge(response.getStatusCode(), 1, Integer::sum);
                 if (response.getStatusCode() == 429) {
                     error(response, 429, "TOO_MANY_EXPORTS");
