@@ -16,8 +16,9 @@ import java.time.Duration;
  * TIMING {...}            what it measured inside
  * </pre>
  * Arguments: the handler class, and {@code stream} (a RequestStreamHandler; the event JSON in the
- * environment variable BENCH_EVENT) or {@code authorizer} (a TOKEN authorizer event built from
- * BENCH_TOKEN and BENCH_METHOD_ARN). Nothing but Lambda's own interfaces is referenced here, so the
+ * environment variable BENCH_EVENT), {@code api} (the export's typed handler, the same event read
+ * with the Lambda runtime's serializers, {@link ApiInvoker}) or {@code authorizer} (a TOKEN
+ * authorizer event built from BENCH_TOKEN and BENCH_METHOD_ARN). Nothing but Lambda's own interfaces is referenced here, so the
  * bare handler's run loads nothing of the functions.
  */
 public final class ColdStartMain {
@@ -54,6 +55,9 @@ public final class ColdStartMain {
             return AuthorizerInvoker.invoke(handler);
         }
         byte[] event = System.getenv("BENCH_EVENT").getBytes(StandardCharsets.UTF_8);
+        if ("api".equals(kind)) {
+            return ApiInvoker.invoke(handler, event);
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ((RequestStreamHandler) handler).handleRequest(new ByteArrayInputStream(event), out,
                 new BenchContext(Duration.ofSeconds(60)));
