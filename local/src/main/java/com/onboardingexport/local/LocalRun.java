@@ -137,9 +137,17 @@ public final class LocalRun implements AutoCloseable {
 
     /** The same, with variables every function gets over its own (a test pointing the functions at a faulty Strapi). */
     public LocalApi.Config apiConfig(Path template, int port, Consumer<String> log, Map<String, String> overrides) {
+        return apiConfig(template, port, log, overrides, Map.of());
+    }
+
+    /** The same, with template parameters of its own over the run's ({@code sam deploy --parameter-overrides}). */
+    public LocalApi.Config apiConfig(Path template, int port, Consumer<String> log, Map<String, String> overrides,
+                                     Map<String, String> parameterOverrides) {
         Map<String, String> environment = new LinkedHashMap<>(localEnvironment);
         environment.putAll(overrides);
-        return new LocalApi.Config(template, port, parameters, resourceNames, environment, log);
+        Map<String, String> parameterValues = new LinkedHashMap<>(parameters);
+        parameterValues.putAll(parameterOverrides);
+        return new LocalApi.Config(template, port, Map.copyOf(parameterValues), resourceNames, environment, log);
     }
 
     public LocalStrapi strapi() {

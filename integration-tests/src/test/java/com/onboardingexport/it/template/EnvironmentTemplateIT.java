@@ -1,0 +1,211 @@
+package com.onboardingexport.it.template;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.authorizer.AuthorizerHandler;
+import com.onboardingexport.export.ExportConfig;
+import com.onboardingexport.local.CloudFormationYaml;
+import com.onboardingexport.shared.Env;
+import java.io.IOException;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+/**
+ * Each function's {@code Environment} in template.yaml against the variables its code reads. What the
+ * code reads is not a list kept here: each handler's configuration is built on an environment that
+ * records every name asked for (a required one that is missing gets a placeholder and the build is
+ * run again). A variable that one function gets from a parameter and another function running the
+ * same configuration code leaves to the code's default is the kind of bug where the worker counted 2
+ * places while the API function handed out 3.
+ */
+class EnvironmentTemplateIT {
+    /** Not ours to read: the JVM reads it at start. */
+    private static final Set<String> READ_BY_THE_JVM = Set.of("JAVA_TOOL_OPTIONS");
+
+    /**
+     * Variables that the export configuration reads in both of its functions but that only one of
+     * them uses, each with the reason; every other shared variable must be set alike in both.
+     */
+    private static final Map<String, String> USED_BY_ONE_FUNCTION = Map.of(
+            "CORS_ALLOWED_ORIGINS", "only the API function answers browsers; the worker answers no HTTP request",
+            "API_URL", "only the worker builds status URLs without a request (schedules); the API function takes them from"
+                    + " the request, and a !Ref of the API in its environment would make a cycle (the API refers to it)");
+
+    private static final Pattern NOT_SET = Pattern.compile("Environment variable (\\w+) is not set");
+
+    private static SamTemplate template;
+
+    @BeforeAll
+    static void load() throws IOException {
+        template = new SamTemplate(CloudFormationYaml.read(TemplateIT.projectRoot().resolve("template.yaml")));
+    }
+
+    /** The configuration each handler's no-argument constructor builds from the environment. */
+    private static Consumer<Env> wiring(String handler) {
+        return switch (handler) {
+            case "com.onboardingexport.authorizer.AuthorizerHandler::handleRequest" -> env -> new AuthorizerHandler(env, secretsManager());
+            // Both export handlers wire themselves from ExportConfig.from(Env.system()) (ExportParts.fromEnvironment).
+            case "com.onboardingexport.export.ExportHandler::handleRequest",
+                 "com.onboardingexport.export.ExportWorkerHandler::handleRequest" -> ExportConfig::from;
+            default -> throw new AssertionError("No configuration known for handler " + handler + ": add it to EnvironmentTemplateIT");
+        };
+    }
+
+    private static SecretsManagerClient secretsManager() {
+        return SecretsManagerClient.builder().region(Region.US_EAST_1).credentialsProvider(AnonymousCredentialsProvider.create())
+                .httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    /** The variables a configuration reads, and which of them it requires. */
+    record Reads(Set<String> names, Set<String> required) {
+    }
+
+    static Reads reads(Consumer<Env> wiring) {
+        Map<String, String> given = new HashMap<>();
+        Set<String> asked = new TreeSet<>();
+        Map<String, String> recording = new AbstractMap<>() {
+            @Override
+            public String get(Object key) {
+                asked.add((String) key);
+                return given.get(key);
+            }
+
+            @Override
+            public Set<Entry<String, String>> entrySet() {
+                return given.entrySet();
+            }
+        };
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try {
+                wiring.accept(new Env(recording));
+                return new Reads(asked, new TreeSet<>(given.keySet()));
+            } catch (IllegalStateException e) {
+                Matcher missing = NOT_SET.matcher(String.valueOf(e.getMessage()));
+                if (!missing.find()) {
+                    throw e;
+                }
+                given.put(missing.group(1), "https://placeholder.example");
+            }
+        }
+        throw new AssertionError("the configuration keeps asking for more required variables");
+    }
+
+    /** The problems of a template's environments against what each function's code reads. */
+    static List<String> problems(SamTemplate t) {
+        Set<String> parameters = t.names("Parameters");
+        Map<String, Reads> reads = new LinkedHashMap<>();
+        Map<String, Map<String, JsonNode>> environments = new LinkedHashMap<>();
+        for (String function : t.resourcesOfType(SamTemplate.FUNCTION)) {
+            reads.put(function, reads(wiring(t.functionProperties(function).path("Handler").asText())));
+            environments.put(function, t.environment(function));
+        }
+        List<String> problems = new ArrayList<>();
+        reads.forEach((function, read) -> {
+            Map<String, JsonNode> environment = environments.get(function);
+            read.required().stream().filter(name -> !environment.containsKey(name))
+                    .forEach(name -> problems.add(function + " requires " + name + " but its Environment does not set it"));
+            environment.keySet().stream().filter(name -> !read.names().contains(name) && !READ_BY_THE_JVM.contains(name))
+                    .forEach(name -> problems.add(function + " sets " + name + ", which its code never reads"));
+        });
+        for (String a : reads.keySet()) {
+            for (String b : reads.keySet()) {
+                if (a.equals(b)) {
+                    continue;
+                }
+                for (String name : reads.get(a).names()) {
+                    if (!reads.get(b).names().contains(name) || USED_BY_ONE_FUNCTION.containsKey(name)) {
+                        continue;
+                    }
+                    JsonNode inA = environments.get(a).get(name);
+                    JsonNode inB = environments.get(b).get(name);
+                    if (inA != null && inB == null && !parametersIn(inA, parameters).isEmpty()) {
+                        problems.add(a + " gets " + name + " from " + parametersIn(inA, parameters) + ", but " + b
+                                + ", whose code reads it too, leaves it to the code's default");
+                    } else if (inA != null && inB != null && !inA.equals(inB) && a.compareTo(b) < 0) {
+                        problems.add(name + " differs: " + a + " sets " + inA + ", " + b + " sets " + inB);
+                    }
+                }
+            }
+        }
+        return problems;
+    }
+
+    /** The template parameters a value refers to ({@code !Ref}, {@code ${Name}} in {@code !Sub}). */
+    static Set<String> parametersIn(JsonNode value, Set<String> parameters) {
+        Set<String> found = new TreeSet<>();
+        if (value.isObject() && value.has("Ref") && parameters.contains(value.get("Ref").asText())) {
+            found.add(value.get("Ref").asText());
+        }
+        JsonNode sub = value.path("Fn::Sub");
+        String text = sub.isTextual() ? sub.asText() : sub.isArray() ? sub.path(0).asText() : null;
+        if (text != null) {
+            Matcher m = Pattern.compile("\\$\\{([A-Za-z0-9]+)}").matcher(text);
+            while (m.find()) {
+                if (parameters.contains(m.group(1))) {
+                    found.add(m.group(1));
+                }
+            }
+        }
+        value.elements().forEachRemaining(child -> found.addAll(parametersIn(child, parameters)));
+        return found;
+    }
+
+    @Test
+    @DisplayName("every function's environment sets what its code requires, nothing it ignores, and shared variables alike")
+    void environmentsMatchTheCode() {
+        List<String> problems = problems(template);
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
+    }
+
+    @Test
+    @DisplayName("the check finds the worker left with the default number of places (MaxRunningExportsPerUser on the API function only)")
+    void findsAVariableLeftToTheDefault() {
+        SamTemplate broken = new SamTemplate(template.json().deepCopy());
+        ((ObjectNode) broken.resource("ExportWorkerFunction").path("Properties").path("Environment").path("Variables"))
+                .remove("MAX_RUNNING_EXPORTS_PER_USER");
+        assertEquals(List.of("ExportFunction gets MAX_RUNNING_EXPORTS_PER_USER from [MaxRunningExportsPerUser], but"
+                + " ExportWorkerFunction, whose code reads it too, leaves it to the code's default"), problems(broken));
+    }
+
+    @Test
+    @DisplayName("the check finds a required variable missing, an unread one, and a shared one set two ways")
+    void findsMissingUnreadAndDifferingVariables() {
+        SamTemplate broken = new SamTemplate(template.json().deepCopy());
+        ObjectNode worker = (ObjectNode) broken.resource("ExportWorkerFunction").path("Properties").path("Environment").path("Variables");
+        worker.remove("EXPORT_BUCKET");
+        worker.put("STRAPI_VERSION", "4");
+        ((ObjectNode) broken.resource("AuthorizerFunction").path("Properties").path("Environment").path("Variables"))
+                .put("EXPORT_BUCKET", "x");
+        assertEquals(List.of(
+                "AuthorizerFunction sets EXPORT_BUCKET, which its code never reads",
+                "ExportWorkerFunction requires EXPORT_BUCKET but its Environment does not set it",
+                "STRAPI_VERSION differs: ExportFunction sets {\"Ref\":\"StrapiVersion\"}, ExportWorkerFunction sets \"4\""),
+                problems(broken));
+    }
+
+    @Test
+    @DisplayName("the variables used by one function only are still read by the export code")
+    void exceptionsAreStillRead() {
+        Set<String> exportReads = reads(ExportConfig::from).names();
+        assertTrue(exportReads.containsAll(USED_BY_ONE_FUNCTION.keySet()), exportReads.toString());
+    }
+}
