@@ -56,19 +56,19 @@ if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
 fi
 
 # Each function's classpath as Lambda gives it (as `sam build` lays it out, which the modules
-# reproduce in target/lambda/lib): the function's jar and its own lib/, then the layer (the shared
+# reproduce in target/dependency): the function's jar and its own lib/, then the layer (the shared
 # jar and its lib/, /opt/java/lib in Lambda).
 module_jar() { ls "$ROOT/$1"/target/*.jar | grep -v -e '-sources' -e '-tests' | head -1; }
 lambda_classpath() { # module folder -> classpath
   local cp jar
   cp="$(module_jar "$1")"
-  for jar in "$ROOT/$1"/target/lambda/lib/*.jar; do [[ -e "$jar" ]] && cp="$cp:$jar"; done
+  for jar in "$ROOT/$1"/target/dependency/*.jar; do [[ -e "$jar" ]] && cp="$cp:$jar"; done
   cp="$cp:$(module_jar layers/shared)"
-  for jar in "$ROOT"/layers/shared/target/lambda/lib/*.jar; do [[ -e "$jar" ]] && cp="$cp:$jar"; done
+  for jar in "$ROOT"/layers/shared/target/dependency/*.jar; do [[ -e "$jar" ]] && cp="$cp:$jar"; done
   echo "$cp"
 }
 for module in layers/shared functions/export functions/authorizer; do
-  [[ -d "$ROOT/$module/target/lambda/lib" ]] || { echo "bench/run.sh: $module/target/lambda/lib is missing (build first)" >&2; exit 1; }
+  [[ -d "$ROOT/$module/target/dependency" ]] || { echo "bench/run.sh: $module/target/dependency is missing (build first)" >&2; exit 1; }
 done
 # A private copy of every classpath: other builds on this machine (`mvn install`, `mvn package`)
 # rewrite ~/.m2 and the modules' target/ folders, and a jar replaced under a running JVM breaks it.

@@ -532,7 +532,7 @@ public final class BenchMain {
         }
         return "## 5. Cold start in a fresh JVM (no SnapStart): process start to first answer\n\n"
                 + "Each run is a new `java` process on the function's classpath as Lambda gives it (its jar and its `lib/`, then the layer's "
-                + "jar and `lib/`, as `sam build` lays them out and the modules reproduce in `target/lambda/lib`; the benchmark's few "
+                + "jar and `lib/`, as `sam build` lays them out and the modules reproduce in `target/dependency`; the benchmark's few "
                 + "classes first), the template's JVM flags, configuration from "
                 + "environment variables. `ColdStartMain` loads the handler class by name, builds it with its no-argument constructor (as Lambda "
                 + "does), and answers one event: the authorizer a TOKEN event with a real Strapi JWT (client-a; Secrets Manager stand-in read, "

@@ -194,7 +194,7 @@ final class LocalApiFunction implements AutoCloseable {
         /**
          * The classpath Lambda would give the function: its CodeUri's classes and runtime
          * dependencies, then each layer's, as `sam build` lays them out (target/classes and
-         * target/lambda/lib, see the modules' poms); plus the host itself and the runtime's event
+         * target/dependency, see the modules' poms); plus the host itself and the runtime's event
          * serializer. A dependency missing from a function's pom is missing here too. Falls back
          * to this JVM's classpath, with a warning, when the modules have not been packaged.
          */
@@ -203,13 +203,13 @@ final class LocalApiFunction implements AutoCloseable {
             List<String> entries = new ArrayList<>();
             for (String folder : spec.codeFolders()) {
                 Path target = root.resolve(folder).resolve("target");
-                if (!Files.isDirectory(target.resolve("classes")) || !Files.isDirectory(target.resolve("lambda/lib"))) {
+                if (!Files.isDirectory(target.resolve("classes")) || !Files.isDirectory(target.resolve("dependency"))) {
                     System.err.println("[local] " + folder + " is not packaged (mvn package): " + spec.logicalId()
                             + " runs on the whole local classpath instead of its Lambda layout");
                     return System.getProperty("java.class.path");
                 }
                 entries.add(target.resolve("classes").toString());
-                entries.add(target.resolve("lambda/lib").resolve("*").toString());
+                entries.add(target.resolve("dependency").resolve("*").toString());
             }
             entries.add(codeSource(LocalApiFunctionHost.class));
             entries.add(codeSource(com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers.class));
