@@ -94,6 +94,7 @@ public final class LocalApi implements AutoCloseable {
     private final List<String> functionErrors = new CopyOnWriteArrayList<>();
     private final Consumer<String> log;
     private LocalFailureDestination failureDestination;
+    private Optional<AwsCallLog> callLog = Optional.empty();
     private String apiUrlForFunctions;
     private final ExecutorService executor = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "local-api");
@@ -138,6 +139,7 @@ public final class LocalApi implements AutoCloseable {
         routes.sort((a, b) -> Integer.compare(b.literalLength(), a.literalLength()));
 
         failureDestination = new LocalFailureDestination(config.localEnvironment());
+        callLog = AwsCallLog.start(config);
         api = HttpServer.create(new InetSocketAddress("127.0.0.1", config.port()), 0);
         Map<String, String> lambdaEnvironment = new LinkedHashMap<>(config.localEnvironment());
         // A function the template gives the API's URL (API_URL) gets this local API's.
@@ -191,6 +193,7 @@ public final class LocalApi implements AutoCloseable {
         if (env.containsKey("API_URL")) {
             env.put("API_URL", apiUrlForFunctions);
         }
+        callLog.ifPresent(calls -> env.put(AwsCallRecorder.LOG_VARIABLE, calls.prefix(spec.logicalId())));
         env.put("AWS_REGION", LocalApiTemplate.REGION);
         env.put("AWS_DEFAULT_REGION", LocalApiTemplate.REGION);
         env.put("AWS_LAMBDA_FUNCTION_NAME", spec.functionName());
@@ -592,6 +595,8 @@ public final class LocalApi implements AutoCloseable {
                     recordError(function.spec().logicalId(), errorDocument);
                     function.spec().onFailure().ifPresent(queue -> {
                         try {
+                            callLog.ifPresent(calls -> calls.record(function.spec().logicalId(),
+                                    new AwsCallRecorder.Call("sqs:SendMessage", queue, "SendMessage", false)));
                             failureDestination.send(queue, invokedArn, requestId, payload, errorDocument);
                             log.accept("[LocalApi] " + function.spec().logicalId() + ": failed event sent to " + queue);
                         } catch (RuntimeException e) {

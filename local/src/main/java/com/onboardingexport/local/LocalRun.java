@@ -96,6 +96,7 @@ public final class LocalRun implements AutoCloseable {
             String name = (LocalApiTemplate.STACK_NAME + "-" + bucketId).toLowerCase(Locale.ROOT);
             s3.createBucket(name);
             resourceNames.put(bucketId, name);
+            resourceNames.put(bucketId + ".Arn", "arn:aws:s3:::" + name);
         }
         moto = LocalMoto.start(0);
         started.push(moto);

@@ -125,6 +125,30 @@ class LocalRunIT {
         assertTrue(event.path("detail").path("status_url").asText().startsWith(run.api().url().toString()), event.toString());
     }
 
+    /** The worker's answer to a scheduled event, invoked on its alias through the local Lambda Invoke API. */
+    private static JsonNode fireSchedule(String input) throws Exception {
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(run.api().lambdaEndpoint()
+                        .resolve("/2015-03-31/functions/onboarding-export-local-export-worker:live/invocations"))
+                .POST(HttpRequest.BodyPublishers.ofString(input)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, answer.statusCode(), answer.body());
+        assertFalse(answer.headers().firstValue("X-Amz-Function-Error").isPresent(), answer.body());
+        return Json.MAPPER.readTree(answer.body());
+    }
+
+    @Test
+    @DisplayName("A since_last_run schedule through the worker's alias: the first run exports and leaves its mark, the next finds nothing new since")
+    void sinceLastRunSchedule() throws Exception {
+        String input = "{\"schedule_name\":\"since-last-run-" + System.nanoTime() + "\",\"date_range\":\"since_last_run\","
+                + "\"first_run\":\"all_time\",\"file_format\":\"csv\"}";
+        JsonNode first = fireSchedule(input);
+        assertEquals("succeeded", first.path("status").asText(), first.toString());
+        assertTrue(first.path("record_count").asInt() > 0, first.toString());
+        JsonNode second = fireSchedule(input);
+        assertEquals("succeeded", second.path("status").asText(), second.toString());
+        assertEquals(0, second.path("record_count").asInt(-1), second.toString());
+        assertFalse(second.has("download_url"), second.toString());
+    }
+
     @Test
     @DisplayName("POST /exports/onboarding without a token: 401 JSON from the gateway, the authorizer is not called")
     void noToken() throws Exception {

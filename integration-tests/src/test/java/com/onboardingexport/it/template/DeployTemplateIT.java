@@ -201,6 +201,22 @@ class DeployTemplateIT {
         return HexFormat.of().formatHex(digest.digest());
     }
 
+    @Test
+    @DisplayName("samconfig.toml builds without SAM's cache: a change to the layer alone would reuse functions built against the old one")
+    void noCachedBuilds() throws IOException {
+        JsonNode samconfig = new com.fasterxml.jackson.dataformat.toml.TomlMapper().readTree(root.resolve("samconfig.toml").toFile());
+        assertEquals("provided", providedScope(), "the functions compile against the layer without packing it");
+        assertFalse(samconfig.path("default").path("build").path("parameters").path("cached").asBoolean(true), samconfig.toString());
+    }
+
+    /** The scope of the layer's module in the export function's pom. */
+    private static String providedScope() throws IOException {
+        String pom = Files.readString(root.resolve("functions/export/pom.xml"));
+        int at = pom.indexOf("<artifactId>onboarding-export-shared</artifactId>");
+        int scope = pom.indexOf("<scope>", at);
+        return at < 0 || scope < 0 ? "" : pom.substring(scope + "<scope>".length(), pom.indexOf("</scope>", scope));
+    }
+
     // ------------------------------------------------------------------ the API description
 
     /** "METHOD /path" to "bearer" (a TOKEN authorizer on the Authorization header) or "none". */
