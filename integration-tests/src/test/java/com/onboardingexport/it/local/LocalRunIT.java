@@ -123,6 +123,17 @@ class LocalRunIT {
         assertEquals("onboarding-export", event.path("source").asText());
         assertEquals("scheduled", event.path("detail").path("mode").asText());
         assertTrue(event.path("detail").path("status_url").asText().startsWith(run.api().url().toString()), event.toString());
+
+        // The status URL of the notice: an admin gets the scheduled export with a freshly signed link.
+        HttpResponse<String> status = HTTP.send(HttpRequest.newBuilder(URI.create(event.path("detail").path("status_url").asText()))
+                .header("Authorization", "Bearer " + adminJwt).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, status.statusCode(), status.body());
+        JsonNode body = Json.MAPPER.readTree(status.body());
+        assertEquals("succeeded", body.path("status").asText(), body.toString());
+        HttpResponse<String> file = HTTP.send(HttpRequest.newBuilder(URI.create(body.path("download_url").asText())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, file.statusCode(), file.body());
+        assertEquals(body.path("size_bytes").asLong(), file.body().getBytes(StandardCharsets.UTF_8).length);
     }
 
     /** The worker's answer to a scheduled event, invoked on its alias through the local Lambda Invoke API. */
