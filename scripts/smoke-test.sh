@@ -71,9 +71,13 @@ http() {
   shift 3
   curl -sS --max-time 60 -X "$method" -o "$TMP/$name.body" -D "$TMP/$name.headers" -w '%{http_code}' "$url" "$@" 2>"$TMP/$name.err" || true
 }
-header() { grep -i "^$2:" "$TMP/$1.headers" | tail -n 1 | cut -d: -f2- | tr -d '\r' | sed 's/^ *//' || true; }
+header() { grep -i "^$2:" "$TMP/$1.headers" 2>/dev/null | tail -n 1 | cut -d: -f2- | tr -d '\r' | sed 's/^ *//' || true; }
 json() { jq -r "$2 // empty" "$TMP/$1.body" 2>/dev/null || true; }
-error_of() { jq -rc '.error | "\(.code): \(.message)"' "$TMP/$1.body" 2>/dev/null || head -c 200 "$TMP/$1.body"; }
+# An answer's error in short: its code and message, else the start of its body, else curl's own error.
+error_of() {
+  jq -rc 'if .error then "\(.error.code): \(.error.message)" else tostring end' "$TMP/$1.body" 2>/dev/null \
+    || head -c 200 "$TMP/$1.body" 2>/dev/null || tr '\n' ' ' <"$TMP/$1.err"
+}
 # post_export NAME BODY [curl options]: POST /exports/onboarding as the client user.
 post_export() { http "$1" POST "$API/exports/onboarding" -H "Authorization: Bearer $CLIENT_JWT" -H 'Content-Type: application/json' -d "$2" "${@:3}"; }
 
@@ -290,7 +294,8 @@ check_schedule() {
     fail "$check" "get-schedule $SCHEDULE_NAME: $(tr '\n' ' ' <"$TMP/schedule.err")"
     return
   fi
-  if ! awscli lambda invoke --function-name "$STACK-export-worker" --qualifier live \
+  # The worker may run up to 15 minutes; the CLI's 60 s read timeout would retry, and so run the export twice.
+  if ! awscli lambda invoke --function-name "$STACK-export-worker" --qualifier live --cli-read-timeout 900 \
     --payload "fileb://$TMP/schedule-input.json" "$TMP/schedule-answer.json" >"$TMP/invoke.json" 2>"$TMP/invoke.err"; then
     fail "$check" "invoke of $STACK-export-worker:live failed: $(tr '\n' ' ' <"$TMP/invoke.err")"
     return
