@@ -53,7 +53,8 @@ import java.util.regex.Pattern;
  * than the integration timeout gives INTEGRATION_TIMEOUT.
  *
  * <p>It also serves Lambda's Invoke API (AWS_ENDPOINT_URL_LAMBDA of the functions), so a function
- * that invokes itself asynchronously (the export's background mode) works locally.
+ * that invokes itself asynchronously (the export's background mode) works locally, and GetAlias and
+ * ListVersionsByFunction, which say which version an alias runs ({@link #PUBLISHED_VERSION}).
  */
 public final class LocalApi implements AutoCloseable {
     /** The API's id in method ARNs and request contexts. */
@@ -124,7 +125,7 @@ public final class LocalApi implements AutoCloseable {
 
     private void startServers(Config config) throws IOException, InterruptedException {
         lambdaApi = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        lambdaApi.createContext("/", exchange -> handleSafely(exchange, this::handleLambdaInvoke));
+        lambdaApi.createContext("/", exchange -> handleSafely(exchange, this::handleLambdaApi));
         lambdaApi.setExecutor(executor);
         lambdaApi.start();
 
@@ -214,7 +215,7 @@ public final class LocalApi implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + api.getAddress().getPort());
     }
 
-    /** The Lambda Invoke API endpoint the functions get as AWS_ENDPOINT_URL_LAMBDA. */
+    /** The Lambda API endpoint (Invoke, GetAlias, ListVersionsByFunction) the functions get as AWS_ENDPOINT_URL_LAMBDA. */
     public URI lambdaEndpoint() {
         return URI.create("http://127.0.0.1:" + lambdaApi.getAddress().getPort());
     }
@@ -557,28 +558,63 @@ public final class LocalApi implements AutoCloseable {
         return new CompiledRoute(route, Pattern.compile(regex + "/?"), names, literal);
     }
 
-    // ------------------------------------------------------------------ Lambda Invoke API
+    // ------------------------------------------------------------------ Lambda API
 
-    private static final Pattern INVOKE_PATH = Pattern.compile("/2015-03-31/functions/([^/]+)/invocations");
+    /**
+     * The local run publishes each function that has an alias (AutoPublishAlias) once, at start, as
+     * this version, and points the alias at it: what a first deploy leaves.
+     */
+    static final String PUBLISHED_VERSION = "1";
+    private static final Pattern FUNCTION_PATH = Pattern.compile("/2015-03-31/functions/([^/]+)/(invocations|versions|aliases/([^/]+))");
 
-    private void handleLambdaInvoke(HttpExchange exchange) throws Exception {
-        java.util.regex.Matcher matcher = INVOKE_PATH.matcher(exchange.getRequestURI().getRawPath());
-        if (!"POST".equals(exchange.getRequestMethod()) || !matcher.matches()) {
+    /** Lambda's API for the template's functions: Invoke, and GetAlias and ListVersionsByFunction (what the alias runs). */
+    private void handleLambdaApi(HttpExchange exchange) throws Exception {
+        java.util.regex.Matcher matcher = FUNCTION_PATH.matcher(exchange.getRequestURI().getRawPath());
+        String operation = matcher.matches() ? matcher.group(2) : "";
+        boolean get = "GET".equals(exchange.getRequestMethod());
+        boolean invoke = "invocations".equals(operation) && "POST".equals(exchange.getRequestMethod());
+        if (!invoke && !(get && (operation.equals("versions") || operation.startsWith("aliases/")))) {
             send(exchange, 404, Map.of("Content-Type", "application/json", "x-amzn-ErrorType", "UnknownOperationException"),
-                    "{\"message\":\"Only Invoke is served here\"}");
+                    "{\"message\":\"Only Invoke, GetAlias and ListVersionsByFunction are served here\"}");
             return;
         }
         String target = URLDecoder.decode(matcher.group(1), StandardCharsets.UTF_8);
-        String name = target.startsWith("arn:") ? target.split(":")[6] : target.split(":")[0];
+        String[] parts = target.split(":");
+        String name = target.startsWith("arn:") ? parts[6] : parts[0];
+        String qualifier = target.startsWith("arn:") ? (parts.length > 7 ? parts[7] : null) : (parts.length > 1 ? parts[1] : null);
+        qualifier = queryParameter(exchange, "Qualifier").orElse(qualifier);
         LocalApiFunction function = functions.values().stream()
                 .filter(f -> f.spec().functionName().equals(name) || f.spec().logicalId().equals(name))
                 .findFirst().orElse(null);
         if (function == null) {
-            send(exchange, 404, Map.of("Content-Type", "application/json", "x-amzn-ErrorType", "ResourceNotFoundException"),
-                    Json.MAPPER.createObjectNode().put("Type", "User").put("message", "Function not found: " + target).toString());
+            notFound(exchange, "Function not found: " + target);
             return;
         }
-        String invokedArn = target.startsWith("arn:") ? target : function.spec().arn() + (target.contains(":") ? target.substring(target.indexOf(':')) : "");
+        LocalApiTemplate.Function spec = function.spec();
+        if (operation.equals("versions")) {
+            ObjectNode answer = Json.MAPPER.createObjectNode();
+            answer.withArray("Versions").add(configuration(spec, "$LATEST"));
+            spec.alias().ifPresent(alias -> answer.withArray("Versions").add(configuration(spec, PUBLISHED_VERSION)));
+            send(exchange, 200, Map.of("Content-Type", "application/json"), answer.toString());
+            return;
+        }
+        if (operation.startsWith("aliases/")) {
+            String alias = URLDecoder.decode(matcher.group(3), StandardCharsets.UTF_8);
+            if (!spec.alias().equals(Optional.of(alias))) {
+                notFound(exchange, "Cannot find alias arn: " + spec.arn() + ":" + alias);
+                return;
+            }
+            send(exchange, 200, Map.of("Content-Type", "application/json"), Json.MAPPER.createObjectNode()
+                    .put("AliasArn", spec.arn() + ":" + alias).put("Name", alias)
+                    .put("FunctionVersion", PUBLISHED_VERSION).put("Description", "").toString());
+            return;
+        }
+        Optional<String> executedVersion = executedVersion(spec, qualifier);
+        if (executedVersion.isEmpty()) {
+            notFound(exchange, "Function not found: " + spec.arn() + ":" + qualifier);
+            return;
+        }
+        String invokedArn = qualifier == null ? spec.arn() : spec.arn() + ":" + qualifier;
         String payload = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         String type = Optional.ofNullable(exchange.getRequestHeaders().getFirst("X-Amz-Invocation-Type")).orElse("RequestResponse");
         String requestId = UUID.randomUUID().toString();
@@ -613,7 +649,7 @@ public final class LocalApi implements AutoCloseable {
                 Map<String, String> headers = new LinkedHashMap<>();
                 headers.put("Content-Type", "application/json");
                 headers.put("x-amzn-RequestId", requestId);
-                headers.put("X-Amz-Executed-Version", "$LATEST");
+                headers.put("X-Amz-Executed-Version", executedVersion.get());
                 if (result.functionError()) {
                     recordError(function.spec().logicalId(), result.payload());
                     headers.put(LocalApiFunctionHost.FUNCTION_ERROR_HEADER, "Unhandled");
@@ -621,6 +657,38 @@ public final class LocalApi implements AutoCloseable {
                 send(exchange, 200, headers, result.payload());
             }
         }
+    }
+
+    /** The version an invocation runs: {@code $LATEST} unqualified, else the published version by its number or alias. */
+    private static Optional<String> executedVersion(LocalApiTemplate.Function spec, String qualifier) {
+        if (qualifier == null || qualifier.equals("$LATEST")) {
+            return Optional.of("$LATEST");
+        }
+        boolean published = spec.alias().isPresent() && (qualifier.equals(PUBLISHED_VERSION) || spec.alias().get().equals(qualifier));
+        return published ? Optional.of(PUBLISHED_VERSION) : Optional.empty();
+    }
+
+    /** A version's configuration, as ListVersionsByFunction lists it. */
+    private static ObjectNode configuration(LocalApiTemplate.Function spec, String version) {
+        return Json.MAPPER.createObjectNode().put("FunctionName", spec.functionName()).put("FunctionArn", spec.arn() + ":" + version)
+                .put("Handler", spec.handler()).put("Timeout", spec.timeoutSeconds()).put("MemorySize", spec.memoryMb())
+                .put("Version", version);
+    }
+
+    private static void notFound(HttpExchange exchange, String message) throws IOException {
+        send(exchange, 404, Map.of("Content-Type", "application/json", "x-amzn-ErrorType", "ResourceNotFoundException"),
+                Json.MAPPER.createObjectNode().put("Type", "User").put("message", message).toString());
+    }
+
+    private static Optional<String> queryParameter(HttpExchange exchange, String name) {
+        String query = exchange.getRequestURI().getRawQuery();
+        for (String pair : query == null ? new String[0] : query.split("&")) {
+            String[] kv = pair.split("=", 2);
+            if (kv.length == 2 && name.equals(URLDecoder.decode(kv[0], StandardCharsets.UTF_8))) {
+                return Optional.of(URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
+            }
+        }
+        return Optional.empty();
     }
 
     // ------------------------------------------------------------------ helpers

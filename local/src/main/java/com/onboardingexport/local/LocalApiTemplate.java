@@ -383,8 +383,13 @@ public final class LocalApiTemplate {
         };
     }
 
-    /** A schedule of the template (a function's ScheduleV2 event): its function and the input it sends. */
-    public record Schedule(String name, String functionId, String input) {
+    /**
+     * A schedule of the template (a function's ScheduleV2 event): its event id, its function and the
+     * input it sends, and the EventBridge Scheduler schedule SAM makes of it: name, expression, time
+     * zone ({@code null} for UTC), state and retry policy.
+     */
+    public record Schedule(String name, String functionId, String input, String scheduleName, String expression,
+                           String timezone, String state, int maximumEventAgeSeconds, int maximumRetryAttempts) {
     }
 
     /** Every ScheduleV2 event of the template's functions, with its Input as the function receives it. */
@@ -393,7 +398,18 @@ public final class LocalApiTemplate {
         for (String functionId : resourcesOfType(FUNCTION)) {
             resource(functionId).path("Properties").path("Events").fields().forEachRemaining(event -> {
                 if ("ScheduleV2".equals(event.getValue().path("Type").asText())) {
-                    schedules.add(new Schedule(event.getKey(), functionId, event.getValue().path("Properties").path("Input").asText()));
+                    JsonNode properties = event.getValue().path("Properties");
+                    String where = functionId + " event " + event.getKey();
+                    // SAM's defaults: the schedule is named after the function and the event, and enabled.
+                    schedules.add(new Schedule(event.getKey(), functionId, properties.path("Input").asText(),
+                            properties.has("Name") ? resolve(properties.get("Name"), where + " Name") : functionId + event.getKey(),
+                            resolve(properties.path("ScheduleExpression"), where + " ScheduleExpression"),
+                            properties.has("ScheduleExpressionTimezone")
+                                    ? resolve(properties.get("ScheduleExpressionTimezone"), where + " ScheduleExpressionTimezone") : null,
+                            properties.has("State") ? resolve(properties.get("State"), where + " State") : "ENABLED",
+                            // Scheduler's defaults when the template sets none: a day, 185 retries.
+                            properties.path("RetryPolicy").path("MaximumEventAgeInSeconds").asInt(86400),
+                            properties.path("RetryPolicy").path("MaximumRetryAttempts").asInt(185)));
                 }
             });
         }

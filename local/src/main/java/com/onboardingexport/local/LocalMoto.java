@@ -18,6 +18,7 @@ import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.scheduler.SchedulerClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
@@ -80,6 +81,11 @@ public final class LocalMoto implements AutoCloseable {
         return client(EventBridgeClient.builder());
     }
 
+    /** The real EventBridge Scheduler client on this moto. */
+    public SchedulerClient scheduler() {
+        return client(SchedulerClient.builder());
+    }
+
     /** A real SDK client of any service on this moto (any credentials do). */
     private <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C client(B builder) {
         return builder.endpointOverride(endpoint)
@@ -112,6 +118,23 @@ public final class LocalMoto implements AutoCloseable {
             String arn = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN))
                     .attributes().get(QueueAttributeName.QUEUE_ARN);
             return new Queue(name, url, arn);
+        }
+    }
+
+    /**
+     * A schedule in the default group, as SAM creates one of a function's ScheduleV2 event: it
+     * invokes {@code targetArn} (the function's alias) with {@code input}, as {@code roleArn}.
+     */
+    public void createSchedule(LocalApiTemplate.Schedule schedule, String targetArn, String roleArn) {
+        try (SchedulerClient scheduler = scheduler()) {
+            scheduler.createSchedule(b -> b.name(schedule.scheduleName())
+                    .scheduleExpression(schedule.expression())
+                    .scheduleExpressionTimezone(schedule.timezone())
+                    .state(schedule.state())
+                    .flexibleTimeWindow(w -> w.mode("OFF"))
+                    .target(t -> t.arn(targetArn).roleArn(roleArn).input(schedule.input())
+                            .retryPolicy(r -> r.maximumEventAgeInSeconds(schedule.maximumEventAgeSeconds())
+                                    .maximumRetryAttempts(schedule.maximumRetryAttempts()))));
         }
     }
 

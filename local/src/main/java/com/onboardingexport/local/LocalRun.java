@@ -129,6 +129,12 @@ public final class LocalRun implements AutoCloseable {
         localEnvironment = Map.copyOf(local);
         api = LocalApi.start(apiConfig(template, apiPort, log));
         started.push(api);
+        // The template's schedules, in moto's Scheduler as SAM creates them: each invokes its function's alias.
+        LocalApiTemplate spec = LocalApiTemplate.read(template, parameters, resourceNames);
+        for (LocalApiTemplate.Schedule schedule : spec.schedules()) {
+            moto.createSchedule(schedule, spec.function(schedule.functionId()).invokedArn(), "arn:aws:iam::"
+                    + LocalApiTemplate.ACCOUNT + ":role/" + LocalApiTemplate.STACK_NAME + "-" + schedule.functionId() + schedule.name() + "Role");
+        }
     }
 
     /** How this run serves a template on its parts: the same for another template (a test's broken copy). */
