@@ -30,7 +30,8 @@ import java.util.function.Consumer;
  * <p>Options: {@code --port N} (env PORT, default 3000, as {@code sam local start-api}),
  * {@code --strapi-port N} (env STRAPI_PORT, default 1337) and {@code --cors-origins LIST} (env
  * CORS_ALLOWED_ORIGINS, default {@link #DEV_CORS_ORIGINS}; empty for none): the browser origins that
- * may call the local API, as the template's CorsAllowedOrigins, where {@code host:*} means any port.
+ * may call the local API and fetch its download links, as the template's CorsAllowedOrigins, where
+ * {@code host:*} means any port.
  */
 public final class LocalRun implements AutoCloseable {
     /**
@@ -88,7 +89,7 @@ public final class LocalRun implements AutoCloseable {
         log.accept("[local] starting Strapi (" + (strapiPort == 0 ? "free port" : "port " + strapiPort) + "), S3Proxy, moto_server");
         strapi = LocalStrapi.start(new LocalStrapi.Options(strapiPort, strapiEnvironment));
         started.push(strapi);
-        s3 = LocalS3.start(0);
+        s3 = LocalS3.start(0, corsOrigins);
         started.push(s3);
         // One local bucket per bucket of the template; !Ref of it is the local name.
         resourceNames = new LinkedHashMap<>();
@@ -278,7 +279,7 @@ public final class LocalRun implements AutoCloseable {
         out.accept("");
         out.accept("  API (as sam local start-api, stage " + api.stage() + " not in the path):  " + api.url());
         out.accept("      POST " + exports + "    GET " + exports + "/{export_id}");
-        out.accept("      browsers may call it from " + (corsOrigins.isBlank() ? "no origin" : corsOrigins)
+        out.accept("      browsers may call it and fetch the download links from " + (corsOrigins.isBlank() ? "no origin" : corsOrigins)
                 + " (CORS; --cors-origins / CORS_ALLOWED_ORIGINS)");
         out.accept("  Strapi (dev, seeded, fresh database):                   " + strapi.url());
         out.accept("  Dev users, password " + LocalStrapi.DEV_PASSWORD + ": " + ADMIN + ", " + CLIENT_A + ", client-b@onboarding.test");

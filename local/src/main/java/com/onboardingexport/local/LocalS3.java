@@ -1,6 +1,10 @@
 package com.onboardingexport.local;
 
 import java.net.URI;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.gaul.s3proxy.CrossOriginResourceSharing;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
@@ -13,12 +17,19 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * An S3-compatible server in this JVM (S3Proxy, in-memory backend) that checks SigV4 signatures,
- * so a tampered or expired presigned URL is refused as real S3 would refuse it.
+ * so a tampered or expired presigned URL is refused as real S3 would refuse it. With origins, it
+ * answers CORS as the template's bucket does, so a page on an allowed origin can fetch a download.
  */
 public final class LocalS3 implements AutoCloseable {
     public static final String ACCESS_KEY = "local-access-key";
     public static final String SECRET_KEY = "local-secret-key";
     public static final Region REGION = Region.US_EAST_1;
+    /**
+     * The bucket CORS rule of the template (CorsConfiguration of ExportBucket): which methods a page on
+     * an allowed origin may use on a download link and which of its headers the page may read.
+     */
+    public static final List<String> CORS_METHODS = List.of("GET", "HEAD");
+    public static final List<String> CORS_EXPOSED_HEADERS = List.of("Content-Length", "Content-Type", "Content-Disposition", "ETag");
 
     private final S3Proxy proxy;
     private final URI endpoint;
@@ -28,12 +39,23 @@ public final class LocalS3 implements AutoCloseable {
         this.endpoint = endpoint;
     }
 
-    /** Starts on the given port (0 for a free one). */
+    /** Starts on the given port (0 for a free one), without CORS: no page on another origin may read an object. */
     public static LocalS3 start(int port) throws Exception {
+        return start(port, "");
+    }
+
+    /**
+     * Starts on the given port (0 for a free one) with the bucket CORS rule for these origins, written
+     * as the local run's CORS_ALLOWED_ORIGINS: comma-separated, {@code host:*} for any port; empty for none.
+     */
+    public static LocalS3 start(int port, String corsOrigins) throws Exception {
+        List<String> origins = originPatterns(corsOrigins);
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(new AtomicConditionalWrites(new TransientNio2BlobStore()))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                 .endpoint(URI.create("http://127.0.0.1:" + port))
+                .corsRules(origins.isEmpty() ? CrossOriginResourceSharing.disabled()
+                        : new CrossOriginResourceSharing(origins, CORS_METHODS, List.of(), CORS_EXPOSED_HEADERS, ""))
                 .build();
         proxy.start();
         long deadline = System.nanoTime() + 30_000_000_000L;
@@ -44,6 +66,16 @@ public final class LocalS3 implements AutoCloseable {
             Thread.sleep(10);
         }
         return new LocalS3(proxy, URI.create("http://127.0.0.1:" + proxy.getPort()));
+    }
+
+    /** S3Proxy matches an Origin against regular expressions: an exact origin, or any port of a {@code host:*} entry. */
+    static List<String> originPatterns(String corsOrigins) {
+        return Arrays.stream(corsOrigins == null ? new String[0] : corsOrigins.split(","))
+                .map(String::trim).filter(origin -> !origin.isEmpty())
+                .map(origin -> origin.endsWith(":*")
+                        ? Pattern.quote(origin.substring(0, origin.length() - 2)) + "(:[0-9]{1,5})?"
+                        : Pattern.quote(origin))
+                .toList();
     }
 
     public URI endpoint() {

@@ -38,9 +38,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * CORS on the local run, as the template declares it: first over plain HTTP (preflights, the
- * function's answers, the gateway's own refusals), then in a real browser. Headless Chromium loads
- * a page from one origin (a small HTTP server on its own port) whose script calls the local API on
- * another origin with a real Strapi JWT and posts what it could read back to the page's server.
+ * function's answers, the gateway's own refusals, the download links of the bucket), then in a real
+ * browser. Headless Chromium loads a page from one origin (a small HTTP server on its own port) whose
+ * script calls the local API on another origin with a real Strapi JWT, or fetches a download link,
+ * and posts what it could read back to the page's server.
  * The local run allows http://localhost and http://127.0.0.1 on any port; the page's other origin,
  * http://elsewhere.test, is the same server reached under a name Chromium maps to 127.0.0.1.
  */
@@ -49,6 +50,10 @@ class CorsBrowserIT {
     static final String INSTALL = "command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)";
     private static final String ALLOWED = "http://127.0.0.1";
     private static final String ELSEWHERE = "http://elsewhere.test";
+    private static final String JSON_EXPORT = "{\"date_range\":\"all_time\",\"file_format\":\"json\"}";
+    /** A CSV whose header line is known: the six leading columns, then the one field asked for. */
+    private static final String CSV_EXPORT = "{\"date_range\":\"all_time\",\"file_format\":\"csv\",\"fields\":[\"progress\"]}";
+    private static final String CSV_HEADER = "response_id,submitted_at,campaign_id,campaign_name,client_id,client_name,progress";
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static LocalRun run;
@@ -155,12 +160,50 @@ class CorsBrowserIT {
         assertNull(header(plain, "Access-Control-Allow-Origin"));
     }
 
+    @Test
+    @DisplayName("Download link over HTTP: a GET from an allowed origin names it and exposes length, type, disposition and ETag; another origin gets the bytes but no CORS header")
+    void downloadLinkAnswers() throws Exception {
+        JsonNode export = export(CSV_EXPORT);
+        URI link = URI.create(export.path("download_url").asText());
+        HttpResponse<byte[]> allowed = HTTP.send(HttpRequest.newBuilder(link).header("Origin", "http://localhost:5173").GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, allowed.statusCode());
+        assertEquals(export.path("size_bytes").asLong(), allowed.body().length);
+        assertEquals("http://localhost:5173", header(allowed, "Access-Control-Allow-Origin"));
+        assertEquals("Content-Length, Content-Type, Content-Disposition, ETag", header(allowed, "Access-Control-Expose-Headers"));
+        assertNull(header(allowed, "Access-Control-Allow-Credentials"));
+
+        // The signature decides who gets the file; CORS only decides which pages may read it.
+        HttpResponse<byte[]> other = HTTP.send(HttpRequest.newBuilder(link).header("Origin", "https://evil.example").GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, other.statusCode());
+        assertNull(header(other, "Access-Control-Allow-Origin"));
+        assertNull(header(other, "Access-Control-Expose-Headers"));
+    }
+
+    @Test
+    @DisplayName("Download link preflight (unsigned): GET or HEAD from an allowed origin passes; PUT, DELETE or another origin gets no CORS header")
+    void downloadLinkPreflight() throws Exception {
+        URI link = URI.create(export(CSV_EXPORT).path("download_url").asText());
+        for (String method : List.of("GET", "HEAD")) {
+            HttpResponse<String> allowed = preflight(link, "http://127.0.0.1:5173", method);
+            assertEquals(200, allowed.statusCode(), method + ": " + allowed.body());
+            assertEquals("http://127.0.0.1:5173", header(allowed, "Access-Control-Allow-Origin"));
+            assertEquals("GET, HEAD", header(allowed, "Access-Control-Allow-Methods"));
+        }
+        for (HttpResponse<String> refused : List.of(preflight(link, "http://127.0.0.1:5173", "PUT"),
+                preflight(link, "http://localhost:5173", "DELETE"), preflight(link, "https://evil.example", "GET"))) {
+            assertEquals(4, refused.statusCode() / 100, refused.request() + ": " + refused.statusCode());
+            assertNull(header(refused, "Access-Control-Allow-Origin"), refused.request().headers().toString());
+        }
+    }
+
     // ------------------------------------------------------------------ in Chromium
 
     @Test
     @DisplayName("Chromium, page on an allowed origin: the export answer is readable, 200 with its JSON, and so is its status route")
     void browserAllowedOrigin(@TempDir Path profile) throws Exception {
-        JsonNode seen = inChromium(ALLOWED, "Bearer " + adminJwt, profile);
+        JsonNode seen = inChromium(ALLOWED, id -> script(id, exports.toString(), "Bearer " + adminJwt, JSON_EXPORT, false), profile);
         assertEquals("", seen.path("error").asText(), seen.toString());
         assertEquals(200, seen.path("status").asInt(), seen.toString());
         JsonNode export = Json.MAPPER.readTree(seen.path("body").asText());
@@ -175,7 +218,7 @@ class CorsBrowserIT {
     @Test
     @DisplayName("Chromium, page on an origin that is not allowed: the same call fails with a TypeError, nothing of the answer is readable")
     void browserOtherOrigin(@TempDir Path profile) throws Exception {
-        JsonNode seen = inChromium(ELSEWHERE, "Bearer " + adminJwt, profile);
+        JsonNode seen = inChromium(ELSEWHERE, id -> script(id, exports.toString(), "Bearer " + adminJwt, JSON_EXPORT, false), profile);
         assertTrue(seen.path("error").asText().startsWith("TypeError"), seen.toString());
         assertTrue(seen.path("status").isMissingNode(), seen.toString());
         assertTrue(seen.path("body").isMissingNode(), seen.toString());
@@ -184,7 +227,7 @@ class CorsBrowserIT {
     @Test
     @DisplayName("Chromium, page on an allowed origin with a refused token: the gateway's 401 and its JSON body are readable")
     void browserRefusedToken(@TempDir Path profile) throws Exception {
-        JsonNode seen = inChromium(ALLOWED, "Bearer " + forgedToken(), profile);
+        JsonNode seen = inChromium(ALLOWED, id -> script(id, exports.toString(), "Bearer " + forgedToken(), JSON_EXPORT, false), profile);
         assertEquals("", seen.path("error").asText(), seen.toString());
         assertEquals(401, seen.path("status").asInt(), seen.toString());
         JsonNode error = Json.MAPPER.readTree(seen.path("body").asText()).path("error");
@@ -192,18 +235,53 @@ class CorsBrowserIT {
         assertEquals("UNAUTHORIZED", error.path("code").asText());
     }
 
+    @Test
+    @DisplayName("Chromium, page on an allowed origin: fetches the CSV from its download_url, every byte, the header line, the exposed headers")
+    void browserFetchesDownload(@TempDir Path profile) throws Exception {
+        JsonNode seen = inChromium(ALLOWED, id -> script(id, exports.toString(), "Bearer " + adminJwt, CSV_EXPORT, true), profile);
+        assertEquals("", seen.path("error").asText(), seen.toString());
+        assertEquals(200, seen.path("status").asInt(), seen.toString());
+        JsonNode export = Json.MAPPER.readTree(seen.path("body").asText());
+        JsonNode file = seen.path("file");
+        assertEquals("", file.path("error").asText(), seen.toString());
+        assertEquals(200, file.path("status").asInt(), seen.toString());
+        assertTrue(export.path("size_bytes").asLong() > CSV_HEADER.length(), export.toString());
+        assertEquals(export.path("size_bytes").asLong(), file.path("bytes").asLong(), seen.toString());
+        assertEquals(CSV_HEADER, file.path("first_line").asText());
+        assertEquals(export.path("size_bytes").asText(), file.path("Content-Length").asText());
+        assertEquals("text/csv; charset=utf-8", file.path("Content-Type").asText());
+        assertEquals("attachment; filename=\"" + export.path("filename").asText() + "\"", file.path("Content-Disposition").asText());
+        assertTrue(file.path("ETag").asText().matches("\"[0-9a-f]{32}(-[0-9]+)?\""), "ETag is exposed to the script: " + file);
+    }
+
+    @Test
+    @DisplayName("Chromium, page on an origin that is not allowed, given a valid download link: fetch fails with a TypeError, nothing is readable")
+    void browserOtherOriginDownload(@TempDir Path profile) throws Exception {
+        JsonNode export = export(CSV_EXPORT);
+        String link = export.path("download_url").asText();
+        JsonNode seen = inChromium(ELSEWHERE, id -> linkScript(id, link), profile);
+        JsonNode file = seen.path("file");
+        assertTrue(file.path("error").asText().startsWith("TypeError"), seen.toString());
+        assertTrue(file.path("status").isMissingNode(), seen.toString());
+        assertTrue(file.path("bytes").isMissingNode(), seen.toString());
+        // The link itself works: only the browser's CORS check kept the page from reading it.
+        HttpResponse<byte[]> direct = HTTP.send(HttpRequest.newBuilder(URI.create(link)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, direct.statusCode());
+        assertEquals(export.path("size_bytes").asLong(), direct.body().length);
+    }
+
     /**
-     * Opens a page of {@code pageOrigin} (on the page server's port) in headless Chromium; its
-     * script POSTs an export to the local API with this Authorization header and reports back.
+     * Opens a page of {@code pageOrigin} (on the page server's port) in headless Chromium running the
+     * script made for the page's id, which reports what it saw back to the page's server.
      */
-    private static JsonNode inChromium(String pageOrigin, String authorization, Path profile) throws Exception {
+    private static JsonNode inChromium(String pageOrigin, PageScript script, Path profile) throws Exception {
         if (!Files.isExecutable(Path.of(CHROMIUM))) {
             throw new AssertionError("Chromium is not installed (" + CHROMIUM + "); install it with: " + INSTALL);
         }
         String id = Long.toHexString(System.nanoTime());
         CompletableFuture<JsonNode> report = new CompletableFuture<>();
         seen.put(id, report);
-        scripts.put(id, script(id, exports.toString(), authorization));
+        scripts.put(id, script.forPage(id));
         String page = pageOrigin + ":" + pages.getAddress().getPort() + "/page/" + id;
         Process chromium = new ProcessBuilder(CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -221,14 +299,23 @@ class CorsBrowserIT {
         }
     }
 
-    /** The page's script: the cross-origin export (and its status route), then what it saw, to its own origin. */
-    private static String script(String id, String api, String authorization) throws IOException {
+    @FunctionalInterface
+    private interface PageScript {
+        String forPage(String id) throws IOException;
+    }
+
+    /**
+     * The page's script: the cross-origin export (and its status route), with {@code fetchFile} then
+     * the file from its download_url, then what it saw, to its own origin.
+     */
+    private static String script(String id, String api, String authorization, String request, boolean fetchFile) throws IOException {
         return "const API = " + Json.MAPPER.writeValueAsString(api) + ", AUTHORIZATION = " + Json.MAPPER.writeValueAsString(authorization)
-                + ", ID = " + Json.MAPPER.writeValueAsString(id) + ";\n" + """
+                + ", REQUEST = " + Json.MAPPER.writeValueAsString(request) + ", FETCH_FILE = " + fetchFile
+                + ", ID = " + Json.MAPPER.writeValueAsString(id) + ";\n" + FILE_READER + """
                 (async () => {
                   const seen = {};
                   try {
-                    const answer = await fetch(API, {method: 'POST', body: JSON.stringify({date_range: 'all_time', file_format: 'json'}),
+                    const answer = await fetch(API, {method: 'POST', body: REQUEST,
                         headers: {'Authorization': AUTHORIZATION, 'Content-Type': 'application/json'}});
                     seen.status = answer.status;
                     seen.content_type = answer.headers.get('Content-Type');
@@ -238,6 +325,9 @@ class CorsBrowserIT {
                       const status = await fetch(API + '/' + JSON.parse(seen.body).export_id, {headers: {'Authorization': AUTHORIZATION}});
                       seen.status_get = status.status;
                       seen.status_body = await status.text();
+                      if (FETCH_FILE) {
+                        seen.file = await readFile(JSON.parse(seen.body).download_url);
+                      }
                     }
                   } catch (e) {
                     seen.error = e.name + ': ' + e.message;
@@ -246,6 +336,37 @@ class CorsBrowserIT {
                 })();
                 """;
     }
+
+    /** A page's script that only fetches a download link it was given, then reports what it saw. */
+    private static String linkScript(String id, String downloadUrl) throws IOException {
+        return "const ID = " + Json.MAPPER.writeValueAsString(id) + ", LINK = " + Json.MAPPER.writeValueAsString(downloadUrl) + ";\n"
+                + FILE_READER + """
+                (async () => {
+                  const seen = {file: await readFile(LINK)};
+                  await fetch('/seen/' + ID, {method: 'POST', body: JSON.stringify(seen)});
+                })();
+                """;
+    }
+
+    /** What a front end reads of a download: its status, headers, size and first line, or why fetch failed. */
+    private static final String FILE_READER = """
+            async function readFile(url) {
+              const file = {};
+              try {
+                const answer = await fetch(url);
+                file.status = answer.status;
+                for (const name of ['Content-Length', 'Content-Type', 'Content-Disposition', 'ETag']) {
+                  file[name] = answer.headers.get(name);
+                }
+                const bytes = new Uint8Array(await answer.arrayBuffer());
+                file.bytes = bytes.length;
+                file.first_line = new TextDecoder().decode(bytes).split(/\\r?\\n/)[0];
+              } catch (e) {
+                file.error = e.name + ': ' + e.message;
+              }
+              return file;
+            }
+            """;
 
     private static void servePage(HttpExchange exchange) throws IOException {
         try (exchange) {
@@ -268,6 +389,21 @@ class CorsBrowserIT {
             }
             exchange.sendResponseHeaders(report == null ? 404 : 204, -1);
         }
+    }
+
+    /** An export made over plain HTTP, as any caller with a token makes it: the 200 answer. */
+    private static JsonNode export(String request) throws IOException, InterruptedException {
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(exports).header("Authorization", "Bearer " + adminJwt)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(request)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, answer.statusCode(), answer.body());
+        return Json.MAPPER.readTree(answer.body());
+    }
+
+    /** What a browser sends before a non-simple request: no signature check applies to it. */
+    private static HttpResponse<String> preflight(URI link, String origin, String method) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(link).method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", origin).header("Access-Control-Request-Method", method).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> post(String origin, String authorization) throws IOException, InterruptedException {
