@@ -157,6 +157,7 @@ public final class LocalApi implements AutoCloseable {
 
         api.createContext("/", exchange -> handleSafely(exchange, this::handleApiRequest));
         LocalOpenApi.serve(api, config.template().resolveSibling("openapi.yaml"), exchange -> handleSafely(exchange, this::handleApiRequest));
+        LocalApiExplorer.serve(api, config.template().resolveSibling("openapi.yaml"), exchange -> handleSafely(exchange, this::handleApiRequest), log);
         api.setExecutor(executor);
 
         for (CompiledRoute route : routes) {

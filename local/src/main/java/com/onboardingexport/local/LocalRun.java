@@ -24,7 +24,8 @@ import java.util.function.Consumer;
  * The Docker-free local run (the README's "run it" command): the dev Strapi with its seed data,
  * S3Proxy checking signatures with the template's bucket(s), moto_server holding the two secrets
  * (and serving the other AWS services), and {@link LocalApi} serving template.yaml's routes with the real
- * handlers. It prints the URLs and ready-to-paste curl commands with real tokens, runs a first
+ * handlers. It prints the URLs and ready-to-paste curl commands with real tokens, the API explorer's
+ * URL ({@code /docs}, {@link LocalApiExplorer}) with an admin's token to paste into it, runs a first
  * export through the local API and checks that its link downloads. Ctrl-C stops everything.
  *
  * <p>Options: {@code --port N} (env PORT, default 3000, as {@code sam local start-api}),
@@ -281,6 +282,10 @@ public final class LocalRun implements AutoCloseable {
         out.accept("      POST " + exports + "    GET " + exports + "/{export_id}");
         out.accept("      browsers may call it and fetch the download links from " + (corsOrigins.isBlank() ? "no origin" : corsOrigins)
                 + " (CORS; --cors-origins / CORS_ALLOWED_ORIGINS)");
+        out.accept("  API explorer (Swagger UI on " + api.url().resolve(LocalOpenApi.PATH) + ", no token to open): "
+                + api.url().resolve(LocalApiExplorer.PATH));
+        out.accept("      Authorize there with this token of " + ADMIN + ", then Try it out:");
+        out.accept("      " + adminJwt);
         out.accept("  Strapi (dev, seeded, fresh database):                   " + strapi.url());
         out.accept("  Dev users, password " + LocalStrapi.DEV_PASSWORD + ": " + ADMIN + ", " + CLIENT_A + ", client-b@onboarding.test");
         out.accept("");

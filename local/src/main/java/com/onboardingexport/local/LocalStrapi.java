@@ -11,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -21,7 +20,7 @@ import java.util.Map;
 /**
  * The real dev Strapi of ../strapi, started with npm's Strapi on a port of its own and a fresh
  * SQLite database, seeded by its bootstrap. Dependencies are installed with {@code npm ci} only
- * when package-lock.json changed since the last install. Secrets are random per start.
+ * when package-lock.json changed since the last install ({@link NpmPackages}). Secrets are random per start.
  */
 public final class LocalStrapi implements AutoCloseable {
     public static final String DEV_PASSWORD = "Passw0rd!";
@@ -55,7 +54,7 @@ public final class LocalStrapi implements AutoCloseable {
 
     public static LocalStrapi start(Options options) throws IOException, InterruptedException {
         Path strapiDir = ProjectRoot.find().resolve("strapi");
-        ensureInstalled(strapiDir);
+        NpmPackages.ensureInstalled(strapiDir, "about 2 minutes");
         int port = options.port() == 0 ? freePort() : options.port();
         Path workDir = Files.createTempDirectory("onboarding-strapi-");
         Path logFile = workDir.resolve("strapi.log");
@@ -186,28 +185,6 @@ public final class LocalStrapi implements AutoCloseable {
         }
     }
 
-    /** {@code npm ci} when node_modules is missing or was installed from another package-lock.json. */
-    static void ensureInstalled(Path strapiDir) throws IOException, InterruptedException {
-        Path marker = strapiDir.resolve("node_modules/.lock-hash");
-        String lockHash = sha256(Files.readAllBytes(strapiDir.resolve("package-lock.json")));
-        if (Files.isRegularFile(marker) && Files.readString(marker).trim().equals(lockHash)) {
-            return;
-        }
-        Path log = Files.createTempFile("npm-ci-", ".log");
-        System.out.println("[local] npm ci in " + strapiDir + " (only when package-lock.json changed: about 2 minutes), log: " + log);
-        // Output to a file, not inherited: a test JVM's stdout is Maven's channel to it.
-        Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund")
-                .directory(strapiDir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        if (npm.waitFor() != 0) {
-            throw new IllegalStateException("npm ci failed in " + strapiDir + " (exit " + npm.exitValue() + "):\n"
-                    + Files.readString(log));
-        }
-        Files.writeString(marker, lockHash);
-    }
-
     @Override
     public void close() {
         process.descendants().forEach(ProcessHandle::destroy);
@@ -237,13 +214,5 @@ public final class LocalStrapi implements AutoCloseable {
         byte[] random = new byte[bytes];
         new SecureRandom().nextBytes(random);
         return HexFormat.of().formatHex(random);
-    }
-
-    private static String sha256(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
