@@ -348,46 +348,44 @@ public final class BackgroundExports {
                 return outcome.put("outcome", "unknown");
             }
             Instant now = clock.instant();
-            ExportStatus failed = ExportStatus.running(run.exportId(), run.scheduled(), 0, now, now)
-                    .claimed(record.requestId(), now, now).failed(error);
-            Optional<ExportStatusStore.Versioned> created = statuses.createIfAbsent(failed);
-            closed = created.isPresent() ? new Closed(created.get().status(), true)
-                    : closeRunning(statuses.find(run.exportId()), error, record);
-        } else {
-            closed = closeRunning(found, error, record);
-        }
-        if (closed == null) {
+            Optional<ExportStatusStore.Versioned> created = statuses.createIfAbsent(ExportStatus.running(run.exportId(), run.scheduled(),
+                    0, now, now).claimed(record.requestId(), now, now).failed(error));
+            closed = created.isPresent() ? new Closed(created.get().status(), true) : fail(found(run.exportId()), error);
+        } else if (runningElsewhere(found.get().status(), record)) {
             return outcome.put("outcome", "running elsewhere");
+        } else {
+            if (run.ownerUserId() != null) {
+                // Before the status: whoever reads failed may start another export at once.
+                runningExports.giveBack(run.ownerUserId(), run.exportId());
+            }
+            closed = fail(found.get(), error);
         }
         if (closed.byThisWrite()) {
             events.announce(closed.status(), run.mode(), run.fileFormat(), run.statusUrl());
             ExportAudit.closedAfterFailure(run.mode(), run.requestId(), closed.status(), record.requestId(), clock.instant(), started);
         }
-        if (run.ownerUserId() != null) {
-            runningExports.giveBack(run.ownerUserId(), run.exportId());
-        }
         return outcome.put("outcome", closed.byThisWrite() ? "closed" : "already finished").put("status", closed.status().status());
     }
 
-    /**
-     * Fails a running export unless another delivery of its job holds it (claimed under another
-     * request id, within its time); null then. A finished status comes back as it is.
-     */
-    private Closed closeRunning(Optional<ExportStatusStore.Versioned> found, ErrorBody.Error error, LambdaFailureRecord record) {
-        if (found.isEmpty()) {
-            throw new ApiException(ErrorCode.STORAGE_ERROR, "The export's status vanished while it was being closed");
-        }
-        ExportStatus status = found.get().status();
-        if (!status.isRunning()) {
-            return new Closed(status, false);
-        }
+    /** Another delivery of the job holds the export: claimed under another request id, and within its time. */
+    private boolean runningElsewhere(ExportStatus status, LambdaFailureRecord record) {
         String runner = status.workerRequestId();
-        if (runner != null && !runner.equals(record.requestId()) && !status.pastDeadline(clock.instant())) {
-            JsonLog.warn("failure record of a delivery that did not run the export: another one does", "export_id", status.exportId(),
-                    "lambda_request_id", record.requestId(), "worker_request_id", runner);
-            return null;
+        if (!status.isRunning() || runner == null || runner.equals(record.requestId()) || status.pastDeadline(clock.instant())) {
+            return false;
         }
-        return close(found.get(), status.failed(error));
+        JsonLog.warn("failure record of a delivery that did not run the export: another one does", "export_id", status.exportId(),
+                "lambda_request_id", record.requestId(), "worker_request_id", runner);
+        return true;
+    }
+
+    /** Fails a running export; a finished status comes back as it is. */
+    private Closed fail(ExportStatusStore.Versioned current, ErrorBody.Error error) {
+        return current.status().isRunning() ? close(current, current.status().failed(error)) : new Closed(current.status(), false);
+    }
+
+    private ExportStatusStore.Versioned found(String exportId) {
+        return statuses.find(exportId).orElseThrow(() -> new ApiException(ErrorCode.STORAGE_ERROR,
+                "The export's status could not be read back"));
     }
 
     /**

@@ -154,10 +154,16 @@ class WorkerFailuresIT {
         return null;
     }
 
-    /** The JVMs (execution environments) of the worker function now running, of any local API. */
+    /**
+     * The JVMs (execution environments) of the worker function now running, of any local API of this
+     * test JVM: its children only, never another build's on the same machine.
+     */
     private static List<ProcessHandle> workerJvms() {
-        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
-                .map(line -> line.contains("LocalApiFunctionHost") && line.contains(WORKER)).orElse(false)).toList();
+        long self = ProcessHandle.current().pid();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.parent().map(parent -> parent.pid() == self).orElse(false))
+                .filter(p -> p.info().commandLine().map(line -> line.contains("LocalApiFunctionHost") && line.contains(WORKER)).orElse(false))
+                .toList();
     }
 
     private static Set<Long> pids(List<ProcessHandle> processes) {
