@@ -102,6 +102,12 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
                 calls.add(new Call("Invoke".equals(operation) ? "lambda:InvokeFunction" : "lambda:" + operation,
                         name.startsWith("arn:") ? name : "arn:aws:lambda:" + region + ":" + account + ":function:" + name, operation, presigned));
             }
+            case "sqs" -> {
+                // A queue URL ends in /<account>/<name>; IAM sees the queue's ARN.
+                String[] path = String.valueOf(field(request, "QueueUrl")).split("/");
+                String queue = path.length >= 2 ? "arn:aws:sqs:" + region + ":" + path[path.length - 2] + ":" + path[path.length - 1] : "*";
+                calls.add(new Call("sqs:" + operation, queue, operation, presigned));
+            }
             default -> calls.add(new Call(service + ":" + operation, "*", operation, presigned));
         }
         return calls;

@@ -53,8 +53,11 @@ import java.util.regex.Pattern;
  * than the integration timeout gives INTEGRATION_TIMEOUT.
  *
  * <p>It also serves Lambda's Invoke API (AWS_ENDPOINT_URL_LAMBDA of the functions), so a function
- * that invokes itself asynchronously (the export's background mode) works locally, and GetAlias and
- * ListVersionsByFunction, which say which version an alias runs ({@link #PUBLISHED_VERSION}).
+ * that invokes another asynchronously (the export's background mode) works locally, and GetAlias and
+ * ListVersionsByFunction, which say which version an alias runs ({@link #PUBLISHED_VERSION}). As in
+ * Lambda, the handler's context has the request id the Invoke API answered; a failed asynchronous
+ * invocation is retried as its EventInvokeConfig says, then Lambda's failure record goes to its
+ * on-failure destination: an SQS queue, or an asynchronous invocation of a function of the template.
  */
 public final class LocalApi implements AutoCloseable {
     /** The API's id in method ARNs and request contexts. */
@@ -99,6 +102,12 @@ public final class LocalApi implements AutoCloseable {
     private String apiUrlForFunctions;
     private final ExecutorService executor = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "local-api");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** Lambda's retries of failed asynchronous invocations, minutes later. */
+    private final java.util.concurrent.ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "local-api-retries");
         thread.setDaemon(true);
         return thread;
     });
@@ -581,12 +590,9 @@ public final class LocalApi implements AutoCloseable {
         }
         String target = URLDecoder.decode(matcher.group(1), StandardCharsets.UTF_8);
         String[] parts = target.split(":");
-        String name = target.startsWith("arn:") ? parts[6] : parts[0];
         String qualifier = target.startsWith("arn:") ? (parts.length > 7 ? parts[7] : null) : (parts.length > 1 ? parts[1] : null);
         qualifier = queryParameter(exchange, "Qualifier").orElse(qualifier);
-        LocalApiFunction function = functions.values().stream()
-                .filter(f -> f.spec().functionName().equals(name) || f.spec().logicalId().equals(name))
-                .findFirst().orElse(null);
+        LocalApiFunction function = function(target);
         if (function == null) {
             notFound(exchange, "Function not found: " + target);
             return;
@@ -622,30 +628,12 @@ public final class LocalApi implements AutoCloseable {
         switch (type) {
             case "Event" -> {
                 log.accept("[LocalApi] asynchronous invocation of " + function.spec().logicalId() + " (" + invokedArn + ")");
-                function.invoke(payload, invokedArn).whenComplete((result, error) -> {
-                    if (error == null && !result.functionError()) {
-                        return;
-                    }
-                    String errorDocument = error != null ? Json.MAPPER.createObjectNode()
-                            .put("errorMessage", "asynchronous invocation failed: " + error).toString() : result.payload();
-                    // No retries locally (the template's worker has MaximumRetryAttempts 0); then the on-failure destination.
-                    recordError(function.spec().logicalId(), errorDocument);
-                    function.spec().onFailure().ifPresent(queue -> {
-                        try {
-                            callLog.ifPresent(calls -> calls.record(function.spec().logicalId(),
-                                    new AwsCallRecorder.Call("sqs:SendMessage", queue, "SendMessage", false)));
-                            failureDestination.send(queue, invokedArn, requestId, payload, errorDocument);
-                            log.accept("[LocalApi] " + function.spec().logicalId() + ": failed event sent to " + queue);
-                        } catch (RuntimeException e) {
-                            log.accept("[LocalApi] could not send the failed event to " + queue + ": " + e);
-                        }
-                    });
-                });
+                invokeAsync(function, payload, invokedArn, requestId, 1);
                 send(exchange, 202, Map.of("x-amzn-RequestId", requestId), "");
             }
             case "DryRun" -> send(exchange, 204, Map.of("x-amzn-RequestId", requestId), "");
             default -> {
-                LocalApiFunction.Result result = function.invoke(payload, invokedArn)
+                LocalApiFunction.Result result = function.invoke(payload, invokedArn, requestId)
                         .get(function.spec().timeoutSeconds() + 30L, TimeUnit.SECONDS);
                 Map<String, String> headers = new LinkedHashMap<>();
                 headers.put("Content-Type", "application/json");
@@ -692,6 +680,59 @@ public final class LocalApi implements AutoCloseable {
         return Optional.empty();
     }
 
+    /** A function of the template by name, logical id or ARN (with or without its qualifier); null if none. */
+    private LocalApiFunction function(String target) {
+        String name = target.startsWith("arn:") ? target.split(":")[6] : target.split(":")[0];
+        return functions.values().stream()
+                .filter(f -> f.spec().functionName().equals(name) || f.spec().logicalId().equals(name))
+                .findFirst().orElse(null);
+    }
+
+    /**
+     * One attempt of an asynchronous invocation, under the request id the Invoke API answered. A
+     * failed attempt is retried as Lambda does (MaximumRetryAttempts, 2 unless set: one minute, then
+     * two, later); after the last, Lambda's record goes to the on-failure destination: sent to a
+     * queue, or an asynchronous invocation of a function. Lambda does both with the function's role.
+     */
+    private void invokeAsync(LocalApiFunction function, String payload, String invokedArn, String requestId, int attempt) {
+        function.invoke(payload, invokedArn, requestId).whenComplete((result, error) -> {
+            if ((error == null && !result.functionError()) || executor.isShutdown()) {
+                return;
+            }
+            String errorDocument = error != null ? Json.MAPPER.createObjectNode()
+                    .put("errorMessage", "asynchronous invocation failed: " + error).toString() : result.payload();
+            recordError(function.spec().logicalId(), errorDocument);
+            if (attempt <= function.spec().maximumRetryAttempts()) {
+                int delay = attempt == 1 ? 60 : 120;
+                log.accept("[LocalApi] " + function.spec().logicalId() + ": retrying the asynchronous invocation in " + delay + " s");
+                retries.schedule(() -> invokeAsync(function, payload, invokedArn, requestId, attempt + 1), delay, TimeUnit.SECONDS);
+                return;
+            }
+            function.spec().onFailure().ifPresent(destination -> {
+                ObjectNode record = LocalFailureDestination.record(invokedArn, requestId, attempt, payload, errorDocument);
+                String logicalId = function.spec().logicalId();
+                try {
+                    if ("Lambda".equals(destination.type())) {
+                        LocalApiFunction target = function(destination.arn());
+                        if (target == null) {
+                            throw new IllegalArgumentException("no function " + destination.arn() + " in the template");
+                        }
+                        callLog.ifPresent(calls -> calls.record(logicalId,
+                                new AwsCallRecorder.Call("lambda:InvokeFunction", destination.arn(), "Invoke", false)));
+                        executor.execute(() -> invokeAsync(target, record.toString(), destination.arn(), UUID.randomUUID().toString(), 1));
+                    } else {
+                        callLog.ifPresent(calls -> calls.record(logicalId,
+                                new AwsCallRecorder.Call("sqs:SendMessage", destination.arn(), "SendMessage", false)));
+                        failureDestination.send(destination.arn(), record);
+                    }
+                    log.accept("[LocalApi] " + logicalId + ": failure record sent to " + destination.arn());
+                } catch (RuntimeException e) {
+                    log.accept("[LocalApi] could not send the failure record to " + destination.arn() + ": " + e);
+                }
+            });
+        });
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private void recordError(String functionId, String error) {
@@ -735,8 +776,9 @@ public final class LocalApi implements AutoCloseable {
         if (lambdaApi != null) {
             lambdaApi.stop(0);
         }
-        functions.values().forEach(LocalApiFunction::close);
         executor.shutdownNow();
+        retries.shutdownNow();
+        functions.values().forEach(LocalApiFunction::close);
         if (failureDestination != null) {
             failureDestination.close();
         }

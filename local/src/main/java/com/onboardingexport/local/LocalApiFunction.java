@@ -80,6 +80,15 @@ final class LocalApiFunction implements AutoCloseable {
 
     /** Invokes the function with an event (synchronously, from the caller's point of view: the future completes with the answer). */
     CompletableFuture<Result> invoke(String event, String invokedArn) {
+        return invoke(event, invokedArn, java.util.UUID.randomUUID().toString());
+    }
+
+    /**
+     * The same under a request id of the caller's (the Invoke API's, which Lambda also gives the
+     * handler's context and writes in the failure record). An environment that dies during the
+     * invocation (its JVM killed) answers the runtime's exit error, as Lambda reports it.
+     */
+    CompletableFuture<Result> invoke(String event, String invokedArn, String requestId) {
         invocations.incrementAndGet();
         Host host;
         try {
@@ -99,11 +108,14 @@ final class LocalApiFunction implements AutoCloseable {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + host.port + "/invoke"))
                 .timeout(Duration.ofSeconds(spec.timeoutSeconds() + 30L))
                 .header(LocalApiFunctionHost.INVOKED_ARN_HEADER, invokedArn)
+                .header(LocalApiFunctionHost.REQUEST_ID_HEADER, requestId)
                 .POST(HttpRequest.BodyPublishers.ofString(event, StandardCharsets.UTF_8))
                 .build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
                 .thenApply(response -> new Result(
                         response.headers().firstValue(LocalApiFunctionHost.FUNCTION_ERROR_HEADER).isPresent(), response.body()))
+                .exceptionallyCompose(error -> host.exitError(requestId)
+                        .map(CompletableFuture::completedFuture).orElseGet(() -> CompletableFuture.failedFuture(error)))
                 .whenComplete((result, error) -> {
                     release(host);
                     slots.release();
@@ -241,6 +253,26 @@ final class LocalApiFunction implements AutoCloseable {
             }, "lambda-log");
             thread.setDaemon(true);
             thread.start();
+        }
+
+        /**
+         * When the environment's JVM has died (killed, crashed): Lambda's error for the invocation it
+         * was running ({@code Runtime.ExitError}, "signal: killed" for a SIGKILL, as an out-of-memory kill is).
+         */
+        Optional<Result> exitError(String requestId) {
+            try {
+                if (!process.waitFor(2, TimeUnit.SECONDS)) {
+                    return Optional.empty();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+            int exit = process.exitValue();
+            String how = exit > 128 ? "signal: " + (exit == 137 ? "killed" : "signal " + (exit - 128)) : "exit status " + exit;
+            return Optional.of(new Result(true, com.onboardingexport.shared.Json.MAPPER.createObjectNode()
+                    .put("errorType", "Runtime.ExitError")
+                    .put("errorMessage", "RequestId: " + requestId + " Error: Runtime exited with error: " + how).toString()));
         }
 
         void stop() {

@@ -52,6 +52,8 @@ public final class LocalApiFunctionHost {
     static final String FUNCTION_ERROR_HEADER = "X-Amz-Function-Error";
     /** The ARN (with alias or version) the caller invoked, for {@link Context#getInvokedFunctionArn()}. */
     static final String INVOKED_ARN_HEADER = "X-Local-Invoked-Function-Arn";
+    /** The invocation's request id, for {@link Context#getAwsRequestId()}: Lambda's is the Invoke API's own. */
+    static final String REQUEST_ID_HEADER = "X-Local-Request-Id";
 
     private final String handlerString;
     private final String functionName;
@@ -125,7 +127,8 @@ public final class LocalApiFunctionHost {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             byte[] event = exchange.getRequestBody().readAllBytes();
-            String requestId = UUID.randomUUID().toString();
+            String requestId = java.util.Optional.ofNullable(exchange.getRequestHeaders().getFirst(REQUEST_ID_HEADER))
+                    .orElseGet(() -> UUID.randomUUID().toString());
             System.out.println("START RequestId: " + requestId + " Version: $LATEST");
             long started = System.nanoTime();
             byte[] payload;
@@ -150,7 +153,9 @@ public final class LocalApiFunctionHost {
                             .put("errorType", cause.getClass().getName()).put("errorMessage", cause.getMessage()));
                 } catch (TimeoutException e) {
                     payload = Json.MAPPER.createObjectNode()
-                            .put("errorMessage", String.format(Locale.ROOT, "%s Task timed out after %d.00 seconds", requestId, timeoutSeconds))
+                            .put("errorType", "Sandbox.Timedout")
+                            .put("errorMessage", String.format(Locale.ROOT, "RequestId: %s Error: Task timed out after %d.00 seconds",
+                                    requestId, timeoutSeconds))
                             .toString().getBytes(StandardCharsets.UTF_8);
                     error = true;
                     timedOut = true;

@@ -44,14 +44,14 @@ public final class LocalApiTemplate {
     public record Authorizer(String name, String functionId, String identityHeader, Optional<Pattern> validation, int ttlSeconds) {
     }
 
-    /** A function as Lambda would run it. */
     /**
-     * A function as the local runner starts it; {@code onFailure} is the ARN of the SQS queue its
-     * failed asynchronous invocations go to (EventInvokeConfig's on-failure destination), if any.
+     * A function as the local runner starts it; {@code maximumRetryAttempts} and {@code onFailure} are
+     * its EventInvokeConfig's: how often Lambda retries a failed asynchronous invocation (2 unless
+     * set), and where its record then goes, if anywhere.
      */
     public record Function(String logicalId, String functionName, String handler, int timeoutSeconds, int memoryMb,
                            Optional<String> alias, Map<String, String> environment, List<String> codeFolders,
-                           Optional<String> onFailure) {
+                           int maximumRetryAttempts, Optional<Destination> onFailure) {
         public String arn() {
             return "arn:aws:lambda:" + REGION + ":" + ACCOUNT + ":function:" + functionName;
         }
@@ -60,6 +60,10 @@ public final class LocalApiTemplate {
         public String invokedArn() {
             return alias.map(a -> arn() + ":" + a).orElse(arn());
         }
+    }
+
+    /** An on-failure destination: {@code SQS} (a queue's ARN) or {@code Lambda} (a function's ARN, an alias's). */
+    public record Destination(String type, String arn) {
     }
 
     /**
@@ -278,14 +282,21 @@ public final class LocalApiTemplate {
             String layerId = layer.path("Ref").asText();
             codeFolders.add(text(resource(layerId).path("Properties").path("ContentUri"), layerId + " ContentUri"));
         }
-        JsonNode onFailure = properties.path("EventInvokeConfig").path("DestinationConfig").path("OnFailure");
-        Optional<String> onFailureQueue = "SQS".equals(onFailure.path("Type").asText())
-                ? Optional.of(resolve(onFailure.path("Destination"), logicalId + " EventInvokeConfig OnFailure")) : Optional.empty();
+        JsonNode eventInvokeConfig = properties.path("EventInvokeConfig");
+        JsonNode onFailure = eventInvokeConfig.path("DestinationConfig").path("OnFailure");
+        String destinationType = onFailure.path("Type").asText("");
+        if (!onFailure.isMissingNode() && !destinationType.equals("SQS") && !destinationType.equals("Lambda")) {
+            throw new IllegalArgumentException(logicalId + " EventInvokeConfig OnFailure: the local API sends failure records to"
+                    + " an SQS queue or a Lambda function, not " + onFailure.path("Type"));
+        }
+        Optional<Destination> destination = onFailure.isMissingNode() ? Optional.empty() : Optional.of(new Destination(destinationType,
+                resolve(onFailure.path("Destination"), logicalId + " EventInvokeConfig OnFailure")));
         return new Function(logicalId, functionName,
                 text(properties.path("Handler"), logicalId + " Handler"),
                 properties.path("Timeout").asInt(3),
                 properties.path("MemorySize").asInt(128),
-                Optional.ofNullable(alias), environment, List.copyOf(codeFolders), onFailureQueue);
+                Optional.ofNullable(alias), environment, List.copyOf(codeFolders),
+                eventInvokeConfig.path("MaximumRetryAttempts").asInt(2), destination);
     }
 
     /**
@@ -371,6 +382,15 @@ public final class LocalApiTemplate {
         // !Ref Function.Alias (AutoPublishAlias): the alias ARN, as SAM resolves it.
         if (name.endsWith(".Alias") && FUNCTION.equals(resource(name.substring(0, name.length() - 6)).path("Type").asText())) {
             return function(name.substring(0, name.length() - 6)).invokedArn();
+        }
+        // The same in a template SAM has transformed: an alias's ARN, a function's name.
+        JsonNode transformed = resource(name).path("Properties");
+        if ("AWS::Lambda::Alias".equals(resource(name).path("Type").asText())) {
+            return "arn:aws:lambda:" + REGION + ":" + ACCOUNT + ":function:" + resolve(transformed.path("FunctionName"), where)
+                    + ":" + resolve(transformed.path("Name"), where);
+        }
+        if ("AWS::Lambda::Function".equals(resource(name).path("Type").asText()) && transformed.has("FunctionName")) {
+            return resolve(transformed.path("FunctionName"), where);
         }
         return switch (name) {
             case "AWS::Region" -> REGION;

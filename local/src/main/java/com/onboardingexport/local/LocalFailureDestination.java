@@ -15,8 +15,9 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * Lambda's on-failure destination of an asynchronous invocation (EventInvokeConfig), played
- * locally: the invocation record Lambda sends, to the SQS queue the template names, through the
- * real SQS client and AWS_ENDPOINT_URL (moto).
+ * locally: the invocation record Lambda writes, and its delivery to an SQS queue the template names,
+ * through the real SQS client and AWS_ENDPOINT_URL (moto). A Lambda destination gets the same record
+ * from {@link LocalApi}, as an asynchronous invocation.
  */
 final class LocalFailureDestination implements AutoCloseable {
     private final SqsClient sqs;
@@ -31,8 +32,8 @@ final class LocalFailureDestination implements AutoCloseable {
                 .build();
     }
 
-    /** Sends Lambda's record of a failed invocation (no retries left: MaximumRetryAttempts 0 locally). */
-    void send(String queueArn, String functionArn, String requestId, String payload, String errorDocument) {
+    /** Lambda's record of an invocation that failed its last attempt. */
+    static ObjectNode record(String functionArn, String requestId, int attempts, String payload, String errorDocument) {
         ObjectNode record = Json.MAPPER.createObjectNode();
         record.put("version", "1.0");
         record.put("timestamp", Instant.now().toString());
@@ -40,13 +41,18 @@ final class LocalFailureDestination implements AutoCloseable {
                 .put("requestId", requestId)
                 .put("functionArn", functionArn)
                 .put("condition", "RetriesExhausted")
-                .put("approximateInvokeCount", 1);
+                .put("approximateInvokeCount", attempts);
         record.set("requestPayload", json(payload));
         record.putObject("responseContext")
                 .put("statusCode", 200)
                 .put("executedVersion", "$LATEST")
                 .put("functionError", "Unhandled");
         record.set("responsePayload", json(errorDocument));
+        return record;
+    }
+
+    /** Sends a record to the queue. */
+    void send(String queueArn, ObjectNode record) {
         String[] arn = queueArn.split(":");
         String queueUrl = sqs.getQueueUrl(b -> b.queueName(arn[5]).queueOwnerAWSAccountId(arn[4])).queueUrl();
         sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(record.toString()));

@@ -26,11 +26,12 @@ public final class StrapiFaultProxy implements AutoCloseable {
     /**
      * A status to answer instead of Strapi (with an optional Retry-After), or a garbled body; or a
      * 200 whose body never ends ({@code stallMillis}: the headers, a first byte, then silence), or
-     * one with a text of {@code hugeBytes} characters (more than a small function's memory holds).
+     * one with a text of {@code hugeBytes} characters (more than a small function's memory holds); or
+     * Strapi's own answer, {@code delayMillis} late.
      */
-    public record Fault(int status, String body, String retryAfter, long stallMillis, long hugeBytes) {
+    public record Fault(int status, String body, String retryAfter, long stallMillis, long hugeBytes, long delayMillis) {
         public Fault(int status, String body, String retryAfter) {
-            this(status, body, retryAfter, 0, 0);
+            this(status, body, retryAfter, 0, 0, 0);
         }
 
         public static Fault status(int status) {
@@ -42,11 +43,16 @@ public final class StrapiFaultProxy implements AutoCloseable {
         }
 
         public static Fault stall(java.time.Duration silence) {
-            return new Fault(200, "{", null, silence.toMillis(), 0);
+            return new Fault(200, "{", null, silence.toMillis(), 0, 0);
         }
 
         public static Fault huge(long bytes) {
-            return new Fault(200, "", null, 0, bytes);
+            return new Fault(200, "", null, 0, bytes, 0);
+        }
+
+        /** Strapi's answer, forwarded after {@code delay}: a slow Strapi, within its readers' timeout. */
+        public static Fault slow(java.time.Duration delay) {
+            return new Fault(0, "", null, 0, 0, delay.toMillis());
         }
     }
 
@@ -108,6 +114,10 @@ public final class StrapiFaultProxy implements AutoCloseable {
                 Thread.sleep(latencyMillis);
             }
             Fault fault = plan.faultFor(number, pathAndQuery);
+            if (fault != null && fault.delayMillis() > 0) {
+                Thread.sleep(fault.delayMillis());
+                fault = null;
+            }
             if (fault != null && fault.stallMillis() > 0) {
                 exchange.sendResponseHeaders(200, 0);
                 exchange.getResponseBody().write(fault.body().getBytes(java.nio.charset.StandardCharsets.UTF_8));

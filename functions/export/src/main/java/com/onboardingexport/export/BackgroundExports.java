@@ -23,9 +23,11 @@ import java.util.regex.Pattern;
  * The life of a background export, from the 202 to its end: the API function starts it (status
  * {@code running}, a marker against its user's limit, an asynchronous invocation of the worker);
  * the worker claims and runs it; the status endpoint reads it. A status only ever goes
- * {@code running → succeeded | failed} ({@link ExportStatusStore}'s conditional writes), and a run
- * that died (Lambda's timeout, an {@code Error}, a crash) is reported {@code failed}
- * ({@code EXPORT_TIMED_OUT}) once the time by which it had to finish has passed.
+ * {@code running → succeeded | failed} ({@link ExportStatusStore}'s conditional writes). A run that
+ * died without writing its end (Lambda's timeout, a killed or crashed JVM) is closed by Lambda's
+ * failure record ({@link #closeFailedRun}, in the failure function), and, should that record never
+ * come, reported {@code failed} ({@code EXPORT_TIMED_OUT}) once the time by which it had to finish
+ * has passed.
  */
 public final class BackgroundExports {
     /** The key of the event the API function sends the worker to run an export in the background. */
@@ -242,9 +244,17 @@ public final class BackgroundExports {
             throw new ApiException(ErrorCode.INVALID_REQUEST, FIRST_RUN + " goes with \"date_range\": \"" + SINCE_LAST_RUN + "\" only");
         }
         Instant mustFinishBy = now.plusMillis(context.getRemainingTimeInMillis());
-        ExportStatus running = ExportStatus.running(ExportService.newExportId(), principal, 0, now, mustFinishBy)
+        ExportStatus running = ExportStatus.running(scheduledExportId(context.getAwsRequestId()), principal, 0, now, mustFinishBy)
                 .claimed(context.getAwsRequestId(), now, mustFinishBy);
-        ExportStatusStore.Versioned created = statuses.create(running);
+        Optional<ExportStatusStore.Versioned> fresh = statuses.createIfAbsent(running);
+        if (fresh.isEmpty()) {
+            // A second delivery of the same invocation (the same request id): the first one runs it.
+            JsonLog.warn("scheduled export skipped: another delivery of this invocation runs it", "export_id", running.exportId(),
+                    "request_id", context.getAwsRequestId());
+            return answer(statuses.find(running.exportId()).map(ExportStatusStore.Versioned::status).orElse(running),
+                    context.getAwsRequestId());
+        }
+        ExportStatusStore.Versioned created = fresh.get();
         String exportId = created.status().exportId();
         String statusUrl = config.apiUrl().isEmpty() ? null : config.apiUrl() + "/exports/onboarding/" + exportId;
         ExportStatus done = runClaimed(created, new Run(request, now, "scheduled", context.getAwsRequestId(), nothingNew, statusUrl,
@@ -253,6 +263,15 @@ public final class BackgroundExports {
             marks.advance(before, now, exportId);
         }
         return answer(done, context.getAwsRequestId());
+    }
+
+    /**
+     * A scheduled run's export id is its invocation's request id, which Lambda also writes in the
+     * failure record of a run that died ({@code requestContext.requestId}): so the failure function
+     * finds the export of a scheduled run, whose event names none.
+     */
+    static String scheduledExportId(String requestId) {
+        return requestId != null && EXPORT_ID.matcher(requestId).matches() ? requestId : ExportService.newExportId();
     }
 
     private Instant firstRunStart(JsonNode firstRun, String zone) {
@@ -264,18 +283,26 @@ public final class BackgroundExports {
 
     /** Writes a final status unless another delivery finished the export first; retries on a lost race with a progress write. */
     private ExportStatus finish(ExportStatusStore.Versioned current, ExportStatus finalStatus) {
+        return close(current, finalStatus).status();
+    }
+
+    /** A final status as stored, and whether this writer stored it (false: another writer had finished the export). */
+    private record Closed(ExportStatus status, boolean byThisWrite) {
+    }
+
+    private Closed close(ExportStatusStore.Versioned current, ExportStatus finalStatus) {
         ExportStatusStore.Versioned base = current;
         ExportStatus next = finalStatus;
         for (int attempt = 0; attempt < 5; attempt++) {
             Optional<ExportStatusStore.Versioned> written = statuses.replace(base, next);
             if (written.isPresent()) {
-                return written.get().status();
+                return new Closed(written.get().status(), true);
             }
             Optional<ExportStatusStore.Versioned> now = statuses.find(next.exportId());
             if (now.isEmpty() || !now.get().status().isRunning()) {
                 JsonLog.warn("export already finished by another delivery; its status stays",
                         "export_id", next.exportId(), "status", now.map(v -> v.status().status()).orElse("none"));
-                return now.map(ExportStatusStore.Versioned::status).orElse(next);
+                return new Closed(now.map(ExportStatusStore.Versioned::status).orElse(next), false);
             }
             // A progress write came in between: the final status carries that version's fields on.
             ExportStatus latest = now.get().status();
@@ -285,6 +312,119 @@ public final class BackgroundExports {
             base = now.get();
         }
         throw new ApiException(ErrorCode.STORAGE_ERROR, "The export's status could not be stored");
+    }
+
+    /**
+     * Lambda's failure record of a worker run (in the failure function): the run it names ended
+     * without finishing (its JVM killed, a crash, Lambda's timeout, an event too old to run), so its
+     * export is marked failed now, by the same conditional writes as every other end: a status
+     * already finished stays as it is, and an export that another delivery of its job is running is
+     * left to it. Only the write that ends the export puts its {@code Export Failed} event; the
+     * user's place is given back. A scheduled run's export is found by the invocation's request id
+     * ({@link #scheduledExportId}); one that died before writing its status gets a failed one, so
+     * its notice still goes out. The schedule's mark is never touched: the next run covers the window.
+     *
+     * @return what became of the export, for the function's answer and log
+     */
+    public ObjectNode closeFailedRun(LambdaFailureRecord record) {
+        long started = System.nanoTime();
+        FailedRun run = FailedRun.of(record, config.apiUrl());
+        ObjectNode outcome = Json.MAPPER.createObjectNode().put("lambda_request_id", record.requestId());
+        if (run == null || !EXPORT_ID.matcher(run.exportId()).matches()) {
+            JsonLog.warn("failure record of no export run: nothing to close", "lambda_request_id", record.requestId());
+            return outcome.put("outcome", "ignored");
+        }
+        outcome.put("export_id", run.exportId()).put("mode", run.mode());
+        ErrorBody.Error error = new ApiException(record.code(), (record.code() == ErrorCode.EXPORT_TIMED_OUT
+                ? "The export did not finish in the time it had" : "The export stopped before it finished")
+                + " (Lambda reported " + record.reported() + "); quote request id " + run.requestId() + " when reporting it")
+                .error(run.requestId());
+        Optional<ExportStatusStore.Versioned> found = statuses.find(run.exportId());
+        Closed closed;
+        if (found.isEmpty()) {
+            if (run.scheduled() == null) {
+                JsonLog.warn("failure record of an unknown export: nothing to close", "export_id", run.exportId(),
+                        "lambda_request_id", record.requestId());
+                return outcome.put("outcome", "unknown");
+            }
+            Instant now = clock.instant();
+            Optional<ExportStatusStore.Versioned> created = statuses.createIfAbsent(ExportStatus.running(run.exportId(), run.scheduled(),
+                    0, now, now).claimed(record.requestId(), now, now).failed(error));
+            closed = created.isPresent() ? new Closed(created.get().status(), true) : fail(found(run.exportId()), error);
+        } else if (runningElsewhere(found.get().status(), record)) {
+            return outcome.put("outcome", "running elsewhere");
+        } else {
+            if (run.ownerUserId() != null) {
+                // Before the status: whoever reads failed may start another export at once.
+                runningExports.giveBack(run.ownerUserId(), run.exportId());
+            }
+            closed = fail(found.get(), error);
+        }
+        if (closed.byThisWrite()) {
+            events.announce(closed.status(), run.mode(), run.fileFormat(), run.statusUrl());
+            ExportAudit.closedAfterFailure(run.mode(), run.requestId(), closed.status(), record.requestId(), clock.instant(), started);
+        }
+        return outcome.put("outcome", closed.byThisWrite() ? "closed" : "already finished").put("status", closed.status().status());
+    }
+
+    /** Another delivery of the job holds the export: claimed under another request id, and within its time. */
+    private boolean runningElsewhere(ExportStatus status, LambdaFailureRecord record) {
+        String runner = status.workerRequestId();
+        if (!status.isRunning() || runner == null || runner.equals(record.requestId()) || status.pastDeadline(clock.instant())) {
+            return false;
+        }
+        JsonLog.warn("failure record of a delivery that did not run the export: another one does", "export_id", status.exportId(),
+                "lambda_request_id", record.requestId(), "worker_request_id", runner);
+        return true;
+    }
+
+    /** Fails a running export; a finished status comes back as it is. */
+    private Closed fail(ExportStatusStore.Versioned current, ErrorBody.Error error) {
+        return current.status().isRunning() ? close(current, current.status().failed(error)) : new Closed(current.status(), false);
+    }
+
+    private ExportStatusStore.Versioned found(String exportId) {
+        return statuses.find(exportId).orElseThrow(() -> new ApiException(ErrorCode.STORAGE_ERROR,
+                "The export's status could not be read back"));
+    }
+
+    /**
+     * The export a failure record is about: a background export's job names it; a scheduled run's is
+     * its invocation's request id. Null for any other event.
+     *
+     * @param scheduled the schedule's principal (a status can be created for it); null for a background export
+     * @param ownerUserId whose place to give back; null for a scheduled run, which takes none
+     */
+    record FailedRun(String exportId, String mode, String requestId, String fileFormat, String statusUrl, Principal scheduled,
+                     String ownerUserId) {
+        static FailedRun of(LambdaFailureRecord record, String apiUrl) {
+            JsonNode payload = record.requestPayload();
+            if (payload.has(JOB_EVENT)) {
+                ExportJob job;
+                try {
+                    job = Json.MAPPER.treeToValue(payload.get(JOB_EVENT), ExportJob.class);
+                } catch (java.io.IOException | IllegalArgumentException e) {
+                    return null;
+                }
+                return new FailedRun(job.exportId() == null ? "" : job.exportId(), "async",
+                        job.requestId() == null ? record.requestId() : job.requestId(), fileFormat(job.request()), job.statusUrl(), null,
+                        job.principal() == null || job.principal().userId() == null ? null : job.principal().userId());
+            }
+            String scheduleName = payload.path("schedule_name").asText("");
+            if (!ExportWorkerHandler.SCHEDULE_NAME.matcher(scheduleName).matches()) {
+                return null;
+            }
+            String clientId = payload.path("client_id").asText("");
+            String exportId = record.requestId();
+            return new FailedRun(exportId, "scheduled", exportId, fileFormat(payload),
+                    apiUrl == null || apiUrl.isEmpty() ? null : apiUrl + "/exports/onboarding/" + exportId,
+                    ExportWorkerHandler.CLIENT_ID.matcher(clientId).matches() || clientId.isEmpty()
+                            ? Principal.schedule(scheduleName, clientId) : null, null);
+        }
+
+        private static String fileFormat(JsonNode request) {
+            return request == null ? "csv" : request.path("file_format").asText("csv");
+        }
     }
 
     /** Records rows written every few seconds, conditionally; stops once another writer has finished the export. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
+import java.time.Instant;
 
 /**
  * One audit line per export: who, what, how many rows, how long, and how it ended. Never the data
@@ -21,7 +22,7 @@ final class ExportAudit {
     static void log(String mode, String requestId, Principal principal, ExportRequest request, String outcome, String exportId,
                     Long records, Long sizeBytes, Throwable error, long startedNanos) {
         if (request != null) { // a request that did not parse is no export
-            metrics(outcome, mode, exportId, records, sizeBytes, startedNanos);
+            metrics(outcome, mode, exportId, records, sizeBytes, (System.nanoTime() - startedNanos) / 1e9);
         }
         Object[] fields = {
                 "request_id", requestId,
@@ -46,8 +47,31 @@ final class ExportAudit {
         }
     }
 
+    /**
+     * The lines of an export that Lambda's failure record closed (its run died without writing
+     * them): the audit line, and the metrics of a failed export, its time counted from its start.
+     */
+    static void closedAfterFailure(String mode, String requestId, ExportStatus status, String lambdaRequestId, Instant now,
+                                   long startedNanos) {
+        String since = status.startedAt() != null ? status.startedAt() : status.createdAt();
+        double seconds = since == null ? 0 : Math.max(0, java.time.Duration.between(Instant.parse(since), now).toMillis() / 1e3);
+        metrics("failed", mode, status.exportId(), 0L, 0L, seconds);
+        JsonLog.error("export failed", null,
+                "request_id", requestId,
+                "lambda_request_id", lambdaRequestId,
+                "user_id", status.ownerUserId(),
+                "role", status.ownerRole(),
+                "client_id", status.ownerClientId(),
+                "schedule_name", status.scheduleName(),
+                "outcome", "failed",
+                "mode", mode,
+                "export_id", status.exportId(),
+                "error_code", status.error() == null ? null : status.error().code(),
+                "duration_ms", (System.nanoTime() - startedNanos) / 1_000_000);
+    }
+
     /** The EMF line of a finished export; "started" (a 202) is not one. */
-    private static void metrics(String outcome, String mode, String exportId, Long records, Long sizeBytes, long startedNanos) {
+    private static void metrics(String outcome, String mode, String exportId, Long records, Long sizeBytes, double seconds) {
         if (!"succeeded".equals(outcome) && !"failed".equals(outcome)) {
             return;
         }
@@ -65,7 +89,7 @@ final class ExportAudit {
         line.put("Exports", 1);
         line.put("ExportRows", records == null ? 0 : records);
         line.put("ExportBytes", sizeBytes == null ? 0 : sizeBytes);
-        line.put("ExportSeconds", (System.nanoTime() - startedNanos) / 1e9);
+        line.put("ExportSeconds", seconds);
         line.put("export_id", exportId);
         JsonLog.metrics("export metrics", line);
     }

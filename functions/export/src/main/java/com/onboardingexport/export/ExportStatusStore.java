@@ -30,6 +30,11 @@ public final class ExportStatusStore {
                 .orElseThrow(() -> new ApiException(ErrorCode.INTERNAL, "An export with this id exists already"));
     }
 
+    /** Creates the status unless one with its id exists already; empty then. */
+    public Optional<Versioned> createIfAbsent(ExportStatus status) {
+        return objects.write(key(status.exportId()), status, null).map(ExportStatusStore::versioned);
+    }
+
     /**
      * Replaces {@code current} by {@code next} if nobody wrote it since it was read, and never a
      * finished status. Empty when the condition failed: read again and decide anew.

@@ -25,9 +25,9 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * under {@code scheduled/<name>/}.
  */
 public final class ExportWorkerHandler implements RequestStreamHandler {
-    private static final Pattern SCHEDULE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    static final Pattern SCHEDULE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     /** A Strapi client id: documentId on Strapi 5, a number on Strapi 4. */
-    private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     /** The fields of a schedule's input that are not request fields. */
     private static final java.util.List<String> SCHEDULE_FIELDS = java.util.List.of("schedule_name", "client_id");
 

@@ -1,6 +1,7 @@
 package com.onboardingexport.it.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,29 +19,47 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
  * Background exports that die, through the local run: the API function hands the export to the
- * worker with Lambda's Invoke API; the worker's JVM runs past its timeout, or runs out of memory.
- * The status endpoint then answers failed, and Lambda's failure record lands on the template's
+ * worker with Lambda's Invoke API; the worker's JVM runs past its timeout, runs out of memory, or is
+ * killed. Lambda's failure record goes to the failure function, which closes the export's status
+ * (the status endpoint answers failed within seconds) and forwards the record to the template's
  * dead-letter queue (an SQS queue in moto).
  */
 class WorkerFailuresIT {
     private static final Path TEMPLATE = ProjectRoot.find().resolve("template.yaml");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String WORKER = "onboarding-export-local-export-worker";
+    private static final String FAILURE_FUNCTION = "onboarding-export-local-export-failure";
+    /** Every export event the tests have read off the run's events queue (each is read once, then deleted). */
+    private static final List<JsonNode> EVENTS = new ArrayList<>();
     private static LocalRun run;
     private static String adminJwt;
     private StrapiFaultProxy proxy;
+    /** Reads of the responses that the fault proxy has seen from the worker (after the API function's). */
+    private final AtomicInteger workerReads = new AtomicInteger();
 
     @BeforeAll
     static void start() throws Exception {
@@ -64,17 +83,32 @@ class WorkerFailuresIT {
 
     /** The template with the worker's settings changed (its section only), served against Strapi behind a fault proxy. */
     private LocalApi api(Path dir, String workerSetting, String changed, StrapiFaultProxy.Fault workerFault) throws Exception {
+        // The API function reads the first page once; every later read of the responses is the worker's.
+        return api(dir, workerSetting, changed, 1, () -> workerFault, Map.of());
+    }
+
+    /**
+     * The same, with template parameters of its own, and the worker's fault chosen as each of its
+     * reads comes: the first {@code apiReads} reads of the responses are the API function's (none
+     * for a scheduled run), every later one the worker's.
+     */
+    private LocalApi api(Path dir, String workerSetting, String changed, int apiReads, Supplier<StrapiFaultProxy.Fault> workerFault,
+                         Map<String, String> parameters) throws Exception {
         String text = Files.readString(TEMPLATE, StandardCharsets.UTF_8);
         int worker = text.indexOf("  ExportWorkerFunction:");
         int setting = text.indexOf(workerSetting, worker);
         assertTrue(worker > 0 && setting > worker, "the worker sets " + workerSetting);
         Path copy = dir.resolve("template.yaml");
         Files.writeString(copy, text.substring(0, setting) + changed + text.substring(setting + workerSetting.length()));
-        // The API function reads the first page once; every later read of the responses is the worker's.
         AtomicInteger responseReads = new AtomicInteger();
-        proxy = StrapiFaultProxy.start(run.strapi().url()).plan((n, path) ->
-                path.contains("campaign-onboarding-responses") && responseReads.incrementAndGet() > 1 ? workerFault : null);
-        return LocalApi.start(run.apiConfig(copy, 0, System.out::println, Map.of("STRAPI_URL", proxy.url().toString())));
+        proxy = StrapiFaultProxy.start(run.strapi().url()).plan((n, path) -> {
+            if (!path.contains("campaign-onboarding-responses") || responseReads.incrementAndGet() <= apiReads) {
+                return null;
+            }
+            workerReads.incrementAndGet();
+            return workerFault.get();
+        });
+        return LocalApi.start(run.apiConfig(copy, 0, System.out::println, Map.of("STRAPI_URL", proxy.url().toString()), parameters));
     }
 
     private static String startExport(LocalApi api) throws Exception {
@@ -118,6 +152,198 @@ class WorkerFailuresIT {
             }
         }
         return null;
+    }
+
+    /**
+     * The JVMs (execution environments) of the worker function now running, of any local API of this
+     * test JVM: its children only, never another build's on the same machine.
+     */
+    private static List<ProcessHandle> workerJvms() {
+        long self = ProcessHandle.current().pid();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.parent().map(parent -> parent.pid() == self).orElse(false))
+                .filter(p -> p.info().commandLine().map(line -> line.contains("LocalApiFunctionHost") && line.contains(WORKER)).orElse(false))
+                .toList();
+    }
+
+    private static Set<Long> pids(List<ProcessHandle> processes) {
+        return processes.stream().map(ProcessHandle::pid).collect(Collectors.toSet());
+    }
+
+    /**
+     * Kills the JVM of the worker run in progress (one started since {@code before} was taken: the
+     * local API under test's, not the run's own), as an out-of-memory kill or a host failure would.
+     * Returns when, in {@link System#nanoTime()}.
+     */
+    private static long killWorker(Set<Long> before) throws Exception {
+        List<ProcessHandle> ours = workerJvms().stream().filter(p -> !before.contains(p.pid())).toList();
+        assertEquals(1, ours.size(), "one environment of the worker runs the export: " + ours);
+        long killed = System.nanoTime();
+        assertTrue(ours.get(0).destroyForcibly(), "the worker's JVM could not be killed");
+        ours.get(0).onExit().get(10, TimeUnit.SECONDS);
+        return killed;
+    }
+
+    /** Waits for the worker's first read of the responses: it is then mid-export. */
+    private void awaitWorkerReading() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (workerReads.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(workerReads.get() > 0, "the worker never read the responses");
+    }
+
+    /** The export's events on the run's events queue: those read so far, and any arriving within {@code wait}. */
+    private static List<JsonNode> events(String exportId, Duration wait) throws Exception {
+        String queueUrl = run.eventsQueue().url();
+        long deadline = System.nanoTime() + wait.toNanos();
+        try (SqsClient sqs = run.moto().sqs()) {
+            do {
+                for (Message message : sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(1)).messages()) {
+                    synchronized (EVENTS) {
+                        EVENTS.add(Json.MAPPER.readTree(message.body()));
+                    }
+                    sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
+                }
+            } while (System.nanoTime() < deadline);
+        }
+        synchronized (EVENTS) {
+            return EVENTS.stream().filter(e -> exportId.equals(e.path("detail").path("export_id").asText())).toList();
+        }
+    }
+
+    /** Keys in the export bucket under a prefix whose name or (a user's place) body names the export. */
+    private static List<String> objectsOf(String prefix, String exportId) {
+        String bucket = run.resourceNames().get("ExportBucket");
+        try (S3Client s3 = run.s3().client()) {
+            return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream().map(S3Object::key)
+                    .filter(key -> key.contains(exportId) || (key.startsWith("running/")
+                            && s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asUtf8String().contains(exportId)))
+                    .toList();
+        }
+    }
+
+    private static JsonNode status(LocalApi api, String exportId) throws Exception {
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(api.url().resolve("/exports/onboarding/" + exportId))
+                .header("Authorization", "Bearer " + adminJwt).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, answer.statusCode(), answer.body());
+        return Json.MAPPER.readTree(answer.body());
+    }
+
+    /** An asynchronous invocation of a function's alias through the local Lambda Invoke API; its request id, as Lambda answers it. */
+    private static String invokeAsync(LocalApi api, String function, String payload) throws Exception {
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(api.lambdaEndpoint()
+                        .resolve("/2015-03-31/functions/" + function + ":live/invocations"))
+                .header("X-Amz-Invocation-Type", "Event").POST(HttpRequest.BodyPublishers.ofString(payload)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, answer.statusCode(), answer.body());
+        return answer.headers().firstValue("x-amzn-RequestId").orElseThrow();
+    }
+
+    @Test
+    @DisplayName("a worker whose JVM is killed mid-export: failed EXPORT_CRASHED within 60 s, the user's place free, one Export Failed event, no file, the record on the dead-letter queue")
+    void workerKilledMidExport(@TempDir Path dir) throws Exception {
+        AtomicBoolean slow = new AtomicBoolean(true);
+        Set<Long> before = pids(workerJvms());
+        // One place per user: a new export of the same user starts only once the killed one's place is given back.
+        try (LocalApi api = api(dir, "Timeout: 900", "Timeout: 900", 1,
+                () -> slow.get() ? StrapiFaultProxy.Fault.slow(Duration.ofSeconds(8)) : null, Map.of("MaxRunningExportsPerUser", "1"))) {
+            String exportId = startExport(api);
+            awaitWorkerReading();
+            assertEquals("running", status(api, exportId).path("status").asText());
+            assertEquals(1, objectsOf("running/", exportId).size(), "the export holds the user's place");
+
+            long killed = killWorker(before);
+            JsonNode failed = awaitFinished(api, exportId, Duration.ofSeconds(60));
+            long millis = (System.nanoTime() - killed) / 1_000_000;
+            System.out.println("[WorkerFailuresIT] worker JVM killed mid-export: the status read failed " + millis + " ms later");
+            assertEquals("failed", failed.path("status").asText(), "still " + failed + " 60 s after the kill");
+            assertTrue(millis < 60_000, millis + " ms");
+            JsonNode error = failed.path("error");
+            assertEquals("EXPORT_CRASHED", error.path("code").asText(), failed.toString());
+            assertEquals(500, error.path("status").asInt(), failed.toString());
+            assertTrue(error.path("message").asText().contains("Runtime.ExitError"), failed.toString());
+            assertFalse(error.path("request_id").asText().isEmpty(), failed.toString());
+
+            assertEquals(List.of(), objectsOf("running/", exportId), "the user's place is given back");
+            slow.set(false);
+            String next = startExport(api);
+            assertEquals("succeeded", awaitFinished(api, next, Duration.ofSeconds(90)).path("status").asText());
+
+            List<JsonNode> events = events(exportId, Duration.ofSeconds(5));
+            assertEquals(1, events.size(), events.toString());
+            assertEquals("Export Failed", events.get(0).path("detail-type").asText());
+            assertEquals("EXPORT_CRASHED", events.get(0).path("detail").path("error_code").asText());
+            assertEquals("async", events.get(0).path("detail").path("mode").asText());
+            assertEquals(List.of(), objectsOf("exports/", exportId), "no file of the crashed export");
+
+            JsonNode record = deadLetter(exportId, Duration.ofSeconds(30));
+            assertNotNull(record, "no failure record for " + exportId + " on the dead-letter queue");
+            assertEquals("Runtime.ExitError", record.path("responsePayload").path("errorType").asText(), record.toString());
+        }
+    }
+
+    @Test
+    @DisplayName("a scheduled run whose JVM is killed mid-export: its status (the invocation's request id) reads failed, its Export Failed event says scheduled, its mark stays")
+    void scheduledRunKilled(@TempDir Path dir) throws Exception {
+        Set<Long> before = pids(workerJvms());
+        String schedule = "crashing-" + System.nanoTime();
+        try (LocalApi api = api(dir, "Timeout: 900", "Timeout: 900", 0, () -> StrapiFaultProxy.Fault.slow(Duration.ofSeconds(8)), Map.of())) {
+            String exportId = invokeAsync(api, WORKER, "{\"schedule_name\":\"" + schedule + "\",\"date_range\":\"since_last_run\","
+                    + "\"first_run\":\"all_time\",\"file_format\":\"csv\"}");
+            awaitWorkerReading();
+            assertEquals("running", status(api, exportId).path("status").asText(), "the run's export id is its request id");
+
+            long killed = killWorker(before);
+            JsonNode failed = awaitFinished(api, exportId, Duration.ofSeconds(60));
+            long millis = (System.nanoTime() - killed) / 1_000_000;
+            System.out.println("[WorkerFailuresIT] scheduled run's JVM killed mid-export: the status read failed " + millis + " ms later");
+            assertEquals("failed", failed.path("status").asText(), "still " + failed + " 60 s after the kill");
+            assertEquals("EXPORT_CRASHED", failed.path("error").path("code").asText(), failed.toString());
+            assertEquals(schedule, failed.path("schedule_name").asText(), failed.toString());
+
+            List<JsonNode> events = events(exportId, Duration.ofSeconds(5));
+            assertEquals(1, events.size(), events.toString());
+            assertEquals("Export Failed", events.get(0).path("detail-type").asText());
+            assertEquals("scheduled", events.get(0).path("detail").path("mode").asText());
+            assertEquals(schedule, events.get(0).path("detail").path("schedule_name").asText());
+            assertTrue(events.get(0).path("detail").path("status_url").asText().endsWith("/exports/onboarding/" + exportId), events.toString());
+            assertEquals(List.of(), objectsOf("schedules/" + schedule + "/", ""), "the schedule's mark does not move");
+            assertEquals(List.of(), objectsOf("scheduled/" + schedule + "/", ""), "no file of the crashed run");
+        }
+    }
+
+    @Test
+    @DisplayName("a failure record of an export that has succeeded changes nothing: its status and its one event stay")
+    void failureRecordOfASucceededExport(@TempDir Path dir) throws Exception {
+        try (LocalApi api = api(dir, "Timeout: 900", "Timeout: 900", 1, () -> null, Map.of())) {
+            String exportId = startExport(api);
+            JsonNode succeeded = awaitFinished(api, exportId, Duration.ofSeconds(90));
+            assertEquals("succeeded", succeeded.path("status").asText(), succeeded.toString());
+            List<JsonNode> eventsBefore = events(exportId, Duration.ofSeconds(3));
+            assertEquals(1, eventsBefore.size(), eventsBefore.toString());
+            assertEquals("Export Succeeded", eventsBefore.get(0).path("detail-type").asText());
+
+            // Lambda's record of a run of this export that crashed (a duplicate delivery, say), as the worker's destination gets it.
+            String record = """
+                    {"version": "1.0", "timestamp": "%s",
+                     "requestContext": {"requestId": "%s", "functionArn": "arn:aws:lambda:us-east-1:000000000000:function:%s:live",
+                       "condition": "RetriesExhausted", "approximateInvokeCount": 1},
+                     "requestPayload": {"background_export": {"export_id": "%s", "request_id": "duplicate",
+                       "principal": {"user_id": "1", "role": "admin"}, "request": {"file_format": "csv"}}},
+                     "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+                     "responsePayload": {"errorType": "Runtime.ExitError", "errorMessage": "Runtime exited with error: signal: killed"}}"""
+                    .formatted(Instant.now(), UUID.randomUUID(), WORKER, exportId);
+            invokeAsync(api, FAILURE_FUNCTION, record);
+            assertNotNull(deadLetter(exportId, Duration.ofSeconds(60)), "the failure function forwarded the record");
+
+            JsonNode after = status(api, exportId);
+            for (String field : List.of("status", "export_id", "filename", "record_count", "size_bytes", "file_format")) {
+                assertEquals(succeeded.path(field), after.path(field), field + ": " + after);
+            }
+            assertFalse(after.has("error"), after.toString());
+            assertEquals(eventsBefore, events(exportId, Duration.ofSeconds(3)), "no event more");
+        }
     }
 
     @Test

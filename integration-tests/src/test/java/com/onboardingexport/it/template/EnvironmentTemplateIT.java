@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.authorizer.AuthorizerHandler;
+import com.onboardingexport.export.DeadLetterQueue;
 import com.onboardingexport.export.ExportConfig;
 import com.onboardingexport.local.CloudFormationYaml;
 import com.onboardingexport.shared.Env;
@@ -42,13 +43,14 @@ class EnvironmentTemplateIT {
     private static final Set<String> READ_BY_THE_JVM = Set.of("JAVA_TOOL_OPTIONS");
 
     /**
-     * Variables that the export configuration reads in both of its functions but that only one of
-     * them uses, each with the reason; every other shared variable must be set alike in both.
+     * Variables that the export configuration reads in each of its functions but that not all of
+     * them use, each with the reason; every other shared variable must be set alike in all.
      */
     private static final Map<String, String> USED_BY_ONE_FUNCTION = Map.of(
             "CORS_ALLOWED_ORIGINS", "only the API function answers browsers; the worker answers no HTTP request",
-            "API_URL", "only the worker builds status URLs without a request (schedules); the API function takes them from"
-                    + " the request, and a !Ref of the API in its environment would make a cycle (the API refers to it)");
+            "API_URL", "only the worker and the failure function build status URLs without a request (schedules); the API"
+                    + " function takes them from the request, and a !Ref of the API in its environment would make a cycle (the API"
+                    + " refers to it)");
 
     private static final Pattern NOT_SET = Pattern.compile("Environment variable (\\w+) is not set");
 
@@ -66,6 +68,11 @@ class EnvironmentTemplateIT {
             // Both export handlers wire themselves from ExportConfig.from(Env.system()) (ExportParts.fromEnvironment).
             case "com.onboardingexport.export.ExportHandler::handleRequest",
                  "com.onboardingexport.export.ExportWorkerHandler::handleRequest" -> ExportConfig::from;
+            // The failure function wires itself the same way, plus the queue it forwards Lambda's records to.
+            case "com.onboardingexport.export.ExportFailureHandler::handleRequest" -> env -> {
+                ExportConfig.from(env);
+                DeadLetterQueue.url(env);
+            };
             default -> throw new AssertionError("No configuration known for handler " + handler + ": add it to EnvironmentTemplateIT");
         };
     }
@@ -183,6 +190,8 @@ class EnvironmentTemplateIT {
         ((ObjectNode) broken.resource("ExportWorkerFunction").path("Properties").path("Environment").path("Variables"))
                 .remove("MAX_RUNNING_EXPORTS_PER_USER");
         assertEquals(List.of("ExportFunction gets MAX_RUNNING_EXPORTS_PER_USER from [MaxRunningExportsPerUser], but"
+                + " ExportWorkerFunction, whose code reads it too, leaves it to the code's default",
+                "ExportFailureFunction gets MAX_RUNNING_EXPORTS_PER_USER from [MaxRunningExportsPerUser], but"
                 + " ExportWorkerFunction, whose code reads it too, leaves it to the code's default"), problems(broken));
     }
 
@@ -198,7 +207,8 @@ class EnvironmentTemplateIT {
         assertEquals(List.of(
                 "AuthorizerFunction sets EXPORT_BUCKET, which its code never reads",
                 "ExportWorkerFunction requires EXPORT_BUCKET but its Environment does not set it",
-                "STRAPI_VERSION differs: ExportFunction sets {\"Ref\":\"StrapiVersion\"}, ExportWorkerFunction sets \"4\""),
+                "STRAPI_VERSION differs: ExportFunction sets {\"Ref\":\"StrapiVersion\"}, ExportWorkerFunction sets \"4\"",
+                "STRAPI_VERSION differs: ExportFailureFunction sets {\"Ref\":\"StrapiVersion\"}, ExportWorkerFunction sets \"4\""),
                 problems(broken));
     }
 

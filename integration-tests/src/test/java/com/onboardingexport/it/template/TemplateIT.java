@@ -202,6 +202,7 @@ class TemplateIT {
             env.set("LINK_TTL_SECONDS", JSON.createObjectNode().put("Fn::Sub", "${ExportBucket.Arnn}"));
             env.set("MAX_CAMPAIGN_IDS", JSON.createObjectNode().put("Fn::Sub", "${NoSuchParameter}"));
             ((ObjectNode) properties(broken, "ExportWorkerFunction").path("Environment").path("Variables")).remove("LINK_TTL_SECONDS");
+            ((ObjectNode) properties(broken, "ExportFailureFunction").path("Environment").path("Variables")).remove("LINK_TTL_SECONDS");
             List<String> problems = TemplateChecks.referenceProblems(broken);
             assertAll(
                     () -> assertTrue(problems.stream().anyMatch(p -> p.endsWith("Ref to unknown ExportBuckett")), problems::toString),
@@ -269,10 +270,10 @@ class TemplateIT {
     @DisplayName("template.yaml says what the design says")
     class Design {
         @Test
-        @DisplayName("both functions: java21, SnapStart on published versions behind an alias, the shared layer")
+        @DisplayName("every function: java21, SnapStart on published versions behind an alias, the shared layer")
         void functions() {
             List<String> functions = template.resourcesOfType(SamTemplate.FUNCTION);
-            assertEquals(List.of("AuthorizerFunction", "ExportFunction", "ExportWorkerFunction"), functions);
+            assertEquals(List.of("AuthorizerFunction", "ExportFunction", "ExportWorkerFunction", "ExportFailureFunction"), functions);
             for (String function : functions) {
                 JsonNode props = template.functionProperties(function);
                 assertAll(function,
@@ -412,7 +413,7 @@ class TemplateIT {
         }
 
         @Test
-        @DisplayName("secrets split by need: every function reads the API token, only the authorizer the JWT secret; the API function invokes only the worker")
+        @DisplayName("secrets split by need: the functions that call Strapi read the API token, only the authorizer the JWT secret, the failure function none; the API function invokes only the worker")
         void leastPrivilege() {
             for (String function : template.resourcesOfType(SamTemplate.FUNCTION)) {
                 Set<JsonNode> secretResources = new java.util.HashSet<>();
@@ -424,6 +425,7 @@ class TemplateIT {
                 });
                 Set<JsonNode> expected = function.equals("AuthorizerFunction")
                         ? Set.of(JSON.createObjectNode().put("Ref", "StrapiApiTokenSecretArn"), JSON.createObjectNode().put("Ref", "JwtSecretArn"))
+                        : function.equals("ExportFailureFunction") ? Set.of() // it closes statuses, and calls no Strapi
                         : Set.of(JSON.createObjectNode().put("Ref", "StrapiApiTokenSecretArn"));
                 assertEquals(expected, secretResources, function);
                 boolean seesJwtSecretArn = template.functionProperties(function).path("Environment").path("Variables").has("JWT_SECRET_ARN")

@@ -45,15 +45,26 @@ class WorkerTemplateIT {
     }
 
     @Test
-    @DisplayName("no retries, events at most 5 minutes old, failures to an SQS dead-letter queue; the deadline the code reports by matches")
+    @DisplayName("no retries, events at most 5 minutes old, failures to the failure function and from it to an SQS dead-letter queue; the deadline the code reports by matches")
     void eventInvokeConfig() throws IOException {
         JsonNode config = template.functionProperties("ExportWorkerFunction").path("EventInvokeConfig");
+        JsonNode failure = template.functionProperties("ExportFailureFunction");
+        JsonNode failureConfig = failure.path("EventInvokeConfig");
         assertAll(
                 () -> assertEquals(0, config.path("MaximumRetryAttempts").asInt(-1)),
                 () -> assertEquals(300, config.path("MaximumEventAgeInSeconds").asInt()),
-                () -> assertEquals("SQS", config.path("DestinationConfig").path("OnFailure").path("Type").asText()),
+                // The worker's failure records go to the failure function's alias, which closes the export...
+                () -> assertEquals("Lambda", config.path("DestinationConfig").path("OnFailure").path("Type").asText()),
+                () -> assertEquals(JSON.createObjectNode().put("Ref", "ExportFailureFunction.Alias"),
+                        config.path("DestinationConfig").path("OnFailure").path("Destination")),
+                () -> assertEquals("com.onboardingexport.export.ExportFailureHandler::handleRequest", failure.path("Handler").asText()),
+                () -> assertEquals(template.functionProperties("ExportWorkerFunction").path("CodeUri"), failure.path("CodeUri")),
+                // ...and forwards them to the dead-letter queue, where its own failed runs land too.
+                () -> assertEquals(JSON.createObjectNode().put("Ref", "ExportWorkerDeadLetterQueue"),
+                        failure.path("Environment").path("Variables").path("DEAD_LETTER_QUEUE_URL")),
+                () -> assertEquals("SQS", failureConfig.path("DestinationConfig").path("OnFailure").path("Type").asText()),
                 () -> assertEquals(getAtt("ExportWorkerDeadLetterQueue", "Arn"),
-                        normalise(config.path("DestinationConfig").path("OnFailure").path("Destination"))),
+                        normalise(failureConfig.path("DestinationConfig").path("OnFailure").path("Destination"))),
                 () -> assertEquals("AWS::SQS::Queue", template.type("ExportWorkerDeadLetterQueue")));
         // BackgroundExports.UNCLAIMED_DEADLINE: the event's maximum age plus the worker's timeout.
         String code = Files.readString(root.resolve("functions/export/src/main/java/com/onboardingexport/export/BackgroundExports.java"));

@@ -12,8 +12,10 @@ public enum ErrorCode {
     UPSTREAM_TIMEOUT(504),
     STORAGE_ERROR(500),
     INTERNAL(500),
-    /** A background export that did not finish by its deadline (Lambda's timeout, a crash). */
+    /** A background export that did not finish in its time: Lambda's timeout, an event too old to run, or its deadline passed. */
     EXPORT_TIMED_OUT(500),
+    /** A background export whose run ended without finishing it, as Lambda reported (its JVM killed or crashed). */
+    EXPORT_CRASHED(500),
     /** An export whose rows would not fit in the function's temporary storage, even compressed. */
     EXPORT_TOO_LARGE(507);
 
