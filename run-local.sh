@@ -5,6 +5,7 @@
 #
 #   ./run-local.sh                                   API on :3000, Strapi on :1337
 #   ./run-local.sh --port 3001 --strapi-port 1338    other ports (or PORT=... STRAPI_PORT=...)
+#   ./run-local.sh --services-only                   the parts only, on every interface, for `sam local` (README)
 #
 # Needs Maven, a JDK 21+ for the toolchains plugin to find (Maven itself may run on 17), Node 20,
 # and moto_server (Python).

@@ -44,11 +44,16 @@ public final class LocalMoto implements AutoCloseable {
     }
 
     public static LocalMoto start(int port) throws IOException, InterruptedException {
+        return start("127.0.0.1", port);
+    }
+
+    /** The same, listening on {@code bindAddress} (0.0.0.0: every interface, so containers reach it); {@link #endpoint()} stays on loopback. */
+    public static LocalMoto start(String bindAddress, int port) throws IOException, InterruptedException {
         String executable = findOnPath("moto_server").orElseThrow(() -> new IllegalStateException(
                 "moto_server is not installed (it emulates Secrets Manager, SQS, SNS, EventBridge): " + INSTALL_HINT));
         int chosen = port == 0 ? freePort() : port;
         Path logFile = Files.createTempFile("moto-", ".log");
-        Process process = new ProcessBuilder(List.of(executable, "-H", "127.0.0.1", "-p", Integer.toString(chosen)))
+        Process process = new ProcessBuilder(List.of(executable, "-H", bindAddress, "-p", Integer.toString(chosen)))
                 .redirectErrorStream(true)
                 .redirectOutput(logFile.toFile())
                 .start();

@@ -33,6 +33,10 @@ import java.util.function.Consumer;
  * CORS_ALLOWED_ORIGINS, default {@link #DEV_CORS_ORIGINS}; empty for none): the browser origins that
  * may call the local API and fetch its download links, as the template's CorsAllowedOrigins, where
  * {@code host:*} means any port.
+ *
+ * <p>{@code --services-only}: the parts without the local API, on every interface, for {@code sam local}
+ * in Docker ({@link SamLocal}: the env-vars file and the commands it prints); {@code --host-address A}
+ * (env HOST_ADDRESS) is this machine's address for the S3 endpoint, by default the one of its default route.
  */
 public final class LocalRun implements AutoCloseable {
     /**
@@ -46,6 +50,10 @@ public final class LocalRun implements AutoCloseable {
     public static final String FIRST_EXPORT = "{\"date_range\":\"all_time\",\"file_format\":\"csv\"}";
     /** For development, a front end on localhost or 127.0.0.1, on any port, may call the local API. */
     public static final String DEV_CORS_ORIGINS = "http://localhost:*,http://127.0.0.1:*";
+    /** The Docker-free run's parts listen on loopback only. */
+    static final String LOOPBACK = "127.0.0.1";
+    /** Every interface: what {@code --services-only} listens on, so that containers (and the LAN) reach the parts. */
+    static final String ALL_INTERFACES = "0.0.0.0";
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private LocalStrapi strapi;
@@ -84,13 +92,42 @@ public final class LocalRun implements AutoCloseable {
         return run;
     }
 
+    /**
+     * The parts without the local API, for {@code sam local} ({@code --services-only}): Strapi, S3Proxy and
+     * moto_server with the template's buckets and queues and the two secrets, listening on every interface.
+     */
+    public static LocalRun startServices(Path template, int strapiPort, String corsOrigins, Consumer<String> log) throws Exception {
+        LocalRun run = new LocalRun();
+        try {
+            run.startServices(template, strapiPort, Map.of(), ALL_INTERFACES, corsOrigins, log);
+        } catch (Exception | Error e) {
+            run.close();
+            throw e;
+        }
+        return run;
+    }
+
     private void startParts(Path template, int apiPort, int strapiPort, Map<String, String> strapiEnvironment,
                             String corsOrigins, Consumer<String> log) throws Exception {
+        startServices(template, strapiPort, strapiEnvironment, LOOPBACK, corsOrigins, log);
+        api = LocalApi.start(apiConfig(template, apiPort, log));
+        started.push(api);
+        // The template's schedules, in moto's Scheduler as SAM creates them: each invokes its function's alias.
+        LocalApiTemplate spec = LocalApiTemplate.read(template, parameters, resourceNames);
+        for (LocalApiTemplate.Schedule schedule : spec.schedules()) {
+            moto.createSchedule(schedule, spec.function(schedule.functionId()).invokedArn(), "arn:aws:iam::"
+                    + LocalApiTemplate.ACCOUNT + ":role/" + LocalApiTemplate.STACK_NAME + "-" + schedule.functionId() + schedule.name() + "Role");
+        }
+    }
+
+    private void startServices(Path template, int strapiPort, Map<String, String> strapiEnvironment, String bindAddress,
+                               String corsOrigins, Consumer<String> log) throws Exception {
         this.template = template;
-        log.accept("[local] starting Strapi (" + (strapiPort == 0 ? "free port" : "port " + strapiPort) + "), S3Proxy, moto_server");
-        strapi = LocalStrapi.start(new LocalStrapi.Options(strapiPort, strapiEnvironment));
+        log.accept("[local] starting Strapi (" + (strapiPort == 0 ? "free port" : "port " + strapiPort) + "), S3Proxy, moto_server"
+                + (LOOPBACK.equals(bindAddress) ? "" : ", on every interface (" + bindAddress + ")"));
+        strapi = LocalStrapi.start(new LocalStrapi.Options(strapiPort, strapiEnvironment, bindAddress));
         started.push(strapi);
-        s3 = LocalS3.start(0, corsOrigins);
+        s3 = LocalS3.start(bindAddress, 0, corsOrigins);
         started.push(s3);
         // One local bucket per bucket of the template; !Ref of it is the local name.
         resourceNames = new LinkedHashMap<>();
@@ -100,7 +137,7 @@ public final class LocalRun implements AutoCloseable {
             resourceNames.put(bucketId, name);
             resourceNames.put(bucketId + ".Arn", "arn:aws:s3:::" + name);
         }
-        moto = LocalMoto.start(0);
+        moto = LocalMoto.start(bindAddress, 0);
         started.push(moto);
         // Where a person (or a test) sees the exports' events: a rule on moto's default bus to a queue.
         eventsQueue = moto.routeEventsToQueue("onboarding-export", LocalApiTemplate.STACK_NAME + "-events");
@@ -129,14 +166,6 @@ public final class LocalRun implements AutoCloseable {
                 "StrapiApiTokenSecretArn", apiTokenArn, "JwtSecretArn", jwtSecretArn,
                 "CorsAllowedOrigins", corsOrigins.replace(":*", "").replace(" ", ""));
         localEnvironment = Map.copyOf(local);
-        api = LocalApi.start(apiConfig(template, apiPort, log));
-        started.push(api);
-        // The template's schedules, in moto's Scheduler as SAM creates them: each invokes its function's alias.
-        LocalApiTemplate spec = LocalApiTemplate.read(template, parameters, resourceNames);
-        for (LocalApiTemplate.Schedule schedule : spec.schedules()) {
-            moto.createSchedule(schedule, spec.function(schedule.functionId()).invokedArn(), "arn:aws:iam::"
-                    + LocalApiTemplate.ACCOUNT + ":role/" + LocalApiTemplate.STACK_NAME + "-" + schedule.functionId() + schedule.name() + "Role");
-        }
     }
 
     /** How this run serves a template on its parts: the same for another template (a test's broken copy). */
@@ -175,6 +204,23 @@ public final class LocalRun implements AutoCloseable {
         return s3;
     }
 
+    public Path template() {
+        return template;
+    }
+
+    /** The local values of the template's parameters (the others take their Default). */
+    public Map<String, String> parameters() {
+        return parameters;
+    }
+
+    /**
+     * What every function gets over the template's environment: credentials, the endpoints of the
+     * local parts (on loopback), STRAPI_URL and CORS_ALLOWED_ORIGINS.
+     */
+    public Map<String, String> localEnvironment() {
+        return localEnvironment;
+    }
+
     /** Local names of the template's resources: a bucket's name, a queue's URL and {@code Queue.Arn}. */
     public Map<String, String> resourceNames() {
         return resourceNames;
@@ -197,19 +243,23 @@ public final class LocalRun implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
+        boolean servicesOnly = List.of(args).contains("--services-only");
         int apiPort = option(args, "--port", "PORT", 3000);
         int strapiPort = option(args, "--strapi-port", "STRAPI_PORT", 1337);
         String corsOrigins = textOption(args, "--cors-origins", "CORS_ALLOWED_ORIGINS", DEV_CORS_ORIGINS);
-        requireFree(apiPort, "--port / PORT");
+        if (!servicesOnly) {
+            requireFree(apiPort, "--port / PORT");
+        }
         requireFree(strapiPort, "--strapi-port / STRAPI_PORT");
-        Path template = ProjectRoot.find().resolve("template.yaml");
+        Path root = ProjectRoot.find();
+        Path template = root.resolve("template.yaml");
 
         CountDownLatch stopped = new CountDownLatch(1);
         LocalRun[] holder = new LocalRun[1];
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             synchronized (holder) {
                 if (holder[0] != null) {
-                    System.out.println("[local] stopping: API, function JVMs, Strapi, S3Proxy");
+                    System.out.println("[local] stopping: " + (servicesOnly ? "" : "API, function JVMs, ") + "Strapi, S3Proxy, moto_server");
                     holder[0].close();
                     holder[0] = null;
                 }
@@ -219,7 +269,8 @@ public final class LocalRun implements AutoCloseable {
 
         LocalRun run;
         try {
-            run = start(template, apiPort, strapiPort, Map.of(), corsOrigins, System.out::println);
+            run = servicesOnly ? startServices(template, strapiPort, corsOrigins, System.out::println)
+                    : start(template, apiPort, strapiPort, Map.of(), corsOrigins, System.out::println);
         } catch (Exception e) {
             System.err.println("[local] could not start: " + e.getMessage());
             System.exit(1);
@@ -230,7 +281,14 @@ public final class LocalRun implements AutoCloseable {
         }
         int status;
         try {
-            status = run.welcome(System.out::println);
+            if (servicesOnly) {
+                String hostAddress = textOption(args, "--host-address", "HOST_ADDRESS", null);
+                SamLocal.welcome(run, root, root.resolve(SamLocal.DIRECTORY),
+                        hostAddress == null ? SamLocal.hostAddress() : hostAddress, System.out::println);
+                status = 0;
+            } else {
+                status = run.welcome(System.out::println);
+            }
         } catch (Exception | Error e) {
             System.err.println("[local] FAILED: " + e);
             status = 1;

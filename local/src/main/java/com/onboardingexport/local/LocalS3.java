@@ -49,11 +49,16 @@ public final class LocalS3 implements AutoCloseable {
      * as the local run's CORS_ALLOWED_ORIGINS: comma-separated, {@code host:*} for any port; empty for none.
      */
     public static LocalS3 start(int port, String corsOrigins) throws Exception {
+        return start("127.0.0.1", port, corsOrigins);
+    }
+
+    /** The same, listening on {@code bindAddress} (0.0.0.0: every interface, so containers reach it); {@link #endpoint()} stays on loopback. */
+    public static LocalS3 start(String bindAddress, int port, String corsOrigins) throws Exception {
         List<String> origins = originPatterns(corsOrigins);
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(new AtomicConditionalWrites(new TransientNio2BlobStore()))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-                .endpoint(URI.create("http://127.0.0.1:" + port))
+                .endpoint(URI.create("http://" + bindAddress + ":" + port))
                 .corsRules(origins.isEmpty() ? CrossOriginResourceSharing.disabled()
                         : new CrossOriginResourceSharing(origins, CORS_METHODS, List.of(), CORS_EXPOSED_HEADERS, ""))
                 .build();

@@ -45,8 +45,15 @@ public final class LocalStrapi implements AutoCloseable {
         this.logFile = logFile;
     }
 
-    /** What to start: port 0 picks a free one; extra environment such as SEED_RESPONSES. */
-    public record Options(int port, Map<String, String> extraEnv) {
+    /**
+     * What to start: port 0 picks a free one; extra environment such as SEED_RESPONSES; the address it
+     * listens on (loopback, or 0.0.0.0 for every interface: containers, and the LAN, reach it then).
+     */
+    public record Options(int port, Map<String, String> extraEnv, String bindAddress) {
+        public Options(int port, Map<String, String> extraEnv) {
+            this(port, extraEnv, "127.0.0.1");
+        }
+
         public static Options defaults() {
             return new Options(0, Map.of());
         }
@@ -68,11 +75,13 @@ public final class LocalStrapi implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(logFile.toFile());
         Map<String, String> env = builder.environment();
-        env.put("HOST", "127.0.0.1");
+        env.put("HOST", options.bindAddress());
         env.put("PORT", Integer.toString(port));
         env.put("NODE_ENV", "production");
         env.put("DATABASE_FILENAME", workDir.resolve("data.db").toString());
         env.put("JWT_SECRET", jwtSecret);
+        // Not the config's dev-only defaults: Strapi may listen beyond loopback (--services-only).
+        env.put("APP_KEYS", randomHex(16) + "," + randomHex(16));
         env.put("STRAPI_API_TOKEN", apiToken);
         env.put("STRAPI_WRITER_TOKEN", writerToken);
         env.put("STRAPI_TELEMETRY_DISABLED", "true");

@@ -4,39 +4,32 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.onboardingexport.authorizer.AuthorizerHandler;
-import com.onboardingexport.export.DeadLetterQueue;
 import com.onboardingexport.export.ExportConfig;
 import com.onboardingexport.local.CloudFormationYaml;
-import com.onboardingexport.shared.Env;
 import java.io.IOException;
-import java.util.AbstractMap;
+import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
  * Each function's {@code Environment} in template.yaml against the variables its code reads. What the
  * code reads is not a list kept here: each handler's configuration is built on an environment that
- * records every name asked for (a required one that is missing gets a placeholder and the build is
- * run again). A variable that one function gets from a parameter and another function running the
- * same configuration code leaves to the code's default is the kind of bug where the worker counted 2
- * places while the API function handed out 3.
+ * records every name asked for ({@link ConfigurationReads}). A variable that one function gets from
+ * a parameter and another function running the same configuration code leaves to the code's default
+ * is the kind of bug where the worker counted 2 places while the API function handed out 3. The AWS
+ * SDK's endpoint variables are allowed only as {@code sam local} declares them ({@link SamLocalVariables}),
+ * never on a deploy.
  */
 class EnvironmentTemplateIT {
     /** Not ours to read: the JVM reads it at start. */
@@ -52,8 +45,6 @@ class EnvironmentTemplateIT {
                     + " function takes them from the request, and a !Ref of the API in its environment would make a cycle (the API"
                     + " refers to it)");
 
-    private static final Pattern NOT_SET = Pattern.compile("Environment variable (\\w+) is not set");
-
     private static SamTemplate template;
 
     @BeforeAll
@@ -61,68 +52,13 @@ class EnvironmentTemplateIT {
         template = new SamTemplate(CloudFormationYaml.read(TemplateIT.projectRoot().resolve("template.yaml")));
     }
 
-    /** The configuration each handler's no-argument constructor builds from the environment. */
-    private static Consumer<Env> wiring(String handler) {
-        return switch (handler) {
-            case "com.onboardingexport.authorizer.AuthorizerHandler::handleRequest" -> env -> new AuthorizerHandler(env, secretsManager());
-            // Both export handlers wire themselves from ExportConfig.from(Env.system()) (ExportParts.fromEnvironment).
-            case "com.onboardingexport.export.ExportHandler::handleRequest",
-                 "com.onboardingexport.export.ExportWorkerHandler::handleRequest" -> ExportConfig::from;
-            // The failure function wires itself the same way, plus the queue it forwards Lambda's records to.
-            case "com.onboardingexport.export.ExportFailureHandler::handleRequest" -> env -> {
-                ExportConfig.from(env);
-                DeadLetterQueue.url(env);
-            };
-            default -> throw new AssertionError("No configuration known for handler " + handler + ": add it to EnvironmentTemplateIT");
-        };
-    }
-
-    private static SecretsManagerClient secretsManager() {
-        return SecretsManagerClient.builder().region(Region.US_EAST_1).credentialsProvider(AnonymousCredentialsProvider.create())
-                .httpClient(UrlConnectionHttpClient.create()).build();
-    }
-
-    /** The variables a configuration reads, and which of them it requires. */
-    record Reads(Set<String> names, Set<String> required) {
-    }
-
-    static Reads reads(Consumer<Env> wiring) {
-        Map<String, String> given = new HashMap<>();
-        Set<String> asked = new TreeSet<>();
-        Map<String, String> recording = new AbstractMap<>() {
-            @Override
-            public String get(Object key) {
-                asked.add((String) key);
-                return given.get(key);
-            }
-
-            @Override
-            public Set<Entry<String, String>> entrySet() {
-                return given.entrySet();
-            }
-        };
-        for (int attempt = 0; attempt < 100; attempt++) {
-            try {
-                wiring.accept(new Env(recording));
-                return new Reads(asked, new TreeSet<>(given.keySet()));
-            } catch (IllegalStateException e) {
-                Matcher missing = NOT_SET.matcher(String.valueOf(e.getMessage()));
-                if (!missing.find()) {
-                    throw e;
-                }
-                given.put(missing.group(1), "https://placeholder.example");
-            }
-        }
-        throw new AssertionError("the configuration keeps asking for more required variables");
-    }
-
     /** The problems of a template's environments against what each function's code reads. */
     static List<String> problems(SamTemplate t) {
         Set<String> parameters = t.names("Parameters");
-        Map<String, Reads> reads = new LinkedHashMap<>();
+        Map<String, ConfigurationReads.Reads> reads = new LinkedHashMap<>();
         Map<String, Map<String, JsonNode>> environments = new LinkedHashMap<>();
         for (String function : t.resourcesOfType(SamTemplate.FUNCTION)) {
-            reads.put(function, reads(wiring(t.functionProperties(function).path("Handler").asText())));
+            reads.put(function, ConfigurationReads.of(t, function));
             environments.put(function, t.environment(function));
         }
         List<String> problems = new ArrayList<>();
@@ -130,8 +66,16 @@ class EnvironmentTemplateIT {
             Map<String, JsonNode> environment = environments.get(function);
             read.required().stream().filter(name -> !environment.containsKey(name))
                     .forEach(name -> problems.add(function + " requires " + name + " but its Environment does not set it"));
-            environment.keySet().stream().filter(name -> !read.names().contains(name) && !READ_BY_THE_JVM.contains(name))
-                    .forEach(name -> problems.add(function + " sets " + name + ", which its code never reads"));
+            environment.forEach((name, value) -> {
+                if (SamLocalVariables.isSdkEndpoint(name)) {
+                    if (!SamLocalVariables.declaredForSamLocalOnly(t, name, value)) {
+                        problems.add(function + " sets " + name + ", which the AWS SDK reads: only for sam local,"
+                                + " as !If [IsSamLocal, ..., !Ref AWS::NoValue], never on a deploy");
+                    }
+                } else if (!read.names().contains(name) && !READ_BY_THE_JVM.contains(name)) {
+                    problems.add(function + " sets " + name + ", which its code never reads");
+                }
+            });
         });
         for (String a : reads.keySet()) {
             for (String b : reads.keySet()) {
@@ -213,9 +157,40 @@ class EnvironmentTemplateIT {
     }
 
     @Test
+    @DisplayName("the check finds an AWS SDK endpoint variable that a deploy would set")
+    void findsAnSdkEndpointADeployWouldSet() {
+        SamTemplate broken = new SamTemplate(template.json().deepCopy());
+        ((ObjectNode) broken.section("Globals").path("Function").path("Environment").path("Variables"))
+                .put("AWS_ENDPOINT_URL", "http://localhost:4566");
+        ObjectNode export = (ObjectNode) broken.resource("ExportFunction").path("Properties").path("Environment").path("Variables");
+        // On another condition: set on a deploy that lists CORS origins.
+        ((ArrayNode) export.path("AWS_ENDPOINT_URL_S3").path("Fn::If")).set(0, "HasCorsOrigins");
+        // An empty value instead of no value: the SDK refuses it.
+        ((ArrayNode) export.path("AWS_ENDPOINT_URL_LAMBDA").path("Fn::If")).set(2, "");
+        String rule = ", which the AWS SDK reads: only for sam local, as !If [IsSamLocal, ..., !Ref AWS::NoValue], never on a deploy";
+        assertEquals(List.of(
+                "AuthorizerFunction sets AWS_ENDPOINT_URL" + rule,
+                "ExportFunction sets AWS_ENDPOINT_URL" + rule,
+                "ExportFunction sets AWS_ENDPOINT_URL_S3" + rule,
+                "ExportFunction sets AWS_ENDPOINT_URL_LAMBDA" + rule,
+                "ExportWorkerFunction sets AWS_ENDPOINT_URL" + rule), problems(broken));
+    }
+
+    @Test
+    @DisplayName("SamLocal is off unless sam local asks: its default is false, and samconfig.toml's deploys never set it")
+    void samLocalIsOffOnADeploy() throws IOException {
+        assertEquals("false", template.section("Parameters").path("SamLocal").path("Default").asText());
+        assertTrue(Files.readString(TemplateIT.projectRoot().resolve("samconfig.toml")).lines().noneMatch(line -> line.contains("SamLocal")));
+        // The SDK endpoints are declared, and only as sam local declares them.
+        for (String function : template.resourcesOfType(SamTemplate.FUNCTION)) {
+            assertTrue(SamLocalVariables.of(template, function).contains("AWS_ENDPOINT_URL"), function);
+        }
+    }
+
+    @Test
     @DisplayName("the variables used by one function only are still read by the export code")
     void exceptionsAreStillRead() {
-        Set<String> exportReads = reads(ExportConfig::from).names();
+        Set<String> exportReads = ConfigurationReads.reads(ExportConfig::from).names();
         assertTrue(exportReads.containsAll(USED_BY_ONE_FUNCTION.keySet()), exportReads.toString());
     }
 }

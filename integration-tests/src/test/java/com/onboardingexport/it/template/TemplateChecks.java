@@ -531,14 +531,17 @@ public final class TemplateChecks {
             while (m.find()) {
                 read.add(m.group(1));
             }
-            Set<String> set = template.environment(function).keySet();
+            Map<String, JsonNode> environment = template.environment(function);
+            Set<String> set = environment.keySet();
             for (String name : read) {
                 if (!set.contains(name) && !name.startsWith("AWS_")) {
                     problems.add(function + ": the code reads " + name + " but the template does not set it");
                 }
             }
             for (String name : set) {
-                if (!RUNTIME_VARIABLES.contains(name) && !code.contains("\"" + name + "\"")) {
+                // The AWS SDK's endpoints for sam local, which a deploy never sets: the SDK reads them.
+                if (!RUNTIME_VARIABLES.contains(name) && !SamLocalVariables.declaredForSamLocalOnly(template, name, environment.get(name))
+                        && !code.contains("\"" + name + "\"")) {
                     problems.add(function + ": the template sets " + name + " but the function's code never reads it");
                 }
             }

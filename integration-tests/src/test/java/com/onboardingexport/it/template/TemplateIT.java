@@ -212,6 +212,16 @@ class TemplateIT {
         }
 
         @Test
+        @DisplayName("an AWS SDK endpoint variable that a deploy would set is reported")
+        void sdkEndpointForEveryDeploy() {
+            SamTemplate broken = copy();
+            ((ObjectNode) properties(broken, "ExportFunction").path("Environment").path("Variables"))
+                    .put("AWS_ENDPOINT_URL_S3", "http://localhost:4566");
+            assertEquals(List.of("ExportFunction: the template sets AWS_ENDPOINT_URL_S3 but the function's code never reads it"),
+                    TemplateChecks.environmentProblems(broken, root));
+        }
+
+        @Test
         @DisplayName("an environment variable the code needs but the template lacks is reported")
         void missingEnvironmentVariable() {
             SamTemplate broken = copy();
