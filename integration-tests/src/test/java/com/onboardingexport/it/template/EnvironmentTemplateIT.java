@@ -173,7 +173,8 @@ class EnvironmentTemplateIT {
                 "ExportFunction sets AWS_ENDPOINT_URL" + rule,
                 "ExportFunction sets AWS_ENDPOINT_URL_S3" + rule,
                 "ExportFunction sets AWS_ENDPOINT_URL_LAMBDA" + rule,
-                "ExportWorkerFunction sets AWS_ENDPOINT_URL" + rule), problems(broken));
+                "ExportWorkerFunction sets AWS_ENDPOINT_URL" + rule,
+                "ExportFailureFunction sets AWS_ENDPOINT_URL" + rule), problems(broken));
     }
 
     @Test
