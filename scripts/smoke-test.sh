@@ -15,9 +15,10 @@
 #   SMOKE_OTHER_ORIGIN         an origin it does not allow (default https://not-allowed.invalid)
 #   SMOKE_MAX_RUNNING_EXPORTS  its MaxRunningExportsPerUser (default: read from the stack)
 #   SMOKE_SCHEDULE_NAME        the schedule whose input is fired (default <stack>-weekly, the template's)
+#   SMOKE_EVENT_BUS            the bus the exports' events are put on (default: the stack's output ExportEventBusName)
 #   AWS credentials and region as for any AWS CLI command; AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>
 #   (LAMBDA, SQS, EVENTBRIDGE, SCHEDULER, CLOUDFORMATION) point the calls elsewhere (the local run).
-# Without SMOKE_ALLOWED_ORIGIN or SMOKE_MAX_RUNNING_EXPORTS it reads the stack (cloudformation describe-stacks).
+# Without SMOKE_ALLOWED_ORIGIN, SMOKE_MAX_RUNNING_EXPORTS or SMOKE_EVENT_BUS it reads the stack (cloudformation describe-stacks).
 set -euo pipefail
 
 missing=0
@@ -96,7 +97,8 @@ await_export() {
 # ------------------------------------------------------------------ what the stack says
 ALLOWED_ORIGIN=${SMOKE_ALLOWED_ORIGIN-}
 MAX_RUNNING=${SMOKE_MAX_RUNNING_EXPORTS:-}
-if [[ -z ${SMOKE_ALLOWED_ORIGIN+set} || -z $MAX_RUNNING ]]; then
+EVENT_BUS=${SMOKE_EVENT_BUS:-}
+if [[ -z ${SMOKE_ALLOWED_ORIGIN+set} || -z $MAX_RUNNING || -z $EVENT_BUS ]]; then
   if ! awscli cloudformation describe-stacks --stack-name "$STACK" >"$TMP/stack.json" 2>"$TMP/stack.err"; then
     echo "smoke-test: cannot read the stack $STACK: $(cat "$TMP/stack.err")" >&2
     echo "smoke-test: set SMOKE_STACK_NAME, or SMOKE_ALLOWED_ORIGIN and SMOKE_MAX_RUNNING_EXPORTS" >&2
@@ -110,17 +112,24 @@ if [[ -z ${SMOKE_ALLOWED_ORIGIN+set} || -z $MAX_RUNNING ]]; then
   fi
   [[ -n ${SMOKE_ALLOWED_ORIGIN+set} ]] || ALLOWED_ORIGIN=$(parameter CorsAllowedOrigins | cut -d, -f1)
   [[ -n $MAX_RUNNING ]] || MAX_RUNNING=$(parameter MaxRunningExportsPerUser)
+  if [[ -z $EVENT_BUS ]]; then
+    EVENT_BUS=$(jq -r '.Stacks[0].Outputs[] | select(.OutputKey == "ExportEventBusName") | .OutputValue' "$TMP/stack.json")
+    if [[ -z $EVENT_BUS ]]; then
+      echo "smoke-test: the stack $STACK has no output ExportEventBusName (deploy the current template, or set SMOKE_EVENT_BUS)" >&2
+      exit 2
+    fi
+  fi
 fi
 echo "Smoke test of $API (stack $STACK)"
 
 # ------------------------------------------------------------------ a queue that receives the exports' events
-# Made first, so the rule is in force before the schedule runs; deleted on exit.
+# A rule on the stack's event bus, made first, so it is in force before the schedule runs; deleted on exit.
 QUEUE_NAME="smoke-${STACK:0:40}-$$"
 QUEUE_URL="" RULE_MADE=""
 cleanup() {
   if [[ -n $RULE_MADE ]]; then
-    awscli events remove-targets --rule "$QUEUE_NAME" --ids queue >/dev/null 2>&1 || true
-    awscli events delete-rule --name "$QUEUE_NAME" >/dev/null 2>&1 || true
+    awscli events remove-targets --event-bus-name "$EVENT_BUS" --rule "$QUEUE_NAME" --ids queue >/dev/null 2>&1 || true
+    awscli events delete-rule --event-bus-name "$EVENT_BUS" --name "$QUEUE_NAME" >/dev/null 2>&1 || true
   fi
   [[ -z $QUEUE_URL ]] || awscli sqs delete-queue --queue-url "$QUEUE_URL" >/dev/null 2>&1 || true
   rm -rf "$TMP"
@@ -130,13 +139,13 @@ make_event_queue() {
   local queue_arn rule_arn policy
   QUEUE_URL=$(awscli sqs create-queue --queue-name "$QUEUE_NAME" | jq -r .QueueUrl) || return 1
   queue_arn=$(awscli sqs get-queue-attributes --queue-url "$QUEUE_URL" --attribute-names QueueArn | jq -r .Attributes.QueueArn) || return 1
-  rule_arn=$(awscli events put-rule --name "$QUEUE_NAME" --event-pattern '{"source":["onboarding-export"]}' | jq -r .RuleArn) || return 1
+  rule_arn=$(awscli events put-rule --event-bus-name "$EVENT_BUS" --name "$QUEUE_NAME" --event-pattern '{"source":["onboarding-export"]}' | jq -r .RuleArn) || return 1
   RULE_MADE=yes
   policy=$(jq -nc --arg queue "$queue_arn" --arg rule "$rule_arn" '{Version: "2012-10-17", Statement: [{Effect: "Allow",
     Principal: {Service: "events.amazonaws.com"}, Action: "sqs:SendMessage", Resource: $queue,
     Condition: {ArnEquals: {"aws:SourceArn": $rule}}}]}')
   awscli sqs set-queue-attributes --queue-url "$QUEUE_URL" --attributes "$(jq -nc --arg p "$policy" '{Policy: $p}')" >/dev/null || return 1
-  awscli events put-targets --rule "$QUEUE_NAME" --targets "$(jq -nc --arg arn "$queue_arn" '[{Id: "queue", Arn: $arn}]')" >/dev/null || return 1
+  awscli events put-targets --event-bus-name "$EVENT_BUS" --rule "$QUEUE_NAME" --targets "$(jq -nc --arg arn "$queue_arn" '[{Id: "queue", Arn: $arn}]')" >/dev/null || return 1
 }
 EVENT_QUEUE_ERROR=""
 make_event_queue 2>"$TMP/queue.err" || EVENT_QUEUE_ERROR="could not make the event queue and rule: $(tr '\n' ' ' <"$TMP/queue.err")"

@@ -26,6 +26,7 @@ public final class LocalApiTemplate {
     public static final String API = "AWS::Serverless::Api";
     public static final String BUCKET = "AWS::S3::Bucket";
     public static final String QUEUE = "AWS::SQS::Queue";
+    public static final String EVENT_BUS = "AWS::Events::EventBus";
 
     /** Pseudo parameters as a local "stack" sees them. */
     public static final String REGION = "us-east-1";

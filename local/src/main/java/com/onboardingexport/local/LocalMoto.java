@@ -105,12 +105,25 @@ public final class LocalMoto implements AutoCloseable {
      * a user's rule would route the exports' events; returns the queue.
      */
     public Queue routeEventsToQueue(String source, String name) {
+        return routeEventsToQueue("default", source, name);
+    }
+
+    /** The same on the event bus {@code bus} (a name). */
+    public Queue routeEventsToQueue(String bus, String source, String name) {
         Queue queue = createQueue(name);
         try (EventBridgeClient events = eventBridge()) {
-            events.putRule(b -> b.name(name).eventPattern("{\"source\":[\"" + source + "\"]}"));
-            events.putTargets(b -> b.rule(name).targets(t -> t.id("queue").arn(queue.arn())));
+            events.putRule(b -> b.name(name).eventBusName(bus).eventPattern("{\"source\":[\"" + source + "\"]}"));
+            events.putTargets(b -> b.rule(name).eventBusName(bus).targets(t -> t.id("queue").arn(queue.arn())));
         }
         return queue;
+    }
+
+    /** A custom event bus, as CloudFormation creates an AWS::Events::EventBus; returns its name. */
+    public String createEventBus(String name) {
+        try (EventBridgeClient events = eventBridge()) {
+            events.createEventBus(b -> b.name(name));
+        }
+        return name;
     }
 
     /** A queue, as CloudFormation would create it: its URL ({@code !Ref}) and ARN ({@code !GetAtt .Arn}). */

@@ -60,6 +60,7 @@ public final class LocalRun implements AutoCloseable {
     private LocalMoto moto;
     private LocalS3 s3;
     private LocalMoto.Queue eventsQueue;
+    private String eventBusName;
     private Path template;
     private LocalApi api;
     /** What !Ref and !GetAtt of the template's buckets and queues mean locally. */
@@ -139,8 +140,17 @@ public final class LocalRun implements AutoCloseable {
         }
         moto = LocalMoto.start(bindAddress, 0);
         started.push(moto);
-        // Where a person (or a test) sees the exports' events: a rule on moto's default bus to a queue.
-        eventsQueue = moto.routeEventsToQueue("onboarding-export", LocalApiTemplate.STACK_NAME + "-events");
+        // The template's event bus (the exports' events), named as CloudFormation names it (its Name,
+        // ${AWS::StackName}-exports), and where a person (or a test) sees the events: a rule on it to a queue.
+        List<String> buses = LocalApiTemplate.resourcesOfType(template, LocalApiTemplate.EVENT_BUS);
+        if (buses.size() != 1) {
+            throw new IllegalStateException("the local run expects one event bus in " + template + ", found " + buses);
+        }
+        eventBusName = moto.createEventBus(LocalApiTemplate.STACK_NAME + "-exports");
+        resourceNames.put(buses.get(0), eventBusName);
+        resourceNames.put(buses.get(0) + ".Arn", "arn:aws:events:" + LocalApiTemplate.REGION + ":" + LocalApiTemplate.ACCOUNT + ":event-bus/" + eventBusName);
+        resourceNames.put(buses.get(0) + ".Name", eventBusName);
+        eventsQueue = moto.routeEventsToQueue(eventBusName, "onboarding-export", LocalApiTemplate.STACK_NAME + "-events");
         // One queue in moto per queue of the template (the worker's dead-letter queue).
         for (String queueId : LocalApiTemplate.resourcesOfType(template, LocalApiTemplate.QUEUE)) {
             LocalMoto.Queue queue = moto.createQueue((LocalApiTemplate.STACK_NAME + "-" + queueId).toLowerCase(Locale.ROOT));
@@ -390,10 +400,15 @@ public final class LocalRun implements AutoCloseable {
             out.accept("  " + credentials + " aws lambda invoke --endpoint-url " + api.lambdaEndpoint() + " --function-name "
                     + spec.function(schedule.functionId()).functionName() + " --payload '" + schedule.input() + "' /dev/stdout");
         }
-        out.accept("The exports' events (source onboarding-export), as a rule on the default bus delivers them to a queue:");
+        out.accept("The exports' events (source onboarding-export), as a rule on the stack's bus " + eventBusName + " delivers them to a queue:");
         out.accept("  " + credentials + " aws sqs receive-message --endpoint-url " + moto.endpoint() + " --queue-url " + eventsQueue.url()
                 + " --max-number-of-messages 10");
         out.accept("");
+    }
+
+    /** The exports' event bus in moto (the template's ExportEventBus, {@code <stack>-exports}). */
+    public String eventBusName() {
+        return eventBusName;
     }
 
     /** The queue that receives the exports' events (source onboarding-export) in the local run. */

@@ -487,23 +487,31 @@ public final class BackgroundExports {
     /**
      * GET /exports/onboarding/{export_id}: only an admin, or its requester while still allowed to see
      * that data (the same role, and for a client user the same client as when it was made), learns
-     * that it exists; a fresh link is signed for as long as the file is kept.
+     * that it exists; a fresh link is signed for as long as the file is kept, and audited.
      */
     public ObjectNode status(Principal reader, String exportId, String requestId) {
+        long started = System.nanoTime();
         Optional<ExportStatusStore.Versioned> found = EXPORT_ID.matcher(exportId).matches() ? statuses.find(exportId) : Optional.empty();
         if (found.isEmpty() || !mayRead(reader, found.get().status())) {
             throw new ApiException(ErrorCode.NOT_FOUND, "No such export");
         }
-        return answer(found.get().status(), requestId);
+        return answer(found.get().status(), requestId,
+                link -> ExportAudit.resigned(requestId, reader, found.get().status(), link, started));
     }
 
-    /** A status as the status endpoint answers it: a freshly signed link once succeeded. */
     private ObjectNode answer(ExportStatus stored, String requestId) {
+        return answer(stored, requestId, link -> { });
+    }
+
+    /** A status as the status endpoint answers it: a freshly signed link once succeeded, told to {@code signed}. */
+    private ObjectNode answer(ExportStatus stored, String requestId, java.util.function.Consumer<ExportResult> signed) {
         ExportStatus status = stored.pastDeadline(clock.instant()) ? stored.failed(timedOut(requestId)) : stored;
         String exportId = status.exportId();
         ObjectNode body;
         if (ExportStatus.SUCCEEDED.equals(status.status()) && status.result() != null) {
-            body = service.signed(exportId, status.result()).toJson();
+            ExportResult link = service.signed(exportId, status.result());
+            signed.accept(link);
+            body = link.toJson();
             body.put("status", status.status());
         } else {
             body = Json.MAPPER.createObjectNode();

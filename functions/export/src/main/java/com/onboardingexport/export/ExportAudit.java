@@ -8,8 +8,8 @@ import com.onboardingexport.shared.JsonLog;
 import java.time.Instant;
 
 /**
- * One audit line per export: who, what, how many rows, how long, and how it ended. Never the data
- * or the link. A finished export also writes one CloudWatch Embedded Metric Format line (rows,
+ * One audit line per export: who, what, how many rows, how long, and how it ended; and one per link
+ * the status route re-signs. Never the data or the link. A finished export also writes one CloudWatch Embedded Metric Format line (rows,
  * bytes, seconds, by outcome and mode), which CloudWatch turns into metrics with no API call.
  */
 final class ExportAudit {
@@ -67,6 +67,31 @@ final class ExportAudit {
                 "mode", mode,
                 "export_id", status.exportId(),
                 "error_code", status.error() == null ? null : status.error().code(),
+                "duration_ms", (System.nanoTime() - startedNanos) / 1_000_000);
+    }
+
+    /**
+     * The audit line of a link re-signed by the status route: a new way into the file, so it is
+     * audited like the export that made it. The user, role and client are the reader's (who got
+     * the link); {@code mode} is how the export ran. No metrics: no export ran.
+     */
+    static void resigned(String requestId, Principal reader, ExportStatus status, ExportResult link, long startedNanos) {
+        String mode = status.isScheduled() ? "scheduled" : status.workerRequestId() != null ? "async" : "sync";
+        JsonLog.info("export re-signed",
+                "request_id", requestId,
+                "user_id", reader.userId(),
+                "role", reader.role(),
+                "client_id", reader.clientId(),
+                "owner_user_id", status.isScheduled() ? null : status.ownerUserId(),
+                "schedule_name", status.scheduleName(),
+                "file_format", link.file().fileFormat(),
+                "outcome", "re-signed",
+                "action", "re-sign",
+                "mode", mode,
+                "export_id", status.exportId(),
+                "record_count", link.recordCount(),
+                "size_bytes", link.file().sizeBytes(),
+                "expires_at", link.expiresAt().toString(),
                 "duration_ms", (System.nanoTime() - startedNanos) / 1_000_000);
     }
 

@@ -117,6 +117,7 @@ class SmokeTestIT {
         env.put("SMOKE_OTHER_CLIENT_JWT", otherClientJwt);
         env.put("SMOKE_ALLOWED_ORIGIN", allowedOrigin);
         env.put("SMOKE_MAX_RUNNING_EXPORTS", MAX_RUNNING_EXPORTS);
+        env.put("SMOKE_EVENT_BUS", run.eventBusName());
         Path log = Files.createTempFile("smoke-test-", ".log");
         try {
             Process process = script.redirectOutput(log.toFile()).start();

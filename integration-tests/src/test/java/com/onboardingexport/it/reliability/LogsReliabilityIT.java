@@ -2,6 +2,7 @@ package com.onboardingexport.it.reliability;
 
 import static com.onboardingexport.it.reliability.Reliability.PARTS;
 import static com.onboardingexport.it.reliability.Reliability.ok;
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -209,6 +210,76 @@ class LogsReliabilityIT {
         JsonNode success = audits.stream().filter(a -> a.path("outcome").asText().equals("succeeded")).findFirst().orElseThrow();
         assertTrue(success.path("record_count").asLong() > 0 && success.has("campaign_ids") && success.has("date_range"), success.toString());
         assertEquals(Set.of("succeeded", "failed"), new LinkedHashSet<>(audits.stream().map(a -> a.path("outcome").asText()).toList()));
+    }
+
+    @Test
+    @DisplayName("a status read that re-signs a link (sync, background, scheduled) writes one audit line saying so; a running export's none")
+    void reSignedLinksAreAudited() throws Exception {
+        String acme = Reliability.acmeId();
+        Map<String, String> authEnv = new HashMap<>();
+        authEnv.put("STRAPI_URL", PARTS.strapi.url().toString());
+        authEnv.putAll(PARTS.secretEnvironment());
+        AuthorizerHandler authorizer = new AuthorizerHandler(new Env(authEnv), PARTS.secretsManagerClient());
+        Map<String, Object> client = authorize(authorizer, PARTS.login("client-a@onboarding.test")).getContext();
+        String userId = client.get("userId").toString();
+        String role = client.get("role").toString();
+        var config = Reliability.config(PARTS.strapi.url(), Map.of());
+        ExportHandler handler = Reliability.handler(config, PARTS.s3.client(), PARTS.s3.presigner(), Reliability.inlineWorker(config));
+
+        String syncId = ok(send(handler, userId, role, acme, "{\"date_range\":\"all_time\"}")).path("export_id").asText();
+        APIGatewayProxyResponseEvent accepted = send(handler, userId, role, acme, "{\"date_range\":\"all_time\",\"mode\":\"async\"}");
+        assertEquals(202, accepted.getStatusCode(), accepted.getBody());
+        String asyncId = Json.MAPPER.readTree(accepted.getBody()).path("export_id").asText();
+        com.onboardingexport.export.ExportWorkerHandler worker = new com.onboardingexport.export.ExportWorkerHandler(config,
+                Reliability.strapiClient(config), PARTS.s3.client(), PARTS.s3.presigner(), PARTS.moto.eventBridge(), java.time.Clock.systemUTC());
+        String scheduledId = worker.handleScheduledExport(Json.MAPPER.readTree(
+                "{\"schedule_name\":\"audit-resign\",\"client_id\":\"" + acme + "\",\"date_range\":\"all_time\"}"),
+                new LocalLambdaContext()).path("export_id").asText();
+
+        for (Map.Entry<String, String> export : Map.of(syncId, "sync", asyncId, "async", scheduledId, "scheduled").entrySet()) {
+            captured.reset();
+            var read = ExportFixture.statusRequest(userId, role, acme, export.getKey());
+            JsonNode answer = ok(handler.handleApiRequest(read, new LocalLambdaContext()));
+            assertEquals("succeeded", answer.path("status").asText(), answer.toString());
+            assertTrue(answer.path("download_url").asText().contains("X-Amz-Signature"), answer.toString());
+            List<JsonNode> audits = reSigned();
+            assertEquals(1, audits.size(), export.getValue() + ": one re-sign audit line: " + captured);
+            JsonNode audit = audits.get(0);
+            assertAll(export.getValue(),
+                    () -> assertEquals(export.getKey(), audit.path("export_id").asText()),
+                    () -> assertEquals(read.getRequestContext().getRequestId(), audit.path("request_id").asText()),
+                    () -> assertEquals(userId, audit.path("user_id").asText()),
+                    () -> assertEquals(role, audit.path("role").asText()),
+                    () -> assertEquals(acme, audit.path("client_id").asText()),
+                    () -> assertEquals("re-signed", audit.path("outcome").asText()),
+                    () -> assertEquals("re-sign", audit.path("action").asText()),
+                    () -> assertEquals(export.getValue(), audit.path("mode").asText()),
+                    () -> assertEquals(answer.path("record_count").asLong(), audit.path("record_count").asLong()),
+                    () -> assertEquals(answer.path("expires_at").asText(), audit.path("expires_at").asText()),
+                    () -> assertTrue(audit.has("duration_ms")),
+                    () -> assertFalse(audit.toString().contains("X-Amz-Signature"), "never the link: " + audit));
+        }
+
+        // A background export the worker has not run yet: its status read signs nothing, so no such line.
+        ExportHandler notRunYet = Reliability.handler(config, PARTS.s3.client(), PARTS.s3.presigner(), (arn, event) -> { });
+        APIGatewayProxyResponseEvent pending = send(notRunYet, userId, role, acme, "{\"date_range\":\"all_time\",\"mode\":\"async\"}");
+        assertEquals(202, pending.getStatusCode(), pending.getBody());
+        String runningId = Json.MAPPER.readTree(pending.getBody()).path("export_id").asText();
+        captured.reset();
+        JsonNode running = ok(notRunYet.handleApiRequest(ExportFixture.statusRequest(userId, role, acme, runningId), new LocalLambdaContext()));
+        assertEquals("running", running.path("status").asText(), running.toString());
+        assertEquals(List.of(), reSigned());
+    }
+
+    /** The re-sign audit lines captured so far. */
+    private List<JsonNode> reSigned() throws java.io.IOException {
+        List<JsonNode> found = new ArrayList<>();
+        for (String line : captured.toString(StandardCharsets.UTF_8).split("\n")) {
+            if (!line.isBlank() && Json.MAPPER.readTree(line).path("message").asText().equals("export re-signed")) {
+                found.add(Json.MAPPER.readTree(line));
+            }
+        }
+        return found;
     }
 
     private void keepLink(JsonNode ok) {

@@ -90,7 +90,7 @@ class HardeningTemplateIT {
     }
 
     @Test
-    @DisplayName("API Gateway access logs: one JSON line per request (request id, user, route, status, latency), never a header, kept for a set time")
+    @DisplayName("API Gateway access logs: one JSON line per request (request id, user, route, requested path, status, latency), never a header, kept for a set time")
     void accessLogs() throws IOException {
         JsonNode setting = template.resource("ExportApi").path("Properties").path("AccessLogSetting");
         assertEquals(JSON.readTree("{\"Fn::GetAtt\": [\"ApiAccessLogGroup\", \"Arn\"]}"), normalise(setting.path("DestinationArn")));
@@ -100,6 +100,11 @@ class HardeningTemplateIT {
                 () -> assertEquals("$context.requestId", line.path("request_id").asText()),
                 () -> assertEquals("$context.authorizer.userId", line.path("user_id").asText()),
                 () -> assertEquals("$context.resourcePath", line.path("route").asText()),
+                // The route is a template; the path names the export a status read asked for.
+                () -> assertEquals("$context.path", line.path("path").asText()),
+                () -> assertEquals("$context.httpMethod", line.path("method").asText()),
+                () -> assertEquals("$context.authorizer.role", line.path("role").asText()),
+                () -> assertEquals("$context.authorizer.clientId", line.path("client_id").asText()),
                 () -> assertEquals("$context.status", line.path("status").asText()),
                 () -> assertEquals("$context.responseLatency", line.path("latency_ms").asText()),
                 () -> assertFalse(format.toLowerCase().contains("authorization"), format),

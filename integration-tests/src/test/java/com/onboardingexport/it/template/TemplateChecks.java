@@ -56,7 +56,8 @@ public final class TemplateChecks {
             "AWS::Serverless::LayerVersion", Set.of(),
             "AWS::Logs::LogGroup", Set.of("Arn"),
             "AWS::IAM::Role", Set.of("Arn", "RoleId"),
-            "AWS::Scheduler::Schedule", Set.of("Arn"));
+            "AWS::Scheduler::Schedule", Set.of("Arn"),
+            "AWS::Events::EventBus", Set.of("Arn", "Name", "Policy"));
 
     /** Environment variables that configure the JVM or the runtime, not the code. */
     static final Set<String> RUNTIME_VARIABLES = Set.of("JAVA_TOOL_OPTIONS");
@@ -470,6 +471,13 @@ public final class TemplateChecks {
             used.add(resource);
             if (!resources.contains(resource) && !samRefs.contains(resource)) {
                 problems.add(path + ": GetAtt on unknown resource " + resource + "." + attribute);
+                return;
+            }
+            if (!resources.contains(resource)) {
+                // A resource SAM generates (a function's role): its IAM::Role attributes.
+                if (resource.endsWith("Role") && !ATTRIBUTES.get("AWS::IAM::Role").contains(attribute)) {
+                    problems.add(path + ": the generated role " + resource + " has no attribute " + attribute);
+                }
                 return;
             }
             Set<String> known = ATTRIBUTES.get(template.type(resource));

@@ -95,6 +95,52 @@ class WorkerTemplateIT {
     }
 
     @Test
+    @DisplayName("the exports' events go to the stack's own bus, which only the functions that put them may put to; the notice rule listens there")
+    void exportEventBus() throws IOException {
+        JsonNode bus = template.resource("ExportEventBus");
+        JsonNode busArn = JSON.readTree("{\"Fn::GetAtt\": [\"ExportEventBus\", \"Arn\"]}");
+        JsonNode busRef = JSON.createObjectNode().put("Ref", "ExportEventBus");
+        assertEquals("AWS::Events::EventBus", bus.path("Type").asText());
+        assertEquals("${AWS::StackName}-exports", bus.path("Properties").path("Name").path("Fn::Sub").asText());
+        assertEquals(busRef, template.resource("ScheduledExportNoticeRule").path("Properties").path("EventBusName"));
+        assertEquals(busRef, template.section("Outputs").path("ExportEventBusName").path("Value"), "the smoke test reads it");
+
+        Set<JsonNode> putters = new HashSet<>();
+        for (String function : template.resourcesOfType(SamTemplate.FUNCTION)) {
+            boolean puts = false;
+            for (JsonNode policy : template.functionProperties(function).path("Policies")) {
+                for (JsonNode statement : policy.path("Statement")) {
+                    if (statement.path("Action").toString().contains("events:")) {
+                        assertEquals("PutExportEvents", statement.path("Sid").asText(), function);
+                        assertEquals(busArn, normalise(statement.path("Resource")), function + ": the stack's bus, never the default one");
+                        puts = true;
+                    }
+                }
+            }
+            JsonNode variable = template.functionProperties(function).path("Environment").path("Variables").path("EVENT_BUS_NAME");
+            assertEquals(puts ? busRef : com.fasterxml.jackson.databind.node.MissingNode.getInstance(), variable, function + " EVENT_BUS_NAME");
+            if (puts) {
+                putters.add(JSON.readTree("{\"Fn::GetAtt\": [\"" + function + "Role\", \"Arn\"]}"));
+            }
+        }
+        assertEquals(3, putters.size(), "the export API, the worker and the failure function put events");
+
+        JsonNode policy = template.resource("ExportEventBusPolicy");
+        JsonNode statement = policy.path("Properties").path("Statement");
+        Set<JsonNode> allowed = new HashSet<>();
+        statement.path("Condition").path("ArnNotEquals").path("aws:PrincipalArn").forEach(arn -> allowed.add(normalise(arn)));
+        assertAll(
+                () -> assertEquals("AWS::Events::EventBusPolicy", policy.path("Type").asText()),
+                () -> assertEquals(busRef, policy.path("Properties").path("EventBusName")),
+                () -> assertEquals("Deny", statement.path("Effect").asText()),
+                () -> assertEquals("*", statement.path("Principal").asText()),
+                () -> assertEquals("events:PutEvents", statement.path("Action").asText()),
+                () -> assertEquals(busArn, normalise(statement.path("Resource"))),
+                () -> assertEquals(1, statement.path("Condition").size(), statement.toString()),
+                () -> assertEquals(putters, allowed, "every principal but the functions' roles is denied"));
+    }
+
+    @Test
     @DisplayName("the notice for people: scheduled exports' events only, to a topic EventBridge may publish to, an optional e-mail, the status URL and never a link")
     void scheduledExportNotice() {
         JsonNode rule = template.resource("ScheduledExportNoticeRule").path("Properties");
