@@ -79,9 +79,13 @@ public final class BackgroundExports {
 
     /** Records the export as running, hands it to the worker, and returns the 202 body. */
     public Accepted start(ExportService.Plan plan, String requestId, String statusUrlBase) {
+        return start(plan, ExportService.newExportId(), requestId, statusUrlBase);
+    }
+
+    /** As {@link #start(ExportService.Plan, String, String)}, under an export id chosen before (an idempotency key's). */
+    public Accepted start(ExportService.Plan plan, String exportId, String requestId, String statusUrlBase) {
         Principal owner = plan.principal();
         Instant now = clock.instant();
-        String exportId = ExportService.newExportId();
         Instant mustFinishBy = now.plus(UNCLAIMED_DEADLINE);
         if (!runningExports.take(owner.userId(), exportId, mustFinishBy, now)) {
             throw new ApiException(ErrorCode.TOO_MANY_EXPORTS, "You have " + config.maxRunningExportsPerUser()

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.crac.Core;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -93,40 +94,50 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
         Principal principal = Principal.fromAuthorizerContext(
                 event.getRequestContext() == null ? null : event.getRequestContext().getAuthorizer());
         ExportRequest request = null;
+        IdempotentRequests.Claim claim = null;
         try {
             if (principal.userId().isEmpty()) {
                 throw new ApiException(ErrorCode.UNAUTHORIZED, "No authorised user on this request");
             }
-            String exportId = event.getPathParameters() == null ? null : event.getPathParameters().get("export_id");
-            if ("GET".equals(event.getHttpMethod()) && exportId != null) {
-                return response(200, parts.background().status(principal, exportId, requestId).toString(), requestId);
+            String statusOf = event.getPathParameters() == null ? null : event.getPathParameters().get("export_id");
+            if ("GET".equals(event.getHttpMethod()) && statusOf != null) {
+                return response(200, parts.background().status(principal, statusOf, requestId).toString(), requestId);
             }
             if (!"POST".equals(event.getHttpMethod())) {
                 throw new ApiException(ErrorCode.NOT_FOUND, "No such route");
             }
             request = parts.parser().parseBody(body(event));
+            Optional<String> key = IdempotentRequests.key(event.getHeaders(), event.getMultiValueHeaders());
+            if (key.isPresent()) {
+                claim = parts.idempotency().claim(principal, key.get(), request, statusUrl(event, ""));
+                if (claim.isReplay()) {
+                    return response(claim.replayStatus(), claim.replayBody().toString(), requestId);
+                }
+            }
+            String exportId = claim == null ? ExportService.newExportId() : claim.exportId();
             Duration budget = min(API_TIME_BUDGET, remaining(context).minus(SAFETY_MARGIN));
             boolean auto = request.mode() == ExportMode.AUTO;
             // auto: the synchronous attempt stops early enough to hand the export over instead of a 504.
             Deadline deadline = Deadline.in(auto ? budget.minus(HAND_OVER_TIME) : budget);
             ExportService.Plan plan = parts.service().plan(principal, request, deadline);
             if (request.mode() == ExportMode.ASYNC || (auto && plan.total() > parts.config().asyncRowThreshold())) {
-                return startInBackground(plan, event, requestId, principal, request, started);
+                return startInBackground(plan, exportId, event, requestId, principal, request, started);
             }
             ExportResult result;
             try {
-                result = parts.service().run(plan, ExportService.newExportId(), parts.clock().instant(), deadline, rows -> { });
+                result = parts.service().run(plan, exportId, parts.clock().instant(), deadline, rows -> { });
             } catch (ApiException e) {
                 if (!auto || !deadline.expired() || e.code().status() < 500) {
                     throw e;
                 }
                 // Out of time, not out of luck: the work done so far is redone in the worker.
-                return startInBackground(plan, event, requestId, principal, request, started);
+                return startInBackground(plan, exportId, event, requestId, principal, request, started);
             }
             ExportAudit.log("sync", requestId, principal, request, "succeeded", result, null, started);
             parts.background().recordSync(principal, request, result, null, requestId, statusUrl(event, ""));
             return response(200, result.toJson().toString(), requestId);
         } catch (ApiException e) {
+            release(claim);
             ExportAudit.log("sync", requestId, principal, request, "failed", null, e, started);
             if (request != null) {
                 parts.background().recordSync(principal, request, null, e, requestId, statusUrl(event, ""));
@@ -134,18 +145,28 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
             APIGatewayProxyResponseEvent answer = response(e.code().status(), e.errorBody(requestId), requestId);
             if (e.code() == ErrorCode.TOO_MANY_EXPORTS) {
                 answer.getHeaders().put("Retry-After", Integer.toString(BackgroundExports.RETRY_AFTER_SECONDS));
+            } else if (e.code() == ErrorCode.IDEMPOTENCY_KEY_IN_USE) {
+                answer.getHeaders().put("Retry-After", Integer.toString(IdempotentRequests.RETRY_AFTER_SECONDS));
             }
             return answer;
         } catch (RuntimeException e) {
+            release(claim);
             ExportAudit.log("sync", requestId, principal, request, "failed", null, e, started);
             return response(500, ApiException.errorBody(ErrorCode.INTERNAL,
                     "Internal error; quote request id " + requestId + " when reporting it", requestId), requestId);
         }
     }
 
-    private APIGatewayProxyResponseEvent startInBackground(ExportService.Plan plan, APIGatewayProxyRequestEvent event, String requestId,
-                                                           Principal principal, ExportRequest request, long started) {
-        BackgroundExports.Accepted accepted = parts.background().start(plan, requestId, statusUrl(event, ""));
+    /** A request that made no export gives its idempotency key back, so its retry runs. */
+    private void release(IdempotentRequests.Claim claim) {
+        if (claim != null) {
+            parts.idempotency().release(claim);
+        }
+    }
+
+    private APIGatewayProxyResponseEvent startInBackground(ExportService.Plan plan, String exportId, APIGatewayProxyRequestEvent event,
+                                                           String requestId, Principal principal, ExportRequest request, long started) {
+        BackgroundExports.Accepted accepted = parts.background().start(plan, exportId, requestId, statusUrl(event, ""));
         ExportAudit.log("async", requestId, principal, request, "started", accepted.exportId(), null, null, null, started);
         return response(202, Json.MAPPER.valueToTree(accepted).toString(), requestId);
     }

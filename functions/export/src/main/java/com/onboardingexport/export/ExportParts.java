@@ -20,7 +20,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * the worker) are made of, from their clients and configuration.
  */
 record ExportParts(ExportConfig config, ExportService service, ExportRequestParser parser, BackgroundExports background,
-                   Clock clock) {
+                   IdempotentRequests idempotency, Clock clock) {
     private static final int STRAPI_ATTEMPTS = 3;
     private static final Duration STRAPI_CONNECT_TIMEOUT = Duration.ofSeconds(3);
 
@@ -29,11 +29,12 @@ record ExportParts(ExportConfig config, ExportService service, ExportRequestPars
         ExportService service = new ExportService(config, strapi, new ExportStorage(s3, presigner, config.bucket()), clock,
                 Path.of(System.getProperty("java.io.tmpdir")));
         ExportRequestParser parser = new ExportRequestParser(config.maxCampaignIds(), clock);
-        BackgroundExports background = new BackgroundExports(config, service, parser,
-                new ExportStatusStore(s3, config.bucket(), clock),
+        ExportStatusStore statuses = new ExportStatusStore(s3, config.bucket(), clock);
+        BackgroundExports background = new BackgroundExports(config, service, parser, statuses,
                 new RunningExports(s3, config.bucket(), config.maxRunningExportsPerUser(), clock), worker,
                 new ExportEvents(eventBridge, config.eventBusName()), new ScheduleMarks(s3, config.bucket(), clock), clock);
-        return new ExportParts(config, service, parser, background, clock);
+        return new ExportParts(config, service, parser, background,
+                new IdempotentRequests(s3, config.bucket(), statuses, service, clock), clock);
     }
 
     /**

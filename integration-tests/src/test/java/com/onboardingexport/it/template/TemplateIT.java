@@ -379,15 +379,16 @@ class TemplateIT {
             Set<String> expired = new TreeSet<>();
             for (JsonNode rule : bucket.path("LifecycleConfiguration").path("Rules")) {
                 if (rule.has("ExpirationInDays")) {
-                    // Markers of running exports live a day at most (a finished run deletes its own).
-                    JsonNode days = rule.path("Prefix").asText().equals("running/")
+                    // Markers of running exports live a day at most (a finished run deletes its own); so do
+                    // Idempotency-Key records, honoured for 24 hours.
+                    JsonNode days = Set.of("running/", "idempotency/").contains(rule.path("Prefix").asText())
                             ? JSON.getNodeFactory().numberNode(1) : JSON.createObjectNode().put("Ref", "RetentionDays");
                     assertEquals(days, rule.path("ExpirationInDays"));
                     assertEquals("Enabled", rule.path("Status").asText());
                     expired.add(rule.path("Prefix").asText());
                 }
             }
-            assertEquals(Set.of("exports/", "scheduled/", "status/", "running/"), expired);
+            assertEquals(Set.of("exports/", "scheduled/", "status/", "running/", "idempotency/"), expired);
             // Every object prefix the export functions may write is one that expires, but the
             // schedules' high-water marks (schedules/), which a since_last_run schedule needs for as long as it runs.
             Set<String> written = new TreeSet<>();

@@ -8,6 +8,10 @@ public enum ErrorCode {
     NOT_FOUND(404),
     NO_DATA(404),
     TOO_MANY_EXPORTS(429),
+    /** An Idempotency-Key whose request is still being answered and has no export to show yet (with Retry-After). */
+    IDEMPOTENCY_KEY_IN_USE(409),
+    /** An Idempotency-Key used within 24 hours with another request. */
+    IDEMPOTENCY_KEY_REUSED(422),
     UPSTREAM_ERROR(502),
     UPSTREAM_TIMEOUT(504),
     STORAGE_ERROR(500),
