@@ -161,6 +161,24 @@ class LocalRunIT {
     }
 
     @Test
+    @DisplayName("A retried POST with the same Idempotency-Key gets the first export (same export_id, a freshly signed link), not a second one")
+    void idempotencyKeyThroughTheGateway() throws Exception {
+        String key = "local-run-" + System.nanoTime();
+        String body = "{\"date_range\":\"all_time\",\"file_format\":\"csv\",\"mode\":\"sync\"}";
+        List<JsonNode> answers = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(exports)
+                    .header("Content-Type", "application/json").header("Authorization", "Bearer " + adminJwt)
+                    .header("Idempotency-Key", key).timeout(Duration.ofSeconds(60))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, answer.statusCode(), answer.body());
+            answers.add(Json.MAPPER.readTree(answer.body()));
+        }
+        assertEquals(answers.get(0).path("export_id").asText(), answers.get(1).path("export_id").asText());
+        assertFalse(answers.get(1).path("download_url").asText().isEmpty(), answers.get(1).toString());
+    }
+
+    @Test
     @DisplayName("POST /exports/onboarding without a token: 401 JSON from the gateway, the authorizer is not called")
     void noToken() throws Exception {
         int invocationsBefore = authorizerInvocations();
