@@ -14,7 +14,7 @@ import java.util.Optional;
  * by default.
  */
 public final class CorsPolicy {
-    static final String ALLOWED_HEADERS = "Authorization, Content-Type";
+    static final String ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key";
     static final String ALLOWED_METHODS = "GET, POST, OPTIONS";
     /** How long a browser may keep a preflight's answer (Chrome keeps at most 2 hours). */
     static final String MAX_AGE_SECONDS = "600";

@@ -96,11 +96,11 @@ class CorsBrowserIT {
                     .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
                     .header("Origin", "http://localhost:5173")
                     .header("Access-Control-Request-Method", "POST")
-                    .header("Access-Control-Request-Headers", "authorization,content-type").build(), HttpResponse.BodyHandlers.ofString());
+                    .header("Access-Control-Request-Headers", "authorization,content-type,idempotency-key").build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(204, answer.statusCode(), route + ": " + answer.body());
             assertEquals("http://localhost:5173", header(answer, "Access-Control-Allow-Origin"));
             assertEquals("GET, POST, OPTIONS", header(answer, "Access-Control-Allow-Methods"));
-            assertEquals("Authorization, Content-Type", header(answer, "Access-Control-Allow-Headers"));
+            assertEquals("Authorization, Content-Type, Idempotency-Key", header(answer, "Access-Control-Allow-Headers"));
             assertEquals("600", header(answer, "Access-Control-Max-Age"));
             assertEquals("Origin", header(answer, "Vary"));
             assertNull(header(answer, "Access-Control-Allow-Credentials"));
