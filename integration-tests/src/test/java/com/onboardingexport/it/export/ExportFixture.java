@@ -48,6 +48,13 @@ public final class ExportFixture {
         });
     }
 
+    /** A handler whose background runs are only recorded in {@code started}, to be run (or not) by the test; two places per user. */
+    public ExportHandler recordingHandler(java.util.List<JsonNode> started) {
+        Map<String, String> env = env(parts.strapi.url(), RealParts.BUCKET);
+        env.put("MAX_RUNNING_EXPORTS_PER_USER", "2");
+        return handler(env, Clock.systemUTC(), (arn, event) -> started.add(event));
+    }
+
     public ExportHandler handler(Map<String, String> env, Clock clock, BackgroundInvoker background) {
         ExportConfig config = ExportConfig.from(new Env(env));
         StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), parts.apiTokenSecret(),

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.export.BackgroundInvoker;
 import com.onboardingexport.export.ExportConfig;
 import com.onboardingexport.export.ExportHandler;
 import com.onboardingexport.export.RunningExports;
@@ -44,12 +43,8 @@ class HardeningIT {
     private final ExportFixture fixture = new ExportFixture();
     private final RealParts parts = fixture.parts;
 
-    /** A handler whose background runs are only recorded, to be run (or not) by the test. */
     private ExportHandler handler(List<JsonNode> started) {
-        Map<String, String> env = fixture.env(parts.strapi.url(), RealParts.BUCKET);
-        env.put("MAX_RUNNING_EXPORTS_PER_USER", "2");
-        BackgroundInvoker recorder = (arn, event) -> started.add(event);
-        return fixture.handler(env, Clock.systemUTC(), recorder);
+        return fixture.recordingHandler(started);
     }
 
     private static String exportId(APIGatewayProxyResponseEvent accepted) throws Exception {

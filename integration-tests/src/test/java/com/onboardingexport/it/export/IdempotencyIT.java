@@ -10,11 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.export.BackgroundInvoker;
 import com.onboardingexport.export.ExportHandler;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.shared.Json;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,12 +41,8 @@ class IdempotencyIT {
     private final ExportFixture fixture = new ExportFixture();
     private final RealParts parts = fixture.parts;
 
-    /** A handler whose background runs are only recorded, to be run (or not) by the test. */
     private ExportHandler handler(List<JsonNode> started) {
-        Map<String, String> env = fixture.env(parts.strapi.url(), RealParts.BUCKET);
-        env.put("MAX_RUNNING_EXPORTS_PER_USER", "2");
-        BackgroundInvoker recorder = (arn, event) -> started.add(event);
-        return fixture.handler(env, Clock.systemUTC(), recorder);
+        return fixture.recordingHandler(started);
     }
 
     private static APIGatewayProxyRequestEvent keyed(String user, String key, String body) {
