@@ -44,7 +44,7 @@ public final class BackgroundExports {
     static final Duration UNCLAIMED_DEADLINE = Duration.ofSeconds(300 + 900);
     /** What a 429 TOO_MANY_EXPORTS tells the caller to wait before trying again. */
     public static final int RETRY_AFTER_SECONDS = 30;
-    private static final Pattern EXPORT_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    static final Pattern EXPORT_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(5);
     private static final Duration SAFETY_MARGIN = Duration.ofSeconds(1);
 
@@ -121,6 +121,10 @@ public final class BackgroundExports {
         long started = System.nanoTime();
         String exportId = job.exportId() == null ? "" : job.exportId();
         String requestId = job.requestId() == null ? context.getAwsRequestId() : job.requestId();
+        JsonLog.put("export_id", exportId);
+        if (job.principal() != null) {
+            job.principal().toPrincipal().putInLogContext();
+        }
         Optional<ExportStatusStore.Versioned> found = EXPORT_ID.matcher(exportId).matches() ? statuses.find(exportId) : Optional.empty();
         if (found.isEmpty() || !found.get().status().isRunning()) {
             JsonLog.warn("background export skipped: unknown or already finished", "export_id", exportId,
@@ -234,6 +238,8 @@ public final class BackgroundExports {
     public ObjectNode runScheduled(String scheduleName, String clientId, ObjectNode input, Context context) {
         long started = System.nanoTime();
         Principal principal = Principal.schedule(scheduleName, clientId);
+        principal.putInLogContext();
+        JsonLog.put("export_id", scheduledExportId(context.getAwsRequestId()));
         Instant now = clock.instant();
         ObjectNode request = input.deepCopy();
         JsonNode firstRun = request.remove(FIRST_RUN);
@@ -339,6 +345,7 @@ public final class BackgroundExports {
             return outcome.put("outcome", "ignored");
         }
         outcome.put("export_id", run.exportId()).put("mode", run.mode());
+        JsonLog.put("export_id", run.exportId());
         ErrorBody.Error error = new ApiException(record.code(), (record.code() == ErrorCode.EXPORT_TIMED_OUT
                 ? "The export did not finish in the time it had" : "The export stopped before it finished")
                 + " (Lambda reported " + record.reported() + "); quote request id " + run.requestId() + " when reporting it")

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
+import com.onboardingexport.shared.LambdaMetrics;
 import com.onboardingexport.shared.StrapiClient;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,6 +56,7 @@ public final class ExportWorkerHandler implements RequestStreamHandler {
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        LambdaMetrics.beginInvocation(context);
         JsonNode event = Json.MAPPER.readTree(input);
         JsonNode answer = Json.MAPPER.createObjectNode();
         if (event != null && event.has(BackgroundExports.JOB_EVENT)) {
