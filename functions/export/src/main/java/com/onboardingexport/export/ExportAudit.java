@@ -109,7 +109,9 @@ final class ExportAudit {
             metrics.addMetric("ExportRows", records == null ? 0 : records, MetricUnit.COUNT);
             metrics.addMetric("ExportBytes", sizeBytes == null ? 0 : sizeBytes, MetricUnit.BYTES);
             metrics.addMetric("ExportSeconds", seconds, MetricUnit.SECONDS);
-            metrics.addMetadata("export_id", exportId);
+            if (exportId != null) { // a failed synchronous export has none
+                metrics.addMetadata("export_id", exportId);
+            }
         });
     }
 
