@@ -42,8 +42,9 @@ class LambdaMetricsTest {
     }
 
     @Test
-    @DisplayName("two invocations: context on every line (reader threads and SLF4J too), ColdStart only on the first, EMF with Service")
+    @DisplayName("priming, then two invocations: context on every line (reader threads and SLF4J too), ColdStart only on the first, EMF with Service")
     void twoInvocations() throws Exception {
+        LambdaMetrics.prime(); // SnapStart priming before the snapshot: writes nothing, and the first invocation stays cold
         LambdaMetrics.beginInvocation(new FakeContext("req-1"));
         JsonLog.put("export_id", "e-1");
         JsonLog.info("first");
