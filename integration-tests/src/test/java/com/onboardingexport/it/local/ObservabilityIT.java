@@ -54,6 +54,19 @@ class ObservabilityIT {
     }
 
     @Test
+    @DisplayName("no line holds the caller's JWT, the Strapi API token or a link's signature")
+    void noSecretInAnyLine() {
+        for (String function : ObservedRun.FUNCTIONS) {
+            for (String line : story.linesByFunction().getOrDefault(function, List.of())) {
+                for (String secret : story.secrets()) {
+                    assertFalse(line.contains(secret), function + " logged a secret: " + line);
+                }
+                assertFalse(line.contains("X-Amz-Signature"), function + " logged a link: " + line);
+            }
+        }
+    }
+
+    @Test
     @DisplayName("the export's id on the API function's and the worker's lines, and one trace id from the authorizer to the worker")
     void oneExportOneTrace() {
         String exportId = story.asyncExportId();

@@ -27,8 +27,11 @@ public final class ObservedRun {
     public static final List<String> FUNCTIONS = List.of("AuthorizerFunction", "ExportFunction", "ExportWorkerFunction");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    /** The background export's id, and each function's lines (as printed, without the local run's prefix). */
-    public record Story(String asyncExportId, Map<String, List<String>> linesByFunction) {
+    /**
+     * The background export's id, each function's lines (as printed, without the local run's prefix), and
+     * what no line may hold: the caller's JWT, the Strapi API token and the links the answers carried.
+     */
+    public record Story(String asyncExportId, Map<String, List<String>> linesByFunction, List<String> secrets) {
         /** The lines that parse as JSON objects, of one function. */
         public List<JsonNode> json(String function) {
             List<JsonNode> parsed = new ArrayList<>();
@@ -55,11 +58,14 @@ public final class ObservedRun {
     public static Story run() throws Exception {
         List<String> lines = new CopyOnWriteArrayList<>();
         String exportId;
+        List<String> secrets = new ArrayList<>();
         try (LocalRun run = LocalRun.start(ProjectRoot.find().resolve("template.yaml"), 0, 0, line -> {
             lines.add(line);
             System.out.println(line);
         })) {
             String jwt = run.login(LocalRun.ADMIN);
+            secrets.add(jwt);
+            secrets.add(run.strapi().apiToken());
             URI exports = run.api().url().resolve("/exports/onboarding");
             HttpResponse<String> started = post(exports, jwt, "{\"date_range\":\"all_time\",\"mode\":\"async\"}");
             assertEquals(202, started.statusCode(), started.body());
@@ -76,6 +82,8 @@ public final class ObservedRun {
             assertEquals("succeeded", state);
             HttpResponse<String> sync = post(exports, jwt, LocalRun.FIRST_EXPORT);
             assertEquals(200, sync.statusCode(), sync.body());
+            String link = Json.MAPPER.readTree(sync.body()).path("download_url").asText();
+            secrets.add(link.substring(link.indexOf("X-Amz-Signature=")));
             HttpResponse<String> none = post(exports, jwt, "{\"date_range\":\"2001-01-01/2001-01-02\"}");
             assertEquals(404, none.statusCode(), none.body());
         }
@@ -88,7 +96,7 @@ public final class ObservedRun {
                 }
             }
         }
-        return new Story(exportId, byFunction);
+        return new Story(exportId, byFunction, List.copyOf(secrets));
     }
 
     private static JsonNode parse(String line) {
