@@ -303,7 +303,10 @@ check_schedule() {
     fail "$check" "get-schedule $SCHEDULE_NAME: $(tr '\n' ' ' <"$TMP/schedule.err")"
     return
   fi
-  # The worker may run up to 15 minutes; the CLI's 60 s read timeout would retry, and so run the export twice.
+  # A tick of its own, now, as the Scheduler fills in <aws.scheduler.scheduled-time>.
+  jq -c --arg now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '.scheduled_time = $now' "$TMP/schedule-input.json" >"$TMP/schedule-tick.json"
+  mv "$TMP/schedule-tick.json" "$TMP/schedule-input.json"
+  # The worker may run up to 15 minutes; the CLI's 60 s read timeout would retry (the same tick: one export all the same).
   if ! awscli lambda invoke --function-name "$STACK-export-worker" --qualifier live --cli-read-timeout 900 \
     --payload "fileb://$TMP/schedule-input.json" "$TMP/schedule-answer.json" >"$TMP/invoke.json" 2>"$TMP/invoke.err"; then
     fail "$check" "invoke of $STACK-export-worker:live failed: $(tr '\n' ' ' <"$TMP/invoke.err")"

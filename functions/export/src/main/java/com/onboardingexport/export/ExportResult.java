@@ -5,7 +5,8 @@ import com.onboardingexport.shared.Json;
 import java.time.Instant;
 
 /**
- * A finished export: the 200 body of the HTTP contract, plus the object key for logs.
+ * A finished export: the 200 body of the HTTP contract, plus the object key for logs. Without a
+ * link ({@code downloadUrl} and {@code expiresAt} null) it is what the worker answers.
  *
  * @param file what was stored; its {@code overflowColumn} (the CSV or XLSX column that holds the
  *     values whose columns did not fit under {@code MAX_CSV_COLUMNS}; null when every column fit,
@@ -32,7 +33,9 @@ public record ExportResult(String exportId, String downloadUrl, Instant expiresA
     public ObjectNode toJson() {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("export_id", exportId);
-        body.put("download_url", downloadUrl);
+        if (downloadUrl != null) {
+            body.put("download_url", downloadUrl);
+        }
         body.put("filename", file.filename());
         body.put("file_format", file.fileFormat());
         if (file.compression() != null) {
@@ -41,7 +44,9 @@ public record ExportResult(String exportId, String downloadUrl, Instant expiresA
         body.put("content_type", file.contentType());
         body.put("record_count", file.recordCount());
         body.put("size_bytes", file.sizeBytes());
-        body.put("expires_at", expiresAt.toString());
+        if (expiresAt != null) {
+            body.put("expires_at", expiresAt.toString());
+        }
         if (file.overflowColumn() != null) {
             body.put("columns_truncated", true);
             body.put("overflow_column", file.overflowColumn());

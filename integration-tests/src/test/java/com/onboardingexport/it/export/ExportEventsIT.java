@@ -124,7 +124,7 @@ class ExportEventsIT {
         ObjectNode input = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export-client.json")));
         input.put("date_range", "all_time");
         ExportWorkerHandler worker = FIXTURE.worker();
-        JsonNode done = worker.handleScheduledExport(input, new LocalLambdaContext(Duration.ofMinutes(5)));
+        JsonNode done = worker.handleScheduledExport(ExportFixture.newTick(input), new LocalLambdaContext(Duration.ofMinutes(5)));
         JsonNode event = eventOf(done.path("export_id").asText());
         assertNotNull(event, "no event for " + done);
         assertDocumented(event, ExportEvents.SUCCEEDED, done.path("export_id").asText());
@@ -134,7 +134,7 @@ class ExportEventsIT {
         assertTrue(event.path("detail").path("user_id").isMissingNode(), "a schedule is no user");
 
         input.put("date_range", "2001-01-01/2001-01-31");
-        JsonNode failed = worker.handleScheduledExport(input, new LocalLambdaContext(Duration.ofMinutes(5)));
+        JsonNode failed = worker.handleScheduledExport(ExportFixture.newTick(input), new LocalLambdaContext(Duration.ofMinutes(5)));
         JsonNode failure = eventOf(failed.path("export_id").asText());
         assertNotNull(failure, "no event for " + failed);
         assertDocumented(failure, ExportEvents.FAILED, failed.path("export_id").asText());

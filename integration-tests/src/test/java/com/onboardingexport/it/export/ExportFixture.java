@@ -80,6 +80,20 @@ public final class ExportFixture {
     }
 
     /** A GET of an export's status, as API Gateway hands it over. */
+    private static final java.util.concurrent.atomic.AtomicLong LAST_TICK = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A schedule's input as a tick of its own: {@code scheduled_time} now, never the same twice in this JVM. */
+    public static com.fasterxml.jackson.databind.node.ObjectNode newTick(com.fasterxml.jackson.databind.node.ObjectNode input) {
+        long millis = LAST_TICK.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis()));
+        return input.put("scheduled_time", java.time.Instant.ofEpochMilli(millis).toString());
+    }
+
+    /** The freshly signed link of an export, as an admin reads it at its status URL (the worker's answer has none). */
+    public String link(String exportId) throws Exception {
+        JsonNode status = ok(send(handler(), statusRequest("1", "admin", "", exportId)));
+        return status.path("download_url").asText();
+    }
+
     public static APIGatewayProxyRequestEvent statusRequest(String userId, String role, String clientId, String exportId) {
         APIGatewayProxyRequestEvent event = request(userId, role, clientId, null)
                 .withHttpMethod("GET")

@@ -284,15 +284,17 @@ class WorkerFailuresIT {
     }
 
     @Test
-    @DisplayName("a scheduled run whose JVM is killed mid-export: its status (the invocation's request id) reads failed, its Export Failed event says scheduled, its mark stays")
+    @DisplayName("a scheduled run whose JVM is killed mid-export: its status (its tick's) reads failed, its Export Failed event says scheduled, its mark stays")
     void scheduledRunKilled(@TempDir Path dir) throws Exception {
         Set<Long> before = pids(workerJvms());
         String schedule = "crashing-" + System.nanoTime();
         try (LocalApi api = api(dir, "Timeout: 900", "Timeout: 900", 0, () -> StrapiFaultProxy.Fault.slow(Duration.ofSeconds(8)), Map.of())) {
-            String exportId = invokeAsync(api, WORKER, "{\"schedule_name\":\"" + schedule + "\",\"date_range\":\"since_last_run\","
-                    + "\"first_run\":\"all_time\",\"file_format\":\"csv\"}");
+            String input = "{\"schedule_name\":\"" + schedule + "\",\"scheduled_time\":\"" + java.time.Instant.now()
+                    + "\",\"date_range\":\"since_last_run\",\"first_run\":\"all_time\",\"file_format\":\"csv\"}";
+            invokeAsync(api, WORKER, input);
+            String exportId = com.onboardingexport.export.ScheduledTick.of(Json.MAPPER.readTree(input)).exportId();
             awaitWorkerReading();
-            assertEquals("running", status(api, exportId).path("status").asText(), "the run's export id is its request id");
+            assertEquals("running", status(api, exportId).path("status").asText(), "the run's export id is its tick's");
 
             long killed = killWorker(before);
             JsonNode failed = awaitFinished(api, exportId, Duration.ofSeconds(60));

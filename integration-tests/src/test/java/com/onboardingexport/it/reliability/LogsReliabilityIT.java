@@ -232,8 +232,8 @@ class LogsReliabilityIT {
         String asyncId = Json.MAPPER.readTree(accepted.getBody()).path("export_id").asText();
         com.onboardingexport.export.ExportWorkerHandler worker = new com.onboardingexport.export.ExportWorkerHandler(config,
                 Reliability.strapiClient(config), PARTS.s3.client(), PARTS.s3.presigner(), PARTS.moto.eventBridge(), java.time.Clock.systemUTC());
-        String scheduledId = worker.handleScheduledExport(Json.MAPPER.readTree(
-                "{\"schedule_name\":\"audit-resign\",\"client_id\":\"" + acme + "\",\"date_range\":\"all_time\"}"),
+        String scheduledId = worker.handleScheduledExport(ExportFixture.newTick((com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(
+                "{\"schedule_name\":\"audit-resign\",\"client_id\":\"" + acme + "\",\"date_range\":\"all_time\"}")),
                 new LocalLambdaContext()).path("export_id").asText();
 
         for (Map.Entry<String, String> export : Map.of(syncId, "sync", asyncId, "async", scheduledId, "scheduled").entrySet()) {

@@ -496,16 +496,19 @@ class TemplateIT {
             assertEquals(1, schedules.size(), schedules::toString);
             JsonNode schedule = schedules.values().iterator().next();
             JsonNode input = JSON.readTree(schedule.path("Input").asText());
-            JsonNode event = JSON.readTree(root.resolve("events/scheduled-export.json").toFile());
+            ObjectNode event = (ObjectNode) JSON.readTree(root.resolve("events/scheduled-export.json").toFile());
+            // The sample is one tick: the Scheduler's placeholder filled in with a time.
+            assertTrue(java.time.OffsetDateTime.parse(event.path("scheduled_time").asText()).toInstant() != null);
+            event.put("scheduled_time", "<aws.scheduler.scheduled-time>");
             assertEquals(event, input);
-            assertEquals(Set.of("schedule_name", "campaign_ids", "date_range", "file_format"), fieldNames(input));
+            assertEquals(Set.of("schedule_name", "scheduled_time", "campaign_ids", "date_range", "file_format"), fieldNames(input));
 
             assertEquals(JSON.readTree("{\"Fn::If\": [\"ScheduleOn\", \"ENABLED\", \"DISABLED\"]}"), schedule.path("State"));
             assertEquals(JSON.readTree("{\"Fn::Equals\": [{\"Ref\": \"ScheduleEnabled\"}, \"true\"]}"),
                     template.section("Conditions").path("ScheduleOn"));
 
             // The export function's own request parser (the handler's path for a scheduled event) accepts it.
-            new ExportRequestParser(100, Clock.systemUTC()).parse(input, Set.of("schedule_name"));
+            new ExportRequestParser(100, Clock.systemUTC()).parse(input, Set.of("schedule_name", "scheduled_time"));
         }
 
         @Test
