@@ -31,11 +31,19 @@ import java.util.function.LongConsumer;
  * The page size asked is the configured one, but Strapi clamps it silently to its maxLimit,
  * so the size it answers with is the one used. If the rows read differ from the count, the data
  * changed under the export, and it fails rather than hand out an incomplete file.
+ * Pages are read entry by entry ({@link ResponsePage}): a response that cannot be read whole is
+ * handed on degraded ({@link RowSink#degraded}), never dropped and never failing the page.
  */
 public final class ResponsePager {
     /** Receives the responses of one reader in id order, flattened to Strapi 5's shape; closed by that reader. */
     public interface RowSink extends Closeable {
         void accept(JsonNode row) throws IOException;
+
+        /**
+         * A response some of whose fields could not be read: its identity, date and campaign (as far as
+         * they could be read) and what was wrong, never what the fields held.
+         */
+        void degraded(JsonNode row, String problem) throws IOException;
     }
 
     /**
@@ -47,7 +55,7 @@ public final class ResponsePager {
     }
 
     /** What the first page tells: the total and the page size Strapi really uses. */
-    public record FirstPage(JsonNode page, long total, int pageSize) {
+    public record FirstPage(ResponsePage page, long total, int pageSize) {
     }
 
     private static final int MIN_PAGES_PER_RANGE = 8;
@@ -70,9 +78,9 @@ public final class ResponsePager {
                 .add("pagination[page]", 1)
                 .add("pagination[pageSize]", config.pageSize())
                 .add("pagination[withCount]", "true");
-        JsonNode page = strapi.get(config.responsesCollection(), query, deadline);
-        JsonNode pagination = page.path("meta").path("pagination");
-        if (!page.path("data").isArray() || !pagination.path("total").canConvertToLong()) {
+        ResponsePage page = strapi.get(config.responsesCollection(), query, deadline, ResponsePage::read);
+        JsonNode pagination = page.meta().path("pagination");
+        if (!pagination.path("total").canConvertToLong()) {
             throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered a page without data or pagination");
         }
         int pageSize = pagination.path("pageSize").asInt(config.pageSize());
@@ -91,10 +99,8 @@ public final class ResponsePager {
         long lastId = -1;
         int rows = 0;
         try (RowSink sink = segments.open(0)) {
-            for (JsonNode entry : first.page().path("data")) {
-                JsonNode row = row(entry);
-                lastId = row.path("id").asLong();
-                sink.accept(row);
+            for (ResponsePage.Entry entry : first.page().entries()) {
+                lastId = hand(entry, sink);
                 rows++;
             }
         }
@@ -130,19 +136,14 @@ public final class ResponsePager {
                     .add("pagination[page]", 1)
                     .add("pagination[pageSize]", pageSize)
                     .add("pagination[withCount]", "false");
-            JsonNode page = strapi.get(config.responsesCollection(), query, deadline);
-            if (!page.path("data").isArray()) {
-                throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered a page without data");
-            }
+            ResponsePage page = strapi.get(config.responsesCollection(), query, deadline, ResponsePage::read);
             int rows = 0;
-            for (JsonNode entry : page.path("data")) {
-                JsonNode row = row(entry);
-                long id = row.path("id").asLong();
+            for (ResponsePage.Entry entry : page.entries()) {
+                long id = hand(entry, sink);
                 if (id <= lastId) {
                     throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered a page out of id order");
                 }
                 lastId = id;
-                sink.accept(row);
                 rows++;
             }
             progress.accept(read.addAndGet(rows));
@@ -197,8 +198,8 @@ public final class ResponsePager {
                 .add("pagination[page]", 1)
                 .add("pagination[pageSize]", 1)
                 .add("pagination[withCount]", "false");
-        JsonNode data = strapi.get(config.responsesCollection(), query, deadline).path("data");
-        return data.isArray() && data.size() > 0 ? row(data.get(0)).path("id").asLong() : -1;
+        List<ResponsePage.Entry> data = strapi.get(config.responsesCollection(), query, deadline, ResponsePage::read).entries();
+        return data.isEmpty() ? -1 : row(data.get(0).fields()).path("id").asLong();
     }
 
     /** Waits for one range, telling progress every second; the readers' own failure comes through as it was. */
@@ -229,6 +230,18 @@ public final class ResponsePager {
             Thread.currentThread().interrupt();
             throw new ApiException(ErrorCode.INTERNAL, "Interrupted while reading Strapi", e);
         }
+    }
+
+    /** Hands an entry on, whole or degraded; returns its id. */
+    private long hand(ResponsePage.Entry entry, RowSink sink) throws IOException {
+        JsonNode row = row(entry.fields());
+        if (entry.problem() == null) {
+            sink.accept(row);
+        } else {
+            JsonLog.warn("response exported degraded", "id", row.path("id").asLong(), "problem", entry.problem());
+            sink.degraded(row, entry.problem());
+        }
+        return row.path("id").asLong();
     }
 
     /** An entry in Strapi 5's flat shape, with the numeric id keyset paging needs. */
