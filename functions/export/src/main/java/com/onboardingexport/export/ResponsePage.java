@@ -35,7 +35,8 @@ import java.util.Set;
  * fields bound its memory). The parser's own limits
  * are set far above them (Jackson's defaults, 1,000 levels and 50,000-character names, would fail
  * the whole page first); past those (nesting over {@value #PARSER_MAX_DEPTH} levels, one text or
- * key over {@value #PARSER_MAX_CHARS} characters: more than Strapi serves) the page cannot be read.
+ * key over {@value #PARSER_MAX_CHARS} characters: more than Strapi serves), or where the body is not
+ * JSON, the page cannot be read: {@link Unreadable}, which {@link ResponsePager} re-reads entry by entry.
  */
 final class ResponsePage {
     static final int MAX_DEPTH = 64;
@@ -58,6 +59,13 @@ final class ResponsePage {
                     .build())
             .build();
     private static final JsonNodeFactory NODES = Json.MAPPER.getNodeFactory();
+
+    /** A page the parser cannot read to its end: not JSON, or past the parser's own limits. */
+    static final class Unreadable extends ApiException {
+        Unreadable(Throwable cause) {
+            super(ErrorCode.UPSTREAM_ERROR, "Strapi answered a page that is not JSON", cause);
+        }
+    }
 
     /** One entry of {@code data} as Strapi sent it, less the fields that broke a bound; {@code problem} null when none did. */
     record Entry(ObjectNode fields, String problem) {
@@ -111,7 +119,7 @@ final class ResponsePage {
             return new ResponsePage(entries, meta);
         } catch (JsonProcessingException e) {
             JsonLog.warn("strapi answered a page that cannot be read", "path", path, "reason", e.getOriginalMessage());
-            throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered a page that is not JSON", e);
+            throw new Unreadable(e);
         }
     }
 

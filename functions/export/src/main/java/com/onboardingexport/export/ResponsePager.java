@@ -32,7 +32,10 @@ import java.util.function.LongConsumer;
  * so the size it answers with is the one used. If the rows read differ from the count, the data
  * changed under the export, and it fails rather than hand out an incomplete file.
  * Pages are read entry by entry ({@link ResponsePage}): a response that cannot be read whole is
- * handed on degraded ({@link RowSink#degraded}), never dropped and never failing the page.
+ * handed on degraded ({@link RowSink#degraded}), never dropped and never failing the page. A page
+ * the parser cannot read at all (an entry that is not valid JSON) is asked for again one entry at a
+ * time; the entry that still cannot be read is asked for with its date field only (Strapi adds its
+ * ids; the campaign and client are populated as always) and handed on degraded.
  */
 public final class ResponsePager {
     /** Receives the responses of one reader in id order, flattened to Strapi 5's shape; closed by that reader. */
@@ -54,9 +57,15 @@ public final class ResponsePager {
         RowSink open(int index) throws IOException;
     }
 
-    /** What the first page tells: the total and the page size Strapi really uses. */
+    /**
+     * What the first page tells: the total and the page size Strapi really uses; {@code page} is null
+     * when it could not be read, and its entries are then read one at a time.
+     */
     public record FirstPage(ResponsePage page, long total, int pageSize) {
     }
+
+    /** What a row that cannot be read at all says in its {@code row_error}. */
+    static final String NOT_JSON = "the response is not valid JSON";
 
     private static final int MIN_PAGES_PER_RANGE = 8;
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(1);
@@ -78,8 +87,16 @@ public final class ResponsePager {
                 .add("pagination[page]", 1)
                 .add("pagination[pageSize]", config.pageSize())
                 .add("pagination[withCount]", "true");
-        ResponsePage page = strapi.get(config.responsesCollection(), query, deadline, ResponsePage::read);
-        JsonNode pagination = page.meta().path("pagination");
+        ResponsePage page;
+        try {
+            page = strapi.get(config.responsesCollection(), query, deadline, ResponsePage::read);
+        } catch (ResponsePage.Unreadable e) {
+            // The count and the page size, from the same page without the responses' own fields.
+            page = null;
+            query.add("fields[0]", config.dateField());
+        }
+        ResponsePage counted = page != null ? page : strapi.get(config.responsesCollection(), query, deadline, ResponsePage::read);
+        JsonNode pagination = counted.meta().path("pagination");
         if (!pagination.path("total").canConvertToLong()) {
             throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered a page without data or pagination");
         }
@@ -99,9 +116,15 @@ public final class ResponsePager {
         long lastId = -1;
         int rows = 0;
         try (RowSink sink = segments.open(0)) {
-            for (ResponsePage.Entry entry : first.page().entries()) {
-                lastId = hand(entry, sink);
-                rows++;
+            if (first.page() == null) {
+                long[] last = {lastId};
+                rows = readOneByOne(filter, first.pageSize(), last, Long.MAX_VALUE, deadline, sink);
+                lastId = last[0];
+            } else {
+                for (ResponsePage.Entry entry : first.page().entries()) {
+                    lastId = hand(entry, sink);
+                    rows++;
+                }
             }
         }
         read.addAndGet(rows);
@@ -136,14 +159,22 @@ public final class ResponsePager {
                     .add("pagination[page]", 1)
                     .add("pagination[pageSize]", pageSize)
                     .add("pagination[withCount]", "false");
-            ResponsePage page = strapi.get(config.responsesCollection(), query, deadline, ResponsePage::read);
+            ResponsePage page;
+            try {
+                page = strapi.get(config.responsesCollection(), query, deadline, ResponsePage::read);
+            } catch (ResponsePage.Unreadable e) {
+                long[] last = {lastId};
+                int rows = readOneByOne(filter, pageSize, last, upToId, deadline, sink);
+                lastId = last[0];
+                progress.accept(read.addAndGet(rows));
+                if (rows < pageSize) {
+                    return;
+                }
+                continue;
+            }
             int rows = 0;
             for (ResponsePage.Entry entry : page.entries()) {
-                long id = hand(entry, sink);
-                if (id <= lastId) {
-                    throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered a page out of id order");
-                }
-                lastId = id;
+                lastId = next(hand(entry, sink), lastId);
                 rows++;
             }
             progress.accept(read.addAndGet(rows));
@@ -151,6 +182,50 @@ public final class ResponsePager {
                 return;
             }
         }
+    }
+
+    /**
+     * The entries of a page that could not be read, asked for one at a time (at most {@code count},
+     * after {@code lastId[0]}, up to {@code upToId}); one that still cannot be read is asked for with
+     * its date field only, and handed on degraded. Moves {@code lastId[0]}; returns how many.
+     */
+    private int readOneByOne(ResponseFilter filter, int count, long[] lastId, long upToId, Deadline deadline, RowSink sink)
+            throws IOException {
+        int rows = 0;
+        while (rows < count) {
+            StrapiQuery query = filter.toQuery(config).add("filters[id][$gt]", lastId[0]);
+            if (upToId != Long.MAX_VALUE) {
+                query.add("filters[id][$lte]", upToId);
+            }
+            query.add("sort[0]", "id:asc")
+                    .add("pagination[page]", 1)
+                    .add("pagination[pageSize]", 1)
+                    .add("pagination[withCount]", "false");
+            List<ResponsePage.Entry> one;
+            boolean unreadable = false;
+            try {
+                one = strapi.get(config.responsesCollection(), query, deadline, ResponsePage::read).entries();
+            } catch (ResponsePage.Unreadable e) {
+                // Its ids, date and campaign can be read: a second failure here fails the export.
+                one = strapi.get(config.responsesCollection(), query.add("fields[0]", config.dateField()), deadline,
+                        ResponsePage::read).entries();
+                unreadable = true;
+            }
+            if (one.isEmpty()) {
+                return rows;
+            }
+            ResponsePage.Entry entry = unreadable ? new ResponsePage.Entry(one.get(0).fields(), NOT_JSON) : one.get(0);
+            lastId[0] = next(hand(entry, sink), lastId[0]);
+            rows++;
+        }
+        return rows;
+    }
+
+    private static long next(long id, long lastId) {
+        if (id <= lastId) {
+            throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered a page out of id order");
+        }
+        return id;
     }
 
     private void readRangesConcurrently(ResponseFilter filter, int pageSize, long afterId, long remaining, Deadline deadline,
@@ -192,8 +267,10 @@ public final class ResponsePager {
         }
     }
 
+    /** The last id: from its date field only (Strapi adds the ids), so its other fields need not be readable. */
     private long maxId(ResponseFilter filter, Deadline deadline) {
         StrapiQuery query = filter.toQuery(config)
+                .add("fields[0]", config.dateField())
                 .add("sort[0]", "id:desc")
                 .add("pagination[page]", 1)
                 .add("pagination[pageSize]", 1)

@@ -17,6 +17,7 @@ import com.onboardingexport.it.RealParts;
 import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.local.LocalMoto;
 import com.onboardingexport.local.ProjectRoot;
+import com.onboardingexport.local.StrapiFaultProxy;
 import com.onboardingexport.shared.Json;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -242,6 +243,47 @@ class PoisonRowsIT {
         JsonNode next = scheduled();
         assertEquals("succeeded", next.path("status").asText(), next.toString());
         assertEquals(0, next.path("record_count").asInt(), next.toString());
+    }
+
+    @Test
+    @DisplayName("one entry that is not valid JSON (Strapi's page corrupted in flight by a proxy): the page is read again one entry at a time, that response degraded, every other as Strapi sent it")
+    void invalidJsonInOneEntry() throws Exception {
+        String range = "{\"date_range\":\"2026-07-01/2026-09-30\",\"file_format\":\"json\",\"mode\":\"sync\"}";
+        JsonNode clean = ExportFixture.ok(FIXTURE.send(FIXTURE.handler(), ExportFixture.admin(range)));
+        Map<String, String> before = responses(new String(FIXTURE.download(clean.path("download_url").asText()).body(), StandardCharsets.UTF_8));
+        String target = before.keySet().stream().sorted().skip(before.size() / 2).findFirst().orElseThrow();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        try (StrapiFaultProxy proxy = StrapiFaultProxy.start(FIXTURE.parts.strapi.url())) {
+            proxy.plan((n, path) -> {
+                if (!path.contains("campaign-onboarding-responses") || path.contains("fields%5B0%5D")) {
+                    return null; // a page of the responses' date fields only is Strapi's own
+                }
+                try {
+                    String page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(FIXTURE.parts.strapi.url() + path))
+                            .header("Authorization", "Bearer " + FIXTURE.parts.strapi.apiToken()).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                    String id = "\"documentId\":\"" + target + "\"";
+                    return page.contains(id) ? new StrapiFaultProxy.Fault(200, page.replace(id, id + ",,"), null) : null;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            ExportHandler viaProxy = FIXTURE.handler(FIXTURE.env(proxy.url(), RealParts.BUCKET), java.time.Clock.systemUTC());
+            JsonNode answer = ExportFixture.ok(FIXTURE.send(viaProxy, ExportFixture.admin(range)));
+            assertEquals(clean.path("record_count"), answer.path("record_count"));
+            assertEquals(1, answer.path("rows_degraded").asInt(), answer.toString());
+            Map<String, String> after = responses(new String(FIXTURE.download(answer.path("download_url").asText()).body(), StandardCharsets.UTF_8));
+            assertEquals(before.keySet(), after.keySet());
+            before.forEach((id, response) -> {
+                if (!id.equals(target)) {
+                    assertEquals(response, after.get(id), "response " + id);
+                }
+            });
+            JsonNode degraded = Json.MAPPER.readTree(after.get(target));
+            assertEquals("the response is not valid JSON", degraded.path("row_error").asText(), degraded.toString());
+            assertEquals(Json.MAPPER.readTree(before.get(target)).path("submittedAt"), degraded.path("submittedAt"));
+            assertEquals(3, degraded.size(), "documentId, submittedAt, row_error: " + degraded);
+        }
     }
 
     private static JsonNode exportAgain(String format) throws Exception {
