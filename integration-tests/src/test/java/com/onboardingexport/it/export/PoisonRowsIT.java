@@ -66,6 +66,8 @@ class PoisonRowsIT {
     private static final Map<String, JsonNode> BEFORE_ANSWERS = new HashMap<>();
     private static String acme;
     private static String acmeCampaign;
+    /** A campaign of another client: rows made here stay out of the Acme schedule's runs. */
+    private static String otherCampaign;
     private static ObjectNode schedule;
     private static LocalMoto.Queue events;
 
@@ -74,6 +76,8 @@ class PoisonRowsIT {
         RealParts parts = FIXTURE.parts;
         acme = parts.strapi.get("/api/clients?filters[name][$eq]=Acme%20Corp").path("data").get(0).path("documentId").asText();
         acmeCampaign = parts.strapi.get("/api/campaigns?filters[client][documentId][$eq]=" + acme).path("data").get(0)
+                .path("documentId").asText();
+        otherCampaign = parts.strapi.get("/api/campaigns?filters[client][documentId][$ne]=" + acme).path("data").get(0)
                 .path("documentId").asText();
         events = parts.moto.routeEventsToQueue(ExportEvents.SOURCE, "poison-events-" + UUID.randomUUID().toString().substring(0, 8));
 
@@ -284,6 +288,44 @@ class PoisonRowsIT {
             assertEquals(Json.MAPPER.readTree(before.get(target)).path("submittedAt"), degraded.path("submittedAt"));
             assertEquals(3, degraded.size(), "documentId, submittedAt, row_error: " + degraded);
         }
+    }
+
+    @Test
+    @DisplayName("a column name of 40,000 characters (40 keys of 999, within every bound): cut to 1,000 in the CSV and XLSX headers, under the 32,767 an XLSX cell holds; the JSON keeps the keys")
+    void longColumnNames() throws Exception {
+        StringBuilder answers = new StringBuilder();
+        StringBuilder path = new StringBuilder("answers");
+        for (int level = 0; level < 40; level++) {
+            String key = Character.toString('a' + level % 26).repeat(999);
+            answers.append("{\"").append(key).append("\":");
+            path.append('.').append(key);
+        }
+        answers.append("\"found\"").append("}".repeat(40));
+        Instant day = Instant.parse("2003-04-04T12:00:00Z");
+        String id = FIXTURE.parts.strapi.createResponseRaw(otherCampaign, "long path", day, answers.toString());
+        CREATED.add(id);
+        String range = "\"date_range\":\"2003-04-04/2003-04-04\"";
+
+        JsonNode csv = ExportFixture.ok(FIXTURE.send(FIXTURE.handler(), ExportFixture.admin("{" + range + ",\"file_format\":\"csv\"}")));
+        assertTrue(csv.path("rows_degraded").isMissingNode(), "within every bound: " + csv);
+        CSVRecord row = records(new String(FIXTURE.download(csv.path("download_url").asText()).body(), StandardCharsets.UTF_8)).stream()
+                .filter(r -> r.get("response_id").equals(id)).findFirst().orElseThrow();
+        String cut = row.getParser().getHeaderNames().stream().filter(name -> name.startsWith("answers.aaa")).findFirst().orElseThrow();
+        assertEquals(1_000, cut.length());
+        assertTrue(path.length() > 32_767 && path.toString().startsWith(cut.substring(0, 991)), "the start of the whole path");
+        assertEquals("found", row.get(cut));
+
+        JsonNode xlsx = ExportFixture.ok(FIXTURE.send(FIXTURE.handler(), ExportFixture.admin("{" + range + ",\"file_format\":\"xlsx\"}")));
+        Map<String, List<String>> sheet = sheet(FIXTURE.download(xlsx.path("download_url").asText()).body());
+        for (String name : sheet.get("")) {
+            assertTrue(name.length() <= 32_767, "an XLSX cell holds at most 32,767 characters");
+        }
+        assertTrue(sheet.get("").contains(cut), "the same name as in the CSV");
+        assertEquals("STRING:found", sheet.get(id).get(sheet.get("").indexOf(cut)));
+
+        JsonNode json = ExportFixture.ok(FIXTURE.send(FIXTURE.handler(), ExportFixture.admin("{" + range + ",\"file_format\":\"json\"}")));
+        String file = new String(FIXTURE.download(json.path("download_url").asText()).body(), StandardCharsets.UTF_8);
+        assertTrue(file.contains("{\"answers\":" + answers) || file.contains("\"answers\":" + answers), "the answers as stored");
     }
 
     private static JsonNode exportAgain(String format) throws Exception {
