@@ -32,9 +32,8 @@ import java.util.Set;
  * <p>The bounds, per response: a field nested at most {@value #MAX_DEPTH} objects or arrays deep,
  * keys of at most {@value #MAX_KEY_CHARS} characters, texts of at most {@value #MAX_TEXT_CHARS}
  * characters, and at most {@value #MAX_FIELD_BYTES} bytes of JSON per field (so a response's few
- * fields bound its memory). The parser's own limits
- * are set far above them (Jackson's defaults, 1,000 levels and 50,000-character names, would fail
- * the whole page first); past those (nesting over {@value #PARSER_MAX_DEPTH} levels, one text or
+ * fields bound its memory). The parser's own limits are set far above them (Jackson's defaults,
+ * 1,000 levels and 50,000-character names, would fail the whole page first); past those (nesting over {@value #PARSER_MAX_DEPTH} levels, one text or
  * key over {@value #PARSER_MAX_CHARS} characters: more than Strapi serves), or where the body is not
  * JSON, the page cannot be read: {@link Unreadable}, which {@link ResponsePager} re-reads entry by entry.
  */
@@ -46,17 +45,11 @@ final class ResponsePage {
     static final int PARSER_MAX_DEPTH = 100_000;
     static final int PARSER_MAX_CHARS = 20_000_000;
 
-    /**
-     * Names are not interned (a 60,000-character key would stay in the factory's symbol table), and
-     * the limits are the parser's outer fence only: the bounds above are checked first.
-     */
-    private static final JsonFactory PAGES = JsonFactory.builder()
-            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxNestingDepth(PARSER_MAX_DEPTH)
-                    .maxNameLength(PARSER_MAX_CHARS)
-                    .maxStringLength(PARSER_MAX_CHARS)
-                    .build())
+    /** The parser's limits: its outer fence only, the bounds above are checked first. */
+    private static final StreamReadConstraints PARSER_LIMITS = StreamReadConstraints.builder()
+            .maxNestingDepth(PARSER_MAX_DEPTH)
+            .maxNameLength(PARSER_MAX_CHARS)
+            .maxStringLength(PARSER_MAX_CHARS)
             .build();
     private static final JsonNodeFactory NODES = Json.MAPPER.getNodeFactory();
 
@@ -90,7 +83,10 @@ final class ResponsePage {
 
     /** Reads {@code {"data": [...], "meta": {...}}}; anything else there is skipped. */
     static ResponsePage read(InputStream body, String path) throws IOException {
-        try (JsonParser parser = PAGES.createParser(body)) {
+        // A factory per page: the names a page's parser learns (a 60,000-character key among them) go
+        // with it, instead of staying in a shared factory's table for the container's life.
+        JsonFactory factory = JsonFactory.builder().streamReadConstraints(PARSER_LIMITS).build();
+        try (JsonParser parser = factory.createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw notAPage(path);
             }
@@ -218,8 +214,17 @@ final class ResponsePage {
                     }
                     return NODES.textNode(parser.getText());
                 }
-                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
-                    return Json.MAPPER.readTree(parser);
+                case VALUE_NUMBER_INT -> {
+                    // As Jackson's tree reader makes them (no BigInteger or long where an int holds it).
+                    return switch (parser.getNumberType()) {
+                        case INT -> NODES.numberNode(parser.getIntValue());
+                        case LONG -> NODES.numberNode(parser.getLongValue());
+                        default -> NODES.numberNode(parser.getBigIntegerValue());
+                    };
+                }
+                case VALUE_NUMBER_FLOAT -> {
+                    return parser.getNumberType() == JsonParser.NumberType.BIG_DECIMAL
+                            ? NODES.numberNode(parser.getDecimalValue()) : NODES.numberNode(parser.getDoubleValue());
                 }
                 case VALUE_TRUE, VALUE_FALSE -> {
                     return NODES.booleanNode(token == JsonToken.VALUE_TRUE);
