@@ -14,7 +14,8 @@ import java.time.Instant;
  *     {@code "columns_truncated": true} and {@code "overflow_column"}; its {@code fieldsNotFound}
  *     (only when the request named {@code fields}) makes it carry {@code "fields_not_found"}; its
  *     {@code cellsTruncated} (XLSX cells cut to what a cell holds) makes it carry
- *     {@code "cells_truncated"}.
+ *     {@code "cells_truncated"}; its {@code rowsDegraded} (responses exported with {@code row_error}
+ *     instead of their own fields) makes it carry {@code "rows_degraded"}.
  */
 public record ExportResult(String exportId, String downloadUrl, Instant expiresAt, ExportStatus.Result file) {
 
@@ -56,6 +57,9 @@ public record ExportResult(String exportId, String downloadUrl, Instant expiresA
         }
         if (file.cellsTruncated() != null) {
             body.put("cells_truncated", file.cellsTruncated());
+        }
+        if (file.rowsDegraded() != null) {
+            body.put("rows_degraded", file.rowsDegraded());
         }
         return body;
     }

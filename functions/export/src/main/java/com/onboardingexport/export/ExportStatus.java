@@ -33,15 +33,17 @@ public record ExportStatus(String exportId, String status, String ownerUserId, S
      * @param fieldsNotFound the {@code fields} asked for that matched nothing; null when none were asked for
      * @param compression {@code gzip} for a compressed file; null when it is not
      * @param cellsTruncated the XLSX cells cut to what a cell holds; null when none were
+     * @param rowsDegraded the responses that could not be read whole, exported with {@code row_error}
+     *     instead of their own fields; null when none were
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Result(String key, String filename, String fileFormat, String compression, long recordCount, long sizeBytes,
-                         String overflowColumn, List<String> fieldsNotFound, Long cellsTruncated) {
+                         String overflowColumn, List<String> fieldsNotFound, Long cellsTruncated, Long rowsDegraded) {
         static Result of(ExportService.StoredFile file) {
             return new Result(file.key(), file.filename(), file.format().extension(),
                     file.compression() == Compression.NONE ? null : file.compression().value(), file.rows(), file.sizeBytes(),
-                    file.overflowColumn(), file.fieldsNotFound(), file.cellsTruncated());
+                    file.overflowColumn(), file.fieldsNotFound(), file.cellsTruncated(), file.rowsDegraded());
         }
 
         @JsonIgnore

@@ -37,7 +37,7 @@ import software.amazon.awssdk.services.sqs.model.Message;
 class ExportEventsIT {
     private static final ExportFixture FIXTURE = new ExportFixture();
     private static final Set<String> DETAIL_FIELDS = Set.of("export_id", "status", "mode", "user_id", "role", "client_id",
-            "schedule_name", "file_format", "record_count", "size_bytes", "key", "status_url", "error_code", "message");
+            "schedule_name", "file_format", "record_count", "size_bytes", "key", "status_url", "error_code", "message", "rows_degraded");
     private static LocalMoto.Queue queue;
     private final Map<String, JsonNode> received = new HashMap<>();
 

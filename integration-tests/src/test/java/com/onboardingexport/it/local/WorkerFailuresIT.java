@@ -94,12 +94,21 @@ class WorkerFailuresIT {
      */
     private LocalApi api(Path dir, String workerSetting, String changed, int apiReads, Supplier<StrapiFaultProxy.Fault> workerFault,
                          Map<String, String> parameters) throws Exception {
+        return api(dir, Map.of(workerSetting, changed), apiReads, workerFault, parameters);
+    }
+
+    /** The same, with several settings of the worker changed (each text found after the worker's start, and replaced). */
+    private LocalApi api(Path dir, Map<String, String> workerChanges, int apiReads, Supplier<StrapiFaultProxy.Fault> workerFault,
+                         Map<String, String> parameters) throws Exception {
         String text = Files.readString(TEMPLATE, StandardCharsets.UTF_8);
         int worker = text.indexOf("  ExportWorkerFunction:");
-        int setting = text.indexOf(workerSetting, worker);
-        assertTrue(worker > 0 && setting > worker, "the worker sets " + workerSetting);
+        for (Map.Entry<String, String> change : workerChanges.entrySet()) {
+            int setting = text.indexOf(change.getKey(), worker);
+            assertTrue(worker > 0 && setting > worker, "the worker sets " + change.getKey());
+            text = text.substring(0, setting) + change.getValue() + text.substring(setting + change.getKey().length());
+        }
         Path copy = dir.resolve("template.yaml");
-        Files.writeString(copy, text.substring(0, setting) + changed + text.substring(setting + workerSetting.length()));
+        Files.writeString(copy, text);
         AtomicInteger responseReads = new AtomicInteger();
         proxy = StrapiFaultProxy.start(run.strapi().url()).plan((n, path) -> {
             if (!path.contains("campaign-onboarding-responses") || responseReads.incrementAndGet() <= apiReads) {
@@ -349,9 +358,26 @@ class WorkerFailuresIT {
     }
 
     @Test
-    @DisplayName("a worker that runs past its timeout (Strapi stops sending mid-page): failed EXPORT_TIMED_OUT on the status endpoint, the event on the dead-letter queue")
+    @DisplayName("a worker that runs past its timeout (Secrets Manager never answers its read of the Strapi token; a stalled Strapi body is a 504 now, see below): failed EXPORT_TIMED_OUT on the status endpoint, the event on the dead-letter queue")
     void workerPastItsTimeout(@TempDir Path dir) throws Exception {
-        try (LocalApi api = api(dir, "Timeout: 900", "Timeout: 8", StrapiFaultProxy.Fault.stall(Duration.ofSeconds(120)))) {
+        // The worker's own Secrets Manager endpoint (the SDK's service variable beats AWS_ENDPOINT_URL): a port that
+        // accepts connections and never answers. The SDK's read timeout (30 s) is far past the worker's 8 s.
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             LocalApi api = api(dir, Map.of("Timeout: 900", "Timeout: 8",
+                     "        Variables:\n", "        Variables:\n          AWS_ENDPOINT_URL_SECRETS_MANAGER: http://127.0.0.1:"
+                             + silent.getLocalPort() + "\n"), 1, () -> null, Map.of())) {
+            List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                while (!silent.isClosed()) {
+                    try {
+                        held.add(silent.accept());
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            }, "silent-secrets-manager");
+            acceptor.setDaemon(true);
+            acceptor.start();
             String exportId = startExport(api);
             JsonNode status = awaitFinished(api, exportId, Duration.ofSeconds(60));
             assertNotNull(status);
@@ -362,6 +388,45 @@ class WorkerFailuresIT {
             assertNotNull(record, "no failure record for " + exportId + " on the dead-letter queue");
             assertTrue(record.path("responsePayload").path("errorMessage").asText().contains("Task timed out"), record.toString());
             assertEquals("RetriesExhausted", record.path("requestContext").path("condition").asText());
+        }
+    }
+
+    @Test
+    @DisplayName("a background export whose Strapi page body stalls: failed 504 UPSTREAM_TIMEOUT by the worker itself, within its 40 s, not Lambda's EXPORT_TIMED_OUT")
+    void stalledBodyInTheBackground(@TempDir Path dir) throws Exception {
+        try (LocalApi api = api(dir, "Timeout: 900", "Timeout: 40", StrapiFaultProxy.Fault.stall(Duration.ofSeconds(300)))) {
+            String exportId = startExport(api);
+            JsonNode status = awaitFinished(api, exportId, Duration.ofSeconds(120));
+            assertNotNull(status);
+            assertEquals("failed", status.path("status").asText(), status.toString());
+            assertEquals("UPSTREAM_TIMEOUT", status.path("error").path("code").asText(), status.toString());
+            assertEquals(504, status.path("error").path("status").asInt(), status.toString());
+            assertTrue(workerReads.get() > 0, "the worker read the stalled body");
+
+            // Its failure record (the worker's run failed, so Lambda sends one) does not change the status: no timeout there.
+            JsonNode record = deadLetter(exportId, Duration.ofSeconds(30));
+            assertNotNull(record, "no failure record for " + exportId + " on the dead-letter queue");
+            assertFalse(record.path("responsePayload").toString().contains("Task timed out"), record.toString());
+            assertEquals("UPSTREAM_TIMEOUT", status(api, exportId).path("error").path("code").asText());
+        }
+    }
+
+    @Test
+    @DisplayName("a synchronous export whose Strapi page body stalls: 504 UPSTREAM_TIMEOUT from the function, with its request id, before API Gateway's 29 s and Lambda's 30 s")
+    void stalledBodySynchronously(@TempDir Path dir) throws Exception {
+        try (LocalApi api = api(dir, "Timeout: 900", "Timeout: 900", 0, () -> StrapiFaultProxy.Fault.stall(Duration.ofSeconds(300)), Map.of())) {
+            // A first request starts the authorizer's and the function's JVMs, so the stalled one is timed from a warm start.
+            HTTP.send(HttpRequest.newBuilder(api.url().resolve("/exports/onboarding/" + UUID.randomUUID()))
+                    .header("Authorization", "Bearer " + adminJwt).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(api.url().resolve("/exports/onboarding"))
+                    .header("Authorization", "Bearer " + adminJwt).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"date_range\":\"all_time\",\"mode\":\"sync\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(504, answer.statusCode(), answer.body());
+            JsonNode error = Json.MAPPER.readTree(answer.body()).path("error");
+            assertEquals("UPSTREAM_TIMEOUT", error.path("code").asText(), answer.body());
+            assertFalse(error.path("request_id").asText().isEmpty(), answer.body());
+            assertTrue(workerReads.get() > 0, "the function read the stalled body");
         }
     }
 
