@@ -213,6 +213,7 @@ public final class LocalApi implements AutoCloseable {
         env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + spec.functionName());
         env.put("AWS_EXECUTION_ENV", "AWS_Lambda_java21");
         env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+        env.putAll(spec.logging());
         env.put("_HANDLER", spec.handler());
         env.put("TZ", ":UTC");
         // Lambda sets en_US.UTF-8; C.UTF-8 is the UTF-8 locale every Linux has.
@@ -284,6 +285,8 @@ public final class LocalApi implements AutoCloseable {
     }
 
     private int respond(HttpExchange exchange, String requestId, String method, String requestPath) throws Exception {
+        // The stage traces every request (TracingEnabled): the authorizer and the function run in its trace.
+        String trace = LocalTraceHeader.start();
         // Served at the root as sam local start-api does, and under the stage as the deployed API is.
         String rawPath = requestPath.startsWith("/" + stage + "/")
                 && routes.stream().noneMatch(r -> r.pattern().matcher(requestPath).matches())
@@ -321,8 +324,8 @@ public final class LocalApi implements AutoCloseable {
                 LocalApiFunction function = functions.get(authorizer.functionId());
                 LocalApiFunction.Result result;
                 try {
-                    result = function.invoke(event.toString(), function.spec().invokedArn())
-                            .get(function.spec().timeoutSeconds() + 10L, TimeUnit.SECONDS);
+                    result = function.invoke(event.toString(), function.spec().invokedArn(), UUID.randomUUID().toString(),
+                                    LocalTraceHeader.child(trace)).get(function.spec().timeoutSeconds() + 10L, TimeUnit.SECONDS);
                 } catch (TimeoutException | ExecutionException e) {
                     recordError(authorizer.functionId(), "invocation failed: " + e);
                     return gatewayResponse(exchange, "AUTHORIZER_FAILURE", requestId, null);
@@ -364,8 +367,8 @@ public final class LocalApi implements AutoCloseable {
         LocalApiFunction function = functions.get(matched.route().functionId());
         LocalApiFunction.Result result;
         try {
-            result = function.invoke(event.toString(), function.spec().invokedArn())
-                    .get(matched.route().timeoutMillis(), TimeUnit.MILLISECONDS);
+            result = function.invoke(event.toString(), function.spec().invokedArn(), UUID.randomUUID().toString(),
+                    LocalTraceHeader.child(trace)).get(matched.route().timeoutMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             return gatewayResponse(exchange, "INTEGRATION_TIMEOUT", requestId, "Endpoint request timed out");
         } catch (ExecutionException e) {
@@ -625,15 +628,17 @@ public final class LocalApi implements AutoCloseable {
         String payload = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         String type = Optional.ofNullable(exchange.getRequestHeaders().getFirst("X-Amz-Invocation-Type")).orElse("RequestResponse");
         String requestId = UUID.randomUUID().toString();
+        // A traced caller's header (the AWS SDK sends it from within a traced function): the invocation joins its trace.
+        String trace = LocalTraceHeader.child(exchange.getRequestHeaders().getFirst(LocalTraceHeader.HEADER));
         switch (type) {
             case "Event" -> {
                 log.accept("[LocalApi] asynchronous invocation of " + function.spec().logicalId() + " (" + invokedArn + ")");
-                invokeAsync(function, payload, invokedArn, requestId, 1);
+                invokeAsync(function, payload, invokedArn, requestId, 1, trace);
                 send(exchange, 202, Map.of("x-amzn-RequestId", requestId), "");
             }
             case "DryRun" -> send(exchange, 204, Map.of("x-amzn-RequestId", requestId), "");
             default -> {
-                LocalApiFunction.Result result = function.invoke(payload, invokedArn, requestId)
+                LocalApiFunction.Result result = function.invoke(payload, invokedArn, requestId, trace)
                         .get(function.spec().timeoutSeconds() + 30L, TimeUnit.SECONDS);
                 Map<String, String> headers = new LinkedHashMap<>();
                 headers.put("Content-Type", "application/json");
@@ -694,8 +699,8 @@ public final class LocalApi implements AutoCloseable {
      * two, later); after the last, Lambda's record goes to the on-failure destination: sent to a
      * queue, or an asynchronous invocation of a function. Lambda does both with the function's role.
      */
-    private void invokeAsync(LocalApiFunction function, String payload, String invokedArn, String requestId, int attempt) {
-        function.invoke(payload, invokedArn, requestId).whenComplete((result, error) -> {
+    private void invokeAsync(LocalApiFunction function, String payload, String invokedArn, String requestId, int attempt, String trace) {
+        function.invoke(payload, invokedArn, requestId, trace).whenComplete((result, error) -> {
             if ((error == null && !result.functionError()) || executor.isShutdown()) {
                 return;
             }
@@ -705,7 +710,7 @@ public final class LocalApi implements AutoCloseable {
             if (attempt <= function.spec().maximumRetryAttempts()) {
                 int delay = attempt == 1 ? 60 : 120;
                 log.accept("[LocalApi] " + function.spec().logicalId() + ": retrying the asynchronous invocation in " + delay + " s");
-                retries.schedule(() -> invokeAsync(function, payload, invokedArn, requestId, attempt + 1), delay, TimeUnit.SECONDS);
+                retries.schedule(() -> invokeAsync(function, payload, invokedArn, requestId, attempt + 1, trace), delay, TimeUnit.SECONDS);
                 return;
             }
             function.spec().onFailure().ifPresent(destination -> {
@@ -719,7 +724,8 @@ public final class LocalApi implements AutoCloseable {
                         }
                         callLog.ifPresent(calls -> calls.record(logicalId,
                                 new AwsCallRecorder.Call("lambda:InvokeFunction", destination.arn(), "Invoke", false)));
-                        executor.execute(() -> invokeAsync(target, record.toString(), destination.arn(), UUID.randomUUID().toString(), 1));
+                        executor.execute(() -> invokeAsync(target, record.toString(), destination.arn(), UUID.randomUUID().toString(), 1,
+                                LocalTraceHeader.child(trace)));
                     } else {
                         callLog.ifPresent(calls -> calls.record(logicalId,
                                 new AwsCallRecorder.Call("sqs:SendMessage", destination.arn(), "SendMessage", false)));

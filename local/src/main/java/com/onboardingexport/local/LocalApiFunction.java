@@ -89,6 +89,11 @@ final class LocalApiFunction implements AutoCloseable {
      * invocation (its JVM killed) answers the runtime's exit error, as Lambda reports it.
      */
     CompletableFuture<Result> invoke(String event, String invokedArn, String requestId) {
+        return invoke(event, invokedArn, requestId, LocalTraceHeader.start());
+    }
+
+    /** The same in a trace of the caller's ({@code Root=...;Parent=...;Sampled=1}), as Lambda gives it to the handler. */
+    CompletableFuture<Result> invoke(String event, String invokedArn, String requestId, String traceHeader) {
         invocations.incrementAndGet();
         Host host;
         try {
@@ -109,6 +114,7 @@ final class LocalApiFunction implements AutoCloseable {
                 .timeout(Duration.ofSeconds(spec.timeoutSeconds() + 30L))
                 .header(LocalApiFunctionHost.INVOKED_ARN_HEADER, invokedArn)
                 .header(LocalApiFunctionHost.REQUEST_ID_HEADER, requestId)
+                .header(LocalTraceHeader.HEADER, traceHeader)
                 .POST(HttpRequest.BodyPublishers.ofString(event, StandardCharsets.UTF_8))
                 .build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))

@@ -54,6 +54,13 @@ public final class LocalApiFunctionHost {
     static final String INVOKED_ARN_HEADER = "X-Local-Invoked-Function-Arn";
     /** The invocation's request id, for {@link Context#getAwsRequestId()}: Lambda's is the Invoke API's own. */
     static final String REQUEST_ID_HEADER = "X-Local-Request-Id";
+    /**
+     * The Java runtime's system property for the invocation's X-Ray trace header, set before each
+     * invocation (the AWS SDK reads it, and passes the trace on to the calls it makes).
+     */
+    static final String TRACE_PROPERTY = "com.amazonaws.xray.traceHeader";
+    /** Lambda's JSON log format (LoggingConfig): its own lines are then JSON platform events. */
+    private static final boolean JSON_FORMAT = "JSON".equals(System.getenv("AWS_LAMBDA_LOG_FORMAT"));
 
     private final String handlerString;
     private final String functionName;
@@ -120,7 +127,11 @@ public final class LocalApiFunctionHost {
             // On stdout, before the READY line, so the parent sees it before the first invocation.
             System.out.println(INIT_ERROR + initError);
         } else {
-            System.out.println("INIT " + handlerString + " in " + (System.nanoTime() - started) / 1_000_000 + " ms");
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            System.out.println(JSON_FORMAT ? platform("platform.initReport", Json.MAPPER.createObjectNode()
+                    .put("initializationType", "on-demand").put("phase", "init").put("status", "success")
+                    .set("metrics", Json.MAPPER.createObjectNode().put("durationMs", millis)))
+                    : "INIT " + handlerString + " in " + millis + " ms");
         }
     }
 
@@ -129,7 +140,13 @@ public final class LocalApiFunctionHost {
             byte[] event = exchange.getRequestBody().readAllBytes();
             String requestId = java.util.Optional.ofNullable(exchange.getRequestHeaders().getFirst(REQUEST_ID_HEADER))
                     .orElseGet(() -> UUID.randomUUID().toString());
-            System.out.println("START RequestId: " + requestId + " Version: $LATEST");
+            String trace = java.util.Optional.ofNullable(exchange.getRequestHeaders().getFirst(LocalTraceHeader.HEADER))
+                    .orElseGet(LocalTraceHeader::start);
+            System.setProperty(TRACE_PROPERTY, trace);
+            System.out.println(JSON_FORMAT ? platform("platform.start", Json.MAPPER.createObjectNode().put("requestId", requestId)
+                    .put("version", "$LATEST").set("tracing", Json.MAPPER.createObjectNode().put("type", LocalTraceHeader.HEADER)
+                            .put("value", trace)))
+                    : "START RequestId: " + requestId + " Version: $LATEST");
             long started = System.nanoTime();
             byte[] payload;
             boolean error = false;
@@ -149,8 +166,11 @@ public final class LocalApiFunctionHost {
                     payload = errorDocument(String.valueOf(cause.getMessage()), cause.getClass().getName(), cause)
                             .toString().getBytes(StandardCharsets.UTF_8);
                     error = true;
-                    System.out.println("ERROR Invoke Error " + Json.MAPPER.createObjectNode()
-                            .put("errorType", cause.getClass().getName()).put("errorMessage", cause.getMessage()));
+                    ObjectNode invokeError = Json.MAPPER.createObjectNode()
+                            .put("errorType", cause.getClass().getName()).put("errorMessage", cause.getMessage());
+                    System.out.println(JSON_FORMAT ? Json.MAPPER.createObjectNode().put("timestamp", java.time.Instant.now().toString())
+                            .put("level", "ERROR").put("AWSRequestId", requestId).put("message", "Invoke Error").setAll(invokeError)
+                            : "ERROR Invoke Error " + invokeError);
                 } catch (TimeoutException e) {
                     payload = Json.MAPPER.createObjectNode()
                             .put("errorType", "Sandbox.Timedout")
@@ -164,9 +184,18 @@ public final class LocalApiFunctionHost {
                     throw new IOException(e);
                 }
             }
-            System.out.println("END RequestId: " + requestId);
-            System.out.printf(Locale.ROOT, "REPORT RequestId: %s\tDuration: %.2f ms\tMemory Size: %d MB%s%n", requestId,
-                    (System.nanoTime() - started) / 1e6, memoryMb, error ? "\tStatus: error" : "");
+            System.clearProperty(TRACE_PROPERTY);
+            if (JSON_FORMAT) {
+                String status = timedOut ? "timeout" : error ? "error" : "success";
+                System.out.println(platform("platform.runtimeDone", Json.MAPPER.createObjectNode().put("requestId", requestId).put("status", status)));
+                System.out.println(platform("platform.report", Json.MAPPER.createObjectNode().put("requestId", requestId).put("status", status)
+                        .set("metrics", Json.MAPPER.createObjectNode().put("durationMs", (System.nanoTime() - started) / 1e6)
+                                .put("memorySizeMB", memoryMb))));
+            } else {
+                System.out.println("END RequestId: " + requestId);
+                System.out.printf(Locale.ROOT, "REPORT RequestId: %s\tDuration: %.2f ms\tMemory Size: %d MB%s%n", requestId,
+                        (System.nanoTime() - started) / 1e6, memoryMb, error ? "\tStatus: error" : "");
+            }
             if (error) {
                 exchange.getResponseHeaders().set(FUNCTION_ERROR_HEADER, "Unhandled");
             }
@@ -181,6 +210,13 @@ public final class LocalApiFunctionHost {
                 Runtime.getRuntime().halt(0);
             }
         }
+    }
+
+    /** One of Lambda's platform events, as its JSON log format writes them. */
+    private static String platform(String type, com.fasterxml.jackson.databind.JsonNode record) {
+        ObjectNode event = Json.MAPPER.createObjectNode().put("time", java.time.Instant.now().toString()).put("type", type);
+        event.set("record", record);
+        return event.toString();
     }
 
     /** The Java runtime's error document: errorMessage, errorType, stackTrace (and the cause). */

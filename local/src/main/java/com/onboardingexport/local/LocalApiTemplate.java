@@ -52,7 +52,7 @@ public final class LocalApiTemplate {
      */
     public record Function(String logicalId, String functionName, String handler, int timeoutSeconds, int memoryMb,
                            Optional<String> alias, Map<String, String> environment, List<String> codeFolders,
-                           int maximumRetryAttempts, Optional<Destination> onFailure) {
+                           int maximumRetryAttempts, Optional<Destination> onFailure, Map<String, String> logging) {
         public String arn() {
             return "arn:aws:lambda:" + REGION + ":" + ACCOUNT + ":function:" + functionName;
         }
@@ -297,7 +297,7 @@ public final class LocalApiTemplate {
                 properties.path("Timeout").asInt(3),
                 properties.path("MemorySize").asInt(128),
                 Optional.ofNullable(alias), environment, List.copyOf(codeFolders),
-                eventInvokeConfig.path("MaximumRetryAttempts").asInt(2), destination);
+                eventInvokeConfig.path("MaximumRetryAttempts").asInt(2), destination, logging(properties.path("LoggingConfig"), logicalId));
     }
 
     /**
@@ -450,6 +450,21 @@ public final class LocalApiTemplate {
 
     private JsonNode resource(String logicalId) {
         return root.path("Resources").path(logicalId);
+    }
+
+    /**
+     * The variables Lambda sets from a function's LoggingConfig: AWS_LAMBDA_LOG_FORMAT, and with the
+     * JSON format AWS_LAMBDA_LOG_LEVEL (the ApplicationLogLevel, INFO unless set).
+     */
+    private Map<String, String> logging(JsonNode config, String logicalId) {
+        Map<String, String> variables = new LinkedHashMap<>();
+        String format = config.has("LogFormat") ? resolve(config.get("LogFormat"), logicalId + " LoggingConfig LogFormat") : "Text";
+        variables.put("AWS_LAMBDA_LOG_FORMAT", format);
+        if ("JSON".equals(format)) {
+            variables.put("AWS_LAMBDA_LOG_LEVEL", config.has("ApplicationLogLevel")
+                    ? resolve(config.get("ApplicationLogLevel"), logicalId + " LoggingConfig ApplicationLogLevel") : "INFO");
+        }
+        return Map.copyOf(variables);
     }
 
     private static String text(JsonNode node, String what) {

@@ -9,6 +9,7 @@ import com.onboardingexport.shared.AwsClients;
 import com.onboardingexport.shared.Deadline;
 import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.JsonLog;
+import com.onboardingexport.shared.LambdaMetrics;
 import com.onboardingexport.shared.StrapiClient;
 import java.net.URI;
 import java.time.Duration;
@@ -87,6 +88,9 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
     public IamPolicyResponse handleRequest(APIGatewayCustomAuthorizerEvent event, Context context) {
         long started = System.nanoTime();
         String requestId = context == null ? "-" : context.getAwsRequestId();
+        if (context != null) {
+            LambdaMetrics.beginInvocation(context);
+        }
 
         VerifiedToken token;
         try {
@@ -120,6 +124,9 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
         }
 
         Decision decision = decider.decide(token.userId(), user);
+        JsonLog.put("user_id", token.userId());
+        JsonLog.put("role", decision.role());
+        JsonLog.put("client_id", decision.clientId());
         JsonLog.info("authorizer decision", "request_id", requestId, "user_id", token.userId(),
                 "decision", decision.allowed() ? "allow" : "deny", "reason", decision.reason(),
                 "role", decision.role(), "client_id", decision.clientId(), "duration_ms", millisSince(started));

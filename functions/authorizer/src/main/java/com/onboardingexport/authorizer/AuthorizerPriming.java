@@ -5,6 +5,7 @@ import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
+import com.onboardingexport.shared.LambdaMetrics;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
@@ -48,6 +49,7 @@ public final class AuthorizerPriming implements Resource {
 
     /** The request path on made-up data; returns the policy it built (for the test). */
     IamPolicyResponse prime() throws Exception {
+        LambdaMetrics.prime(); // Powertools Metrics, the EMF library and the SLF4J provider
         String throwawaySecret = UUID.randomUUID() + "-" + UUID.randomUUID();
         TokenVerifier verifier = new TokenVerifier(() -> throwawaySecret);
         String token = JWT.create().withClaim("id", 1).withIssuedAt(Instant.now()).withExpiresAt(Instant.now().plusSeconds(60))

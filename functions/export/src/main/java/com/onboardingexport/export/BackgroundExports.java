@@ -46,7 +46,7 @@ public final class BackgroundExports {
     private static final Duration TICK_CLOCK_SKEW = Duration.ofMinutes(5);
     /** What a 429 TOO_MANY_EXPORTS tells the caller to wait before trying again. */
     public static final int RETRY_AFTER_SECONDS = 30;
-    private static final Pattern EXPORT_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    static final Pattern EXPORT_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(5);
     private static final Duration SAFETY_MARGIN = Duration.ofSeconds(1);
 
@@ -127,6 +127,7 @@ public final class BackgroundExports {
     public void run(ExportJob job, Context context) {
         long started = System.nanoTime();
         String exportId = job.exportId() == null ? "" : job.exportId();
+        JsonLog.put("export_id", exportId);
         Optional<ExportStatusStore.Versioned> found = EXPORT_ID.matcher(exportId).matches() ? statuses.find(exportId) : Optional.empty();
         if (found.isEmpty() || !found.get().status().isRunning() || found.get().status().isScheduled()) {
             JsonLog.warn("background export skipped: unknown or already finished", "export_id", exportId,
@@ -141,6 +142,7 @@ public final class BackgroundExports {
         String requestId = stored != null && stored.requestId() != null ? stored.requestId() : context.getAwsRequestId();
         String statusUrl = stored != null ? stored.statusUrl() : job.statusUrl();
         Principal principal = current.status().owner();
+        principal.putInLogContext();
         if (current.status().workerRequestId() != null && !current.status().pastDeadline(clock.instant())) {
             // Not this delivery's: the one that runs it gives back its place.
             JsonLog.warn("background export skipped: another delivery runs it", "export_id", exportId, "request_id", requestId);
@@ -248,6 +250,8 @@ public final class BackgroundExports {
     public ObjectNode runScheduled(ScheduledTick tick, Context context) {
         long started = System.nanoTime();
         Principal principal = Principal.schedule(tick.scheduleName(), tick.clientId());
+        principal.putInLogContext();
+        JsonLog.put("export_id", tick.exportId());
         Instant now = clock.instant();
         Instant at = tick.scheduledTime();
         if (at.isAfter(now.plus(TICK_CLOCK_SKEW))) {
@@ -364,6 +368,7 @@ public final class BackgroundExports {
             return outcome.put("outcome", "ignored");
         }
         outcome.put("export_id", run.exportId()).put("mode", run.mode());
+        JsonLog.put("export_id", run.exportId());
         ErrorBody.Error error = new ApiException(record.code(), (record.code() == ErrorCode.EXPORT_TIMED_OUT
                 ? "The export did not finish in the time it had" : "The export stopped before it finished")
                 + " (Lambda reported " + record.reported() + "); quote request id " + run.requestId() + " when reporting it")

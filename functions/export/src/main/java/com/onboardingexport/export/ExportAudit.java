@@ -1,20 +1,19 @@
 package com.onboardingexport.export;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.shared.ApiException;
-import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
+import com.onboardingexport.shared.LambdaMetrics;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import software.amazon.lambda.powertools.metrics.model.MetricUnit;
 
 /**
  * One audit line per export: who, what, how many rows, how long, and how it ended; and one per link
  * the status route re-signs. Never the data or the link. A finished export also writes one CloudWatch Embedded Metric Format line (rows,
- * bytes, seconds, by outcome and mode), which CloudWatch turns into metrics with no API call.
+ * bytes, seconds, by outcome and mode; {@link LambdaMetrics}), which CloudWatch turns into metrics with no API call.
  */
 final class ExportAudit {
-    static final String NAMESPACE = "OnboardingExport";
-
     private ExportAudit() {
     }
 
@@ -95,28 +94,25 @@ final class ExportAudit {
                 "duration_ms", (System.nanoTime() - startedNanos) / 1_000_000);
     }
 
-    /** The EMF line of a finished export; "started" (a 202) is not one. */
+    /**
+     * The metrics of a finished export ("started", a 202, is not one), one EMF document through
+     * Powertools Metrics: {@code Exports}, {@code ExportRows}, {@code ExportBytes}, {@code ExportSeconds}
+     * by Service with Outcome and Mode (the dashboard's breakdown), with Outcome (the failure-rate alarm)
+     * and alone (percentiles and totals over every export).
+     */
     private static void metrics(String outcome, String mode, String exportId, Long records, Long sizeBytes, double seconds) {
         if (!"succeeded".equals(outcome) && !"failed".equals(outcome)) {
             return;
         }
-        ObjectNode line = Json.MAPPER.createObjectNode();
-        ObjectNode directive = line.putObject("_aws").put("Timestamp", System.currentTimeMillis())
-                .putArray("CloudWatchMetrics").addObject().put("Namespace", NAMESPACE);
-        directive.putArray("Dimensions").addArray().add("Outcome").add("Mode");
-        ArrayNode metrics = directive.putArray("Metrics");
-        metrics.addObject().put("Name", "Exports").put("Unit", "Count");
-        metrics.addObject().put("Name", "ExportRows").put("Unit", "Count");
-        metrics.addObject().put("Name", "ExportBytes").put("Unit", "Bytes");
-        metrics.addObject().put("Name", "ExportSeconds").put("Unit", "Seconds");
-        line.put("Outcome", outcome);
-        line.put("Mode", mode);
-        line.put("Exports", 1);
-        line.put("ExportRows", records == null ? 0 : records);
-        line.put("ExportBytes", sizeBytes == null ? 0 : sizeBytes);
-        line.put("ExportSeconds", seconds);
-        line.put("export_id", exportId);
-        JsonLog.metrics("export metrics", line);
+        LambdaMetrics.flush(List.of(Map.of("Outcome", outcome, "Mode", mode), Map.of("Outcome", outcome)), metrics -> {
+            metrics.addMetric("Exports", 1, MetricUnit.COUNT);
+            metrics.addMetric("ExportRows", records == null ? 0 : records, MetricUnit.COUNT);
+            metrics.addMetric("ExportBytes", sizeBytes == null ? 0 : sizeBytes, MetricUnit.BYTES);
+            metrics.addMetric("ExportSeconds", seconds, MetricUnit.SECONDS);
+            if (exportId != null) { // a failed synchronous export has none
+                metrics.addMetadata("export_id", exportId);
+            }
+        });
     }
 
     static void log(String mode, String requestId, Principal principal, ExportRequest request, String outcome, ExportResult result,

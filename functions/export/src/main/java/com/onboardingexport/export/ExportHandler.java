@@ -8,6 +8,8 @@ import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.Deadline;
 import com.onboardingexport.shared.ErrorCode;
 import com.onboardingexport.shared.Json;
+import com.onboardingexport.shared.JsonLog;
+import com.onboardingexport.shared.LambdaMetrics;
 import com.onboardingexport.shared.StrapiClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -60,6 +62,7 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
 
     @Override
     public APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent event, Context context) {
+        LambdaMetrics.beginInvocation(context);
         return handleApiRequest(event, context);
     }
 
@@ -95,12 +98,17 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
                 event.getRequestContext() == null ? null : event.getRequestContext().getAuthorizer());
         ExportRequest request = null;
         IdempotentRequests.Claim claim = null;
+        principal.putInLogContext();
+        JsonLog.put("request_id", requestId);
         try {
             if (principal.userId().isEmpty()) {
                 throw new ApiException(ErrorCode.UNAUTHORIZED, "No authorised user on this request");
             }
             String statusOf = event.getPathParameters() == null ? null : event.getPathParameters().get("export_id");
             if ("GET".equals(event.getHttpMethod()) && statusOf != null) {
+                if (BackgroundExports.EXPORT_ID.matcher(statusOf).matches()) { // never log what a caller typed
+                    JsonLog.put("export_id", statusOf);
+                }
                 return response(200, parts.background().status(principal, statusOf, requestId).toString(), requestId);
             }
             if (!"POST".equals(event.getHttpMethod())) {
@@ -115,6 +123,7 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
                 }
             }
             String exportId = claim == null ? ExportService.newExportId() : claim.exportId();
+            JsonLog.put("export_id", exportId);
             Duration budget = min(API_TIME_BUDGET, remaining(context).minus(SAFETY_MARGIN));
             boolean auto = request.mode() == ExportMode.AUTO;
             // auto: the synchronous attempt stops early enough to hand the export over instead of a 504.

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
+import com.onboardingexport.shared.LambdaMetrics;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -51,6 +52,7 @@ public final class ExportPriming implements Resource {
 
     /** The export path on made-up data; returns the CSV it wrote (for the test). */
     String prime() throws Exception {
+        LambdaMetrics.prime(); // Powertools Metrics, the EMF library and the SLF4J provider
         Clock clock = Clock.systemUTC();
         ExportRequest request = new ExportRequestParser(config.maxCampaignIds(), clock)
                 .parseBody("{\"campaign_ids\":[\"campaign\"],\"date_range\":\"2026-01-01/2026-01-31\",\"file_format\":\"csv\"}");

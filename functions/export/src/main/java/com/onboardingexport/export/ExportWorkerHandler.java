@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
+import com.onboardingexport.shared.LambdaMetrics;
 import com.onboardingexport.shared.StrapiClient;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,6 +49,7 @@ public final class ExportWorkerHandler implements RequestStreamHandler {
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        LambdaMetrics.beginInvocation(context);
         JsonNode event = Json.MAPPER.readTree(input);
         JsonNode answer = Json.MAPPER.createObjectNode();
         if (event != null && event.has(BackgroundExports.JOB_EVENT)) {

@@ -23,6 +23,14 @@ public record Principal(String userId, String role, String clientId, String sche
         return new Principal("schedule:" + scheduleName, SYSTEM_ROLE, clientId == null ? "" : clientId, scheduleName);
     }
 
+    /** Names this principal on every log line of the invocation from now on. */
+    void putInLogContext() {
+        com.onboardingexport.shared.JsonLog.put("user_id", userId);
+        com.onboardingexport.shared.JsonLog.put("role", role);
+        com.onboardingexport.shared.JsonLog.put("client_id", clientId);
+        com.onboardingexport.shared.JsonLog.put("schedule_name", scheduleName);
+    }
+
     public static Principal schedule(String scheduleName) {
         return schedule(scheduleName, "");
     }

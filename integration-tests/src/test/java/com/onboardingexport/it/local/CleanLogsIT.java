@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /**
  * What the functions print on their own, read from the local run's function JVMs (each started as
  * Lambda would, on its CodeUri's and the layer's jars only): no SLF4J complaint on a cold start or
- * while they work. The AWS SDK logs through slf4j-api; the layer's slf4j-simple binds it.
+ * while they work. The AWS SDK logs through slf4j-api; the layer's JSON provider (JsonSlf4jProvider) binds it.
  */
 class CleanLogsIT {
     private static final List<String> FUNCTIONS = List.of("AuthorizerFunction", "ExportFunction", "ExportWorkerFunction");

@@ -101,6 +101,8 @@ class SamLocalEnvVarsIT {
             Set<String> expected = new TreeSet<>(ConfigurationReads.of(template, function).names());
             expected.retainAll(template.environment(function).keySet());
             expected.addAll(SamLocalVariables.of(template, function));
+            // Read by the layer's logging and metrics (JsonLog), not by a configuration: the service name.
+            template.environment(function).keySet().stream().filter("POWERTOOLS_SERVICE_NAME"::equals).forEach(expected::add);
             assertEquals(expected, new TreeSet<>(file.get(function).keySet()), function);
         }
     }

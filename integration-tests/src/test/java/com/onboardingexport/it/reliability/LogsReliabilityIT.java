@@ -161,11 +161,19 @@ class LogsReliabilityIT {
         assertTrue(lines.size() >= 15, "the runs above logged: " + lines.size() + " lines");
 
         // -------- one CloudWatch Embedded Metric Format line per finished export
-        List<JsonNode> metrics = lines.stream().filter(line -> line.has("_aws")).toList();
+        List<JsonNode> metrics = lines.stream().filter(line -> line.has("_aws") && line.has("Exports")).toList();
         for (JsonNode metric : metrics) {
             JsonNode directive = metric.path("_aws").path("CloudWatchMetrics").path(0);
             assertEquals("OnboardingExport", directive.path("Namespace").asText(), metric.toString());
-            assertEquals("[[\"Outcome\",\"Mode\"]]", directive.path("Dimensions").toString());
+            // By the stack (Service) alone, with the outcome, and with the outcome and the mode.
+            java.util.Set<java.util.Set<String>> dimensionSets = new java.util.HashSet<>();
+            directive.path("Dimensions").forEach(set -> {
+                java.util.Set<String> names = new java.util.TreeSet<>();
+                set.forEach(name -> names.add(name.asText()));
+                dimensionSets.add(names);
+            });
+            assertEquals(java.util.Set.of(java.util.Set.of("Service"), java.util.Set.of("Service", "Outcome"),
+                    java.util.Set.of("Service", "Outcome", "Mode")), dimensionSets, metric.toString());
             for (JsonNode declared : directive.path("Metrics")) {
                 assertTrue(metric.path(declared.path("Name").asText()).isNumber(), "a value for each metric: " + metric);
             }

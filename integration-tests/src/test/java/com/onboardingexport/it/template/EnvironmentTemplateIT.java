@@ -32,8 +32,11 @@ import org.junit.jupiter.api.Test;
  * never on a deploy.
  */
 class EnvironmentTemplateIT {
-    /** Not ours to read: the JVM reads it at start. */
-    private static final Set<String> READ_BY_THE_JVM = Set.of("JAVA_TOOL_OPTIONS");
+    /**
+     * Read outside any configuration: the JVM reads JAVA_TOOL_OPTIONS at start; the layer's logging and
+     * metrics (JsonLog, LambdaMetrics) read POWERTOOLS_SERVICE_NAME once, for every line and metric.
+     */
+    private static final Set<String> READ_BY_THE_JVM = Set.of("JAVA_TOOL_OPTIONS", "POWERTOOLS_SERVICE_NAME");
 
     /**
      * Variables that the export configuration reads in each of its functions but that not all of
