@@ -72,6 +72,11 @@ public final class BackgroundExports {
         this.clock = clock;
     }
 
+    /** The running exports' places, which synchronous exports take too. */
+    public RunningExports places() {
+        return runningExports;
+    }
+
     /** The 202 body of an export handed to the worker. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Accepted(String exportId, String status, String statusUrl) {
@@ -87,14 +92,11 @@ public final class BackgroundExports {
         Principal owner = plan.principal();
         Instant now = clock.instant();
         Instant mustFinishBy = now.plus(UNCLAIMED_DEADLINE);
-        if (!runningExports.take(owner.userId(), exportId, mustFinishBy, now)) {
-            throw new ApiException(ErrorCode.TOO_MANY_EXPORTS, "You have " + config.maxRunningExportsPerUser()
-                    + " exports running already; retry when one has finished");
-        }
+        runningExports.takeOrRefuse(owner, exportId, mustFinishBy, now);
         try {
             statuses.create(ExportStatus.running(exportId, owner, plan.total(), now, mustFinishBy));
         } catch (RuntimeException e) {
-            runningExports.giveBack(owner.userId(), exportId);
+            runningExports.giveBack(owner, exportId);
             throw e;
         }
         ExportJob job = new ExportJob(exportId, now.toString(), requestId,
@@ -104,7 +106,7 @@ public final class BackgroundExports {
             worker.start(config.workerFunction(), Json.MAPPER.createObjectNode().set(JOB_EVENT, Json.MAPPER.valueToTree(job)));
         } catch (RuntimeException e) {
             statuses.delete(exportId);
-            runningExports.giveBack(owner.userId(), exportId);
+            runningExports.giveBack(owner, exportId);
             throw e;
         }
         return new Accepted(exportId, ExportStatus.RUNNING, statusUrlBase + exportId);
@@ -153,7 +155,7 @@ public final class BackgroundExports {
                     job.statusUrl(), null), principal, context, started);
         } finally {
             if (ended) {
-                runningExports.giveBack(principal.userId(), exportId);
+                runningExports.giveBack(principal, exportId);
             }
         }
     }
@@ -358,9 +360,9 @@ public final class BackgroundExports {
         } else if (runningElsewhere(found.get().status(), record)) {
             return outcome.put("outcome", "running elsewhere");
         } else {
-            if (run.ownerUserId() != null) {
+            if (run.owner() != null) {
                 // Before the status: whoever reads failed may start another export at once.
-                runningExports.giveBack(run.ownerUserId(), run.exportId());
+                runningExports.giveBack(run.owner(), run.exportId());
             }
             closed = fail(found.get(), error);
         }
@@ -397,10 +399,10 @@ public final class BackgroundExports {
      * its invocation's request id. Null for any other event.
      *
      * @param scheduled the schedule's principal (a status can be created for it); null for a background export
-     * @param ownerUserId whose place to give back; null for a scheduled run, which takes none
+     * @param owner whose places to give back; null for a scheduled run, which takes none
      */
     record FailedRun(String exportId, String mode, String requestId, String fileFormat, String statusUrl, Principal scheduled,
-                     String ownerUserId) {
+                     Principal owner) {
         static FailedRun of(LambdaFailureRecord record, String apiUrl) {
             JsonNode payload = record.requestPayload();
             if (payload.has(JOB_EVENT)) {
@@ -412,7 +414,7 @@ public final class BackgroundExports {
                 }
                 return new FailedRun(job.exportId() == null ? "" : job.exportId(), "async",
                         job.requestId() == null ? record.requestId() : job.requestId(), fileFormat(job.request()), job.statusUrl(), null,
-                        job.principal() == null || job.principal().userId() == null ? null : job.principal().userId());
+                        job.principal() == null || job.principal().userId() == null ? null : job.principal().toPrincipal());
             }
             String scheduleName = payload.path("schedule_name").asText("");
             if (!ExportWorkerHandler.SCHEDULE_NAME.matcher(scheduleName).matches()) {

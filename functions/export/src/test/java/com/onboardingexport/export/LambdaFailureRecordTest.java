@@ -54,7 +54,7 @@ class LambdaFailureRecordTest {
                 () -> assertEquals("api-request-1", run.requestId(), "the request id the caller got with the 202"),
                 () -> assertEquals("xlsx", run.fileFormat()),
                 () -> assertEquals("https://api.example/exports/onboarding/" + EXPORT_ID, run.statusUrl()),
-                () -> assertEquals("7", run.ownerUserId(), "whose place is given back"),
+                () -> assertEquals("7", run.owner().userId(), "whose places are given back"),
                 () -> assertNull(run.scheduled(), "a background export's status is never created here"));
     }
 
@@ -92,7 +92,7 @@ class LambdaFailureRecordTest {
                 () -> assertEquals("json", run.fileFormat()),
                 () -> assertEquals(API_URL + "/exports/onboarding/" + INVOCATION, run.statusUrl()),
                 () -> assertEquals(Principal.schedule("daily-acme-new", "acme"), run.scheduled()),
-                () -> assertNull(run.ownerUserId(), "a schedule takes no user's place"),
+                () -> assertNull(run.owner(), "a schedule takes no place"),
                 () -> assertEquals(ErrorCode.EXPORT_CRASHED, record.code()),
                 () -> assertEquals("Runtime.OutOfMemory", record.reported()));
     }
