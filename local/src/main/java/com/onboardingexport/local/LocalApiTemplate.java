@@ -46,13 +46,15 @@ public final class LocalApiTemplate {
     }
 
     /**
-     * A function as the local runner starts it; {@code maximumRetryAttempts} and {@code onFailure} are
-     * its EventInvokeConfig's: how often Lambda retries a failed asynchronous invocation (2 unless
-     * set), and where its record then goes, if anywhere.
+     * A function as the local runner starts it; {@code maximumRetryAttempts}, {@code maximumEventAgeSeconds}
+     * and {@code onFailure} are its EventInvokeConfig's: how often Lambda retries a failed asynchronous
+     * invocation (2 unless set), how long an event may wait (6 hours unless set), and where its record
+     * then goes, if anywhere; {@code reservedConcurrency} its ReservedConcurrentExecutions (empty: none).
      */
     public record Function(String logicalId, String functionName, String handler, int timeoutSeconds, int memoryMb,
                            Optional<String> alias, Map<String, String> environment, List<String> codeFolders,
-                           int maximumRetryAttempts, Optional<Destination> onFailure) {
+                           int maximumRetryAttempts, Optional<Destination> onFailure, int maximumEventAgeSeconds,
+                           java.util.OptionalInt reservedConcurrency) {
         public String arn() {
             return "arn:aws:lambda:" + REGION + ":" + ACCOUNT + ":function:" + functionName;
         }
@@ -243,6 +245,37 @@ public final class LocalApiTemplate {
         return id;
     }
 
+    /** A stage's throttling of one method: steady requests per second and burst, as API Gateway's token bucket has them. */
+    public record Throttle(double ratePerSecond, int burst) {
+    }
+
+    /**
+     * The stage's throttling of a route, from the API's MethodSettings: the entry for exactly its
+     * resource path ({@code /~1exports~1onboarding}) and method wins over {@code /*} and {@code *}; empty
+     * when no entry throttles it.
+     */
+    public Optional<Throttle> throttle(String method, String path) {
+        JsonNode best = null;
+        int bestScore = -1;
+        for (JsonNode setting : onlyApi().path("Properties").path("MethodSettings")) {
+            String resourcePath = setting.path("ResourcePath").asText("/*").replace("~1", "/");
+            String httpMethod = setting.path("HttpMethod").asText("*");
+            boolean pathMatches = resourcePath.equals("/*") || resourcePath.equals(path);
+            boolean methodMatches = httpMethod.equals("*") || httpMethod.equalsIgnoreCase(method);
+            int score = (resourcePath.equals("/*") ? 0 : 2) + (httpMethod.equals("*") ? 0 : 1);
+            if (pathMatches && methodMatches && setting.has("ThrottlingRateLimit") && score > bestScore) {
+                best = setting;
+                bestScore = score;
+            }
+        }
+        if (best == null) {
+            return Optional.empty();
+        }
+        String where = "MethodSettings of " + method + " " + path;
+        return Optional.of(new Throttle(Double.parseDouble(resolve(best.get("ThrottlingRateLimit"), where)),
+                Integer.parseInt(resolve(best.path("ThrottlingBurstLimit"), where))));
+    }
+
     public Optional<GatewayResponse> gatewayResponse(String type) {
         JsonNode spec = onlyApi().path("Properties").path("GatewayResponses").path(type);
         if (spec.isMissingNode()) {
@@ -297,7 +330,14 @@ public final class LocalApiTemplate {
                 properties.path("Timeout").asInt(3),
                 properties.path("MemorySize").asInt(128),
                 Optional.ofNullable(alias), environment, List.copyOf(codeFolders),
-                eventInvokeConfig.path("MaximumRetryAttempts").asInt(2), destination);
+                eventInvokeConfig.path("MaximumRetryAttempts").asInt(2), destination,
+                eventInvokeConfig.has("MaximumEventAgeInSeconds")
+                        ? Integer.parseInt(resolve(eventInvokeConfig.get("MaximumEventAgeInSeconds"), logicalId + " MaximumEventAgeInSeconds"))
+                        : 21_600,
+                properties.has("ReservedConcurrentExecutions")
+                        ? java.util.OptionalInt.of(Integer.parseInt(resolve(properties.get("ReservedConcurrentExecutions"),
+                                logicalId + " ReservedConcurrentExecutions")))
+                        : java.util.OptionalInt.empty());
     }
 
     /**

@@ -52,6 +52,8 @@ class WorkerFailuresIT {
     private static final Path TEMPLATE = ProjectRoot.find().resolve("template.yaml");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String WORKER = "onboarding-export-local-export-worker";
+    /** The function the schedules invoke: the worker's code, in concurrency of its own. */
+    private static final String SCHEDULED = "onboarding-export-local-scheduled";
     private static final String FAILURE_FUNCTION = "onboarding-export-local-export-failure";
     /** Every export event the tests have read off the run's events queue (each is read once, then deleted). */
     private static final List<JsonNode> EVENTS = new ArrayList<>();
@@ -159,10 +161,15 @@ class WorkerFailuresIT {
      * test JVM: its children only, never another build's on the same machine.
      */
     private static List<ProcessHandle> workerJvms() {
+        return jvmsOf(WORKER);
+    }
+
+    /** The same, of the named function. */
+    private static List<ProcessHandle> jvmsOf(String function) {
         long self = ProcessHandle.current().pid();
         return ProcessHandle.allProcesses()
                 .filter(p -> p.parent().map(parent -> parent.pid() == self).orElse(false))
-                .filter(p -> p.info().commandLine().map(line -> line.contains("LocalApiFunctionHost") && line.contains(WORKER)).orElse(false))
+                .filter(p -> p.info().commandLine().map(line -> line.contains("LocalApiFunctionHost") && line.contains(function + " ")).orElse(false))
                 .toList();
     }
 
@@ -176,7 +183,11 @@ class WorkerFailuresIT {
      * Returns when, in {@link System#nanoTime()}.
      */
     private static long killWorker(Set<Long> before) throws Exception {
-        List<ProcessHandle> ours = workerJvms().stream().filter(p -> !before.contains(p.pid())).toList();
+        return kill(WORKER, before);
+    }
+
+    private static long kill(String function, Set<Long> before) throws Exception {
+        List<ProcessHandle> ours = jvmsOf(function).stream().filter(p -> !before.contains(p.pid())).toList();
         assertEquals(1, ours.size(), "one environment of the worker runs the export: " + ours);
         long killed = System.nanoTime();
         assertTrue(ours.get(0).destroyForcibly(), "the worker's JVM could not be killed");
@@ -286,15 +297,15 @@ class WorkerFailuresIT {
     @Test
     @DisplayName("a scheduled run whose JVM is killed mid-export: its status (the invocation's request id) reads failed, its Export Failed event says scheduled, its mark stays")
     void scheduledRunKilled(@TempDir Path dir) throws Exception {
-        Set<Long> before = pids(workerJvms());
+        Set<Long> before = pids(jvmsOf(SCHEDULED));
         String schedule = "crashing-" + System.nanoTime();
         try (LocalApi api = api(dir, "Timeout: 900", "Timeout: 900", 0, () -> StrapiFaultProxy.Fault.slow(Duration.ofSeconds(8)), Map.of())) {
-            String exportId = invokeAsync(api, WORKER, "{\"schedule_name\":\"" + schedule + "\",\"date_range\":\"since_last_run\","
+            String exportId = invokeAsync(api, SCHEDULED, "{\"schedule_name\":\"" + schedule + "\",\"date_range\":\"since_last_run\","
                     + "\"first_run\":\"all_time\",\"file_format\":\"csv\"}");
             awaitWorkerReading();
             assertEquals("running", status(api, exportId).path("status").asText(), "the run's export id is its request id");
 
-            long killed = killWorker(before);
+            long killed = kill(SCHEDULED, before);
             JsonNode failed = awaitFinished(api, exportId, Duration.ofSeconds(60));
             long millis = (System.nanoTime() - killed) / 1_000_000;
             System.out.println("[WorkerFailuresIT] scheduled run's JVM killed mid-export: the status read failed " + millis + " ms later");
