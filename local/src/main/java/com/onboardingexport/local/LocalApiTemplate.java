@@ -258,7 +258,9 @@ public final class LocalApiTemplate {
         JsonNode best = null;
         int bestScore = -1;
         for (JsonNode setting : onlyApi().path("Properties").path("MethodSettings")) {
-            String resourcePath = setting.path("ResourcePath").asText("/*").replace("~1", "/");
+            // "/~1exports~1onboarding": a slash, then the resource path with its slashes escaped as ~1.
+            String resourcePath = setting.path("ResourcePath").asText("/*");
+            resourcePath = resourcePath.equals("/*") ? resourcePath : resourcePath.substring(1).replace("~1", "/");
             String httpMethod = setting.path("HttpMethod").asText("*");
             boolean pathMatches = resourcePath.equals("/*") || resourcePath.equals(path);
             boolean methodMatches = httpMethod.equals("*") || httpMethod.equalsIgnoreCase(method);

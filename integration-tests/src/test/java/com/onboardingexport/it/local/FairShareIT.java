@@ -38,8 +38,9 @@ import org.junit.jupiter.api.Test;
  * synchronous exports take the users' places, one client's accounts share its limit, a synchronous
  * export too large for the API function is refused, the stage throttles a method past its burst, a
  * function refuses invocations past its reserved concurrency, and schedules run in capacity the
- * users cannot take. Strapi sits behind a proxy that makes the client users' reads slow (2 s each),
- * so their exports are still running when the next request comes; the schedules' reads stay fast.
+ * users cannot take. Strapi sits behind a proxy that makes the client users' reads slow (1 s each,
+ * in pages of 10), so their exports are still running when the next request comes; the reads of a
+ * schedule of every client stay fast.
  */
 class FairShareIT {
     private static final Path TEMPLATE = ProjectRoot.find().resolve("template.yaml");
@@ -65,13 +66,13 @@ class FairShareIT {
                 return null;
             }
             SLOW_READS.incrementAndGet();
-            return StrapiFaultProxy.Fault.slow(Duration.ofSeconds(2));
+            return StrapiFaultProxy.Fault.slow(Duration.ofSeconds(1));
         });
         // Above one client's rows, below everyone's: an admin's all_time export is "too large" for sync.
         long clientARows = rows("&filters[campaign][client][name][$eq]=Acme Corp");
         assertTrue(rows("") > clientARows, "other clients have rows too");
         api = LocalApi.start(run.apiConfig(TEMPLATE, 0, System.out::println,
-                Map.of("STRAPI_URL", proxy.url().toString(), "ASYNC_ROW_THRESHOLD", Long.toString(clientARows)),
+                Map.of("STRAPI_URL", proxy.url().toString(), "ASYNC_ROW_THRESHOLD", Long.toString(clientARows), "STRAPI_PAGE_SIZE", "10"),
                 Map.of("MaxRunningExportsPerUser", "2", "MaxRunningExportsPerClient", "3", "WorkerConcurrency", "1",
                         "ScheduledExportConcurrency", "1", "PreflightRateLimit", "1", "PreflightBurstLimit", "2")));
         clientA = run.login(LocalRun.CLIENT_A);
@@ -111,6 +112,19 @@ class FairShareIT {
         HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(api.url().resolve("/exports/onboarding/" + exportId))
                 .header("Authorization", "Bearer " + jwt).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, answer.statusCode(), answer.body());
+        return Json.MAPPER.readTree(answer.body());
+    }
+
+    /** A scheduled run's status, once it has started (its export id is the invocation's request id: 404 until then). */
+    private static JsonNode awaitStarted(String jwt, String exportId) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        HttpResponse<String> answer;
+        do {
+            Thread.sleep(200);
+            answer = HTTP.send(HttpRequest.newBuilder(api.url().resolve("/exports/onboarding/" + exportId))
+                    .header("Authorization", "Bearer " + jwt).build(), HttpResponse.BodyHandlers.ofString());
+        } while (answer.statusCode() == 404 && System.nanoTime() < deadline);
+        assertEquals(200, answer.statusCode(), "the scheduled run started within a minute: " + answer.body());
         return Json.MAPPER.readTree(answer.body());
     }
 
@@ -237,6 +251,7 @@ class FairShareIT {
         HttpResponse<String> fired = invoke(SCHEDULED, "Event", "{\"schedule_name\":\"fair-share\",\"date_range\":\"all_time\",\"file_format\":\"csv\"}");
         assertEquals(202, fired.statusCode(), fired.body());
         String scheduled = fired.headers().firstValue("x-amzn-RequestId").orElseThrow();
+        awaitStarted(admin, scheduled);
         JsonNode done = awaitFinished(admin, scheduled);
         assertEquals("succeeded", done.path("status").asText(), done.toString());
         assertEquals("fair-share", done.path("schedule_name").asText());
