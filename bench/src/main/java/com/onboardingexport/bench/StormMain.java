@@ -317,11 +317,11 @@ public final class StormMain {
         md.append("\nEvery scheduled run: quiet: ").append(String.join("; ", quiet.schedules)).append(". Storm: ")
                 .append(String.join("; ", stormy.schedules)).append(".\n\n");
         md.append("Targets: well-behaved users 100 % success in the storm (429 only where a limit of their own was reached): ")
-                .append(stormy.wellBehavedOk == stormy.wellBehavedRequests ? "met" : "**missed**")
+                .append(stormy.wellBehavedOk.get() == stormy.wellBehavedRequests.get() ? "met" : "**missed**")
                 .append("; their p95 within 2× of the quiet run's: ")
                 .append(percentile(stormy.syncMillis, 0.95) <= 2 * Math.max(1, percentile(quiet.syncMillis, 0.95)) ? "met" : "**missed**")
                 .append("; every scheduled run started within 60 s and succeeded: ")
-                .append(stormy.schedulesOk == stormy.schedules.size() && stormy.scheduleDelays.stream().allMatch(d -> d <= 60_000)
+                .append(stormy.schedulesOk.get() == stormy.schedules.size() && stormy.scheduleDelays.stream().allMatch(d -> d <= 60_000)
                         ? "met" : "**missed**")
                 .append("; Strapi's most concurrent requests within what the local run's limits allow (each function at most 4")
                 .append(" environments here: (4 API + 4 worker + 2 scheduled) × 4 readers + 4 authorizers = 44): ")

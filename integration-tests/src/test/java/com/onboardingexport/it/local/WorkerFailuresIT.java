@@ -295,6 +295,26 @@ class WorkerFailuresIT {
     }
 
     @Test
+    @DisplayName("an event the worker's reserved concurrency has no room for waits, then, past MaximumEventAgeInSeconds, goes unrun to the failure function: failed EXPORT_TIMED_OUT, its place given back")
+    void eventAgedOutWhileTheWorkerIsBusy(@TempDir Path dir) throws Exception {
+        // One slot (WorkerConcurrency 1), held by a slow export; an event may wait 5 s.
+        try (LocalApi api = api(dir, "MaximumEventAgeInSeconds: 300", "MaximumEventAgeInSeconds: 5", 1,
+                () -> StrapiFaultProxy.Fault.slow(Duration.ofSeconds(8)), Map.of("WorkerConcurrency", "1"))) {
+            String holding = startExport(api);
+            awaitWorkerReading();
+            String waiting = startExport(api);
+            JsonNode failed = awaitFinished(api, waiting, Duration.ofSeconds(60));
+            assertEquals("failed", failed.path("status").asText(), failed.toString());
+            assertEquals("EXPORT_TIMED_OUT", failed.path("error").path("code").asText(), failed.toString());
+            assertEquals(List.of(), objectsOf("running/", waiting), "the waiting export's places are given back");
+            JsonNode record = deadLetter(waiting, Duration.ofSeconds(30));
+            assertNotNull(record, "no failure record for " + waiting + " on the dead-letter queue");
+            assertEquals("EventAgeExceeded", record.path("requestContext").path("condition").asText(), record.toString());
+            assertEquals("running", status(api, holding).path("status").asText(), "the export in the slot runs on");
+        }
+    }
+
+    @Test
     @DisplayName("a scheduled run whose JVM is killed mid-export: its status (the invocation's request id) reads failed, its Export Failed event says scheduled, its mark stays")
     void scheduledRunKilled(@TempDir Path dir) throws Exception {
         Set<Long> before = pids(jvmsOf(SCHEDULED));
