@@ -65,7 +65,7 @@ public final class LocalApi implements AutoCloseable {
     private static final Map<String, Integer> DEFAULT_STATUS = Map.of(
             "UNAUTHORIZED", 401, "ACCESS_DENIED", 403, "MISSING_AUTHENTICATION_TOKEN", 403,
             "AUTHORIZER_FAILURE", 500, "AUTHORIZER_CONFIGURATION_ERROR", 500, "INTEGRATION_TIMEOUT", 504,
-            "THROTTLED", 429);
+            "THROTTLED", 429, "WAF_FILTERED", 403);
     private static final String INTERNAL_SERVER_ERROR = "{\"message\": \"Internal server error\"}";
     private static final DateTimeFormatter REQUEST_TIME = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
@@ -98,6 +98,8 @@ public final class LocalApi implements AutoCloseable {
     private final Map<String, CachedPolicy> policyCache = new ConcurrentHashMap<>();
     /** The stage's throttling: one token bucket per method (route and HTTP method), as MethodSettings set them. */
     private final Map<String, Optional<TokenBucket>> buckets = new ConcurrentHashMap<>();
+    /** The template's AWS WAF rate rules in front of the stage (none when its web ACL is off). */
+    private final LocalWaf waf;
     private final List<String> functionErrors = new CopyOnWriteArrayList<>();
     private final Consumer<String> log;
     private LocalFailureDestination failureDestination;
@@ -121,6 +123,7 @@ public final class LocalApi implements AutoCloseable {
         this.template = template;
         this.stage = template.stageName();
         this.log = log;
+        this.waf = new LocalWaf(template.wafRateRules());
     }
 
     public static LocalApi start(Config config) throws IOException, InterruptedException {
@@ -177,6 +180,10 @@ public final class LocalApi implements AutoCloseable {
             log.accept("[LocalApi] " + route.route().method() + " " + route.route().path() + " -> " + spec.logicalId()
                     + " (" + spec.handler() + ")" + route.route().authorizer()
                     .map(name -> ", authorizer " + name + " -> " + authorizers.get(name).functionId()).orElse(""));
+        }
+        for (LocalApiTemplate.RateRule rule : waf.rules()) {
+            log.accept("[LocalApi] AWS WAF rule " + rule.name() + ": at most " + rule.limit() + " requests per "
+                    + (rule.header() == null ? "source IP" : rule.header() + " header") + " in " + rule.windowSeconds() + " s");
         }
         // Start one environment per function now (in parallel): init errors show at once, first requests are warm.
         List<java.util.concurrent.Future<?>> warming = new ArrayList<>();
@@ -287,6 +294,10 @@ public final class LocalApi implements AutoCloseable {
     }
 
     private int respond(HttpExchange exchange, String requestId, String method, String requestPath) throws Exception {
+        // AWS WAF sits in front of the stage: it counts and blocks before API Gateway does anything.
+        if (waf.blocking(exchange.getRemoteAddress().getAddress().getHostAddress(), exchange.getRequestHeaders()::getFirst).isPresent()) {
+            return gatewayResponse(exchange, "WAF_FILTERED", requestId, "Forbidden");
+        }
         // Served at the root as sam local start-api does, and under the stage as the deployed API is.
         String rawPath = requestPath.startsWith("/" + stage + "/")
                 && routes.stream().noneMatch(r -> r.pattern().matcher(requestPath).matches())

@@ -278,6 +278,42 @@ public final class LocalApiTemplate {
                 Integer.parseInt(resolve(best.path("ThrottlingBurstLimit"), where))));
     }
 
+    /**
+     * A rate-based rule of an AWS WAF web ACL of the template: requests counted per source IP
+     * ({@code header} null) or per value of a header, at most {@code limit} in {@code windowSeconds}.
+     */
+    public record RateRule(String name, String header, long limit, int windowSeconds) {
+    }
+
+    /** The rate-based rules of the template's web ACLs that this stack creates (their Condition holds). */
+    public List<RateRule> wafRateRules() {
+        List<RateRule> rules = new ArrayList<>();
+        for (String id : resourcesOfType("AWS::WAFv2::WebACL")) {
+            JsonNode acl = resource(id);
+            if (acl.has("Condition") && !condition(acl.get("Condition").asText(), id + " Condition")) {
+                continue;
+            }
+            for (JsonNode rule : acl.path("Properties").path("Rules")) {
+                JsonNode rate = rule.path("Statement").path("RateBasedStatement");
+                if (rate.isMissingNode() || !rule.path("Action").has("Block")) {
+                    continue;
+                }
+                String where = id + " rule " + rule.path("Name").asText();
+                String keyType = rate.path("AggregateKeyType").asText("IP");
+                JsonNode customKeys = rate.path("CustomKeys");
+                String header = null;
+                if ("CUSTOM_KEYS".equals(keyType) && customKeys.size() == 1 && customKeys.get(0).has("Header")) {
+                    header = customKeys.get(0).path("Header").path("Name").asText();
+                } else if (!"IP".equals(keyType)) {
+                    throw new IllegalArgumentException(where + ": the local API counts per IP or per one header, not " + rate);
+                }
+                rules.add(new RateRule(rule.path("Name").asText(), header, Long.parseLong(resolve(rate.path("Limit"), where)),
+                        rate.path("EvaluationWindowSec").asInt(300)));
+            }
+        }
+        return rules;
+    }
+
     public Optional<GatewayResponse> gatewayResponse(String type) {
         JsonNode spec = onlyApi().path("Properties").path("GatewayResponses").path(type);
         if (spec.isMissingNode()) {

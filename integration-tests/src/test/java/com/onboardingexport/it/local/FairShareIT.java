@@ -234,6 +234,28 @@ class FairShareIT {
         assertEquals(200, post(clientA, "{\"date_range\":\"all_time\",\"mode\":\"sync\",\"file_format\":\"json\"}").statusCode());
     }
 
+    @Test
+    @DisplayName("AWS WAF's rate rule per token (WafEnabled, WafRequestsPerToken 10): the 11th request of one token in 5 min is a 429 THROTTLED with Retry-After; another token goes on")
+    void wafBlocksOneTokenAlone() throws Exception {
+        try (LocalApi waf = LocalApi.start(run.apiConfig(TEMPLATE, 0, System.out::println, Map.of(),
+                Map.of("WafEnabled", "true", "WafRequestsPerToken", "10")))) {
+            List<Integer> statuses = new ArrayList<>();
+            HttpResponse<String> last = null;
+            for (int i = 0; i < 11; i++) {
+                last = HTTP.send(HttpRequest.newBuilder(waf.url().resolve("/exports/onboarding/" + java.util.UUID.randomUUID()))
+                        .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString());
+                statuses.add(last.statusCode());
+            }
+            assertEquals(List.of(404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 429), statuses);
+            JsonNode error = Json.MAPPER.readTree(last.body()).path("error");
+            assertEquals("THROTTLED", error.path("code").asText(), last.body());
+            assertEquals("60", last.headers().firstValue("Retry-After").orElse(null));
+            HttpResponse<String> other = HTTP.send(HttpRequest.newBuilder(waf.url().resolve("/exports/onboarding/" + java.util.UUID.randomUUID()))
+                    .header("Authorization", "Bearer " + clientA).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, other.statusCode(), other.body());
+        }
+    }
+
     private static HttpResponse<String> invoke(String function, String type, String payload) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(api.lambdaEndpoint().resolve("/2015-03-31/functions/" + function + ":live/invocations"))
                 .header("X-Amz-Invocation-Type", type).POST(HttpRequest.BodyPublishers.ofString(payload)).build(),

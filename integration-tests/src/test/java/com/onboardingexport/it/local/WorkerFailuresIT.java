@@ -262,7 +262,7 @@ class WorkerFailuresIT {
             String exportId = startExport(api);
             awaitWorkerReading();
             assertEquals("running", status(api, exportId).path("status").asText());
-            assertEquals(1, objectsOf("running/", exportId).size(), "the export holds the user's place");
+            assertEquals(2, objectsOf("running/", exportId).size(), "the export holds a place of the user's and one of the admins'");
 
             long killed = killWorker(before);
             JsonNode failed = awaitFinished(api, exportId, Duration.ofSeconds(60));
@@ -311,6 +311,7 @@ class WorkerFailuresIT {
             assertNotNull(record, "no failure record for " + waiting + " on the dead-letter queue");
             assertEquals("EventAgeExceeded", record.path("requestContext").path("condition").asText(), record.toString());
             assertEquals("running", status(api, holding).path("status").asText(), "the export in the slot runs on");
+            assertEquals("succeeded", awaitFinished(api, holding, Duration.ofSeconds(120)).path("status").asText());
         }
     }
 
