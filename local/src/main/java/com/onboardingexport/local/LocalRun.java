@@ -172,9 +172,11 @@ public final class LocalRun implements AutoCloseable {
         // gets it without the ":*" of any-port entries, which is all its gateway responses look at.
         this.corsOrigins = corsOrigins;
         local.put("CORS_ALLOWED_ORIGINS", corsOrigins);
+        // AWS WAF's rate rules off by default: every local client has the one address 127.0.0.1, which a
+        // per-IP rule would count as one caller (WafEnabled=true turns them on, as the storm benchmark does).
         parameters = Map.of("StrapiUrl", TEMPLATE_STRAPI_URL,
                 "StrapiApiTokenSecretArn", apiTokenArn, "JwtSecretArn", jwtSecretArn,
-                "CorsAllowedOrigins", corsOrigins.replace(":*", "").replace(" ", ""));
+                "CorsAllowedOrigins", corsOrigins.replace(":*", "").replace(" ", ""), "WafEnabled", "false");
         localEnvironment = Map.copyOf(local);
     }
 

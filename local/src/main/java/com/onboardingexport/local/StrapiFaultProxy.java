@@ -60,6 +60,8 @@ public final class StrapiFaultProxy implements AutoCloseable {
     private final URI target;
     private final HttpClient http = HttpClient.newHttpClient();
     private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger mostInFlight = new AtomicInteger();
     private volatile long latencyMillis;
     private volatile FaultPlan plan = (n, path) -> null;
 
@@ -99,6 +101,15 @@ public final class StrapiFaultProxy implements AutoCloseable {
         return requests.get();
     }
 
+    /** The most requests in flight at once (read since the start or the last {@link #resetMostInFlight}). */
+    public int mostInFlight() {
+        return mostInFlight.get();
+    }
+
+    public void resetMostInFlight() {
+        mostInFlight.set(inFlight.get());
+    }
+
     public void reset() {
         requests.set(0);
         latencyMillis = 0;
@@ -106,6 +117,15 @@ public final class StrapiFaultProxy implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        try {
+            forward(exchange);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private void forward(HttpExchange exchange) throws IOException {
         try (exchange) {
             int number = requests.incrementAndGet();
             String pathAndQuery = exchange.getRequestURI().getRawPath()

@@ -74,6 +74,11 @@ public final class BackgroundExports {
         this.clock = clock;
     }
 
+    /** The running exports' places, which synchronous exports take too. */
+    public RunningExports places() {
+        return runningExports;
+    }
+
     /** The 202 body of an export handed to the worker. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Accepted(String exportId, String status, String statusUrl) {
@@ -89,16 +94,13 @@ public final class BackgroundExports {
         Principal owner = plan.principal();
         Instant now = clock.instant();
         Instant mustFinishBy = now.plus(UNCLAIMED_DEADLINE);
-        if (!runningExports.take(owner.userId(), exportId, mustFinishBy, now)) {
-            throw new ApiException(ErrorCode.TOO_MANY_EXPORTS, "You have " + config.maxRunningExportsPerUser()
-                    + " exports running already; retry when one has finished");
-        }
+        runningExports.takeOrRefuse(owner, exportId, mustFinishBy, now);
         String statusUrl = statusUrlBase + exportId;
         try {
             statuses.create(ExportStatus.running(exportId, owner, plan.total(), now, mustFinishBy)
                     .withJob(new ExportStatus.Job(plan.request().toResolvedJson(), requestId, statusUrl)));
         } catch (RuntimeException e) {
-            runningExports.giveBack(owner.userId(), exportId);
+            runningExports.giveBack(owner, exportId);
             throw e;
         }
         ExportJob job = new ExportJob(exportId, now.toString(), requestId,
@@ -108,7 +110,7 @@ public final class BackgroundExports {
             worker.start(config.workerFunction(), Json.MAPPER.createObjectNode().set(JOB_EVENT, Json.MAPPER.valueToTree(job)));
         } catch (RuntimeException e) {
             statuses.delete(exportId);
-            runningExports.giveBack(owner.userId(), exportId);
+            runningExports.giveBack(owner, exportId);
             throw e;
         }
         return new Accepted(exportId, ExportStatus.RUNNING, statusUrl);
@@ -167,7 +169,7 @@ public final class BackgroundExports {
                     statusUrl, null), principal, context, started);
         } finally {
             if (ended) {
-                runningExports.giveBack(principal.userId(), exportId);
+                runningExports.giveBack(principal, exportId);
             }
         }
     }
@@ -391,7 +393,7 @@ public final class BackgroundExports {
             ExportStatus stored = found.get().status();
             if (!stored.isScheduled() && stored.ownerUserId() != null) {
                 // Before the status: whoever reads failed may start another export at once.
-                runningExports.giveBack(stored.ownerUserId(), run.exportId());
+                runningExports.giveBack(stored.owner(), run.exportId());
             }
             if (stored.job() != null) {
                 run = run.at(stored.job().statusUrl(), stored.job().request());

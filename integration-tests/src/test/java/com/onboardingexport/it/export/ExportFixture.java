@@ -39,6 +39,11 @@ public final class ExportFixture {
         env.put("EXPORT_BUCKET", bucket);
         env.put("API_URL", "https://onboarding-export.test/dev"); // as the template gives the worker
         env.put("STRAPI_TIMEOUT_MS", "5000");
+        // One bucket for every test of this JVM, whose recorded background runs may never run: a group's
+        // places (one client's users', the admins') would fill up across tests. Those limits are
+        // FairShareIT's (the local run) and HardeningIT.groupLimits's matter; each user's stays on.
+        env.put("MAX_RUNNING_EXPORTS_PER_CLIENT", "0");
+        env.put("MAX_RUNNING_ADMIN_EXPORTS", "0");
         return env;
     }
 

@@ -91,7 +91,7 @@ class LocalRunIT {
     }
 
     @Test
-    @DisplayName("The printed AWS CLI command fires the template's schedule in the worker now; its export's event lands on the printed queue")
+    @DisplayName("The printed AWS CLI command fires the template's schedule in its function now; its export's event lands on the printed queue")
     void fireScheduleWithTheAwsCli() throws Exception {
         List<String> out = new ArrayList<>();
         assertEquals(0, run.welcome(out::add), String.join("\n", out));
@@ -151,10 +151,10 @@ class LocalRunIT {
         assertEquals(body.path("size_bytes").asLong(), file.body().getBytes(StandardCharsets.UTF_8).length);
     }
 
-    /** The worker's answer to a scheduled event, invoked on its alias through the local Lambda Invoke API. */
+    /** The scheduled-export function's answer to a scheduled event, invoked on its alias through the local Lambda Invoke API. */
     private static JsonNode fireSchedule(String input) throws Exception {
         HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(run.api().lambdaEndpoint()
-                        .resolve("/2015-03-31/functions/onboarding-export-local-export-worker:live/invocations"))
+                        .resolve("/2015-03-31/functions/onboarding-export-local-scheduled:live/invocations"))
                 .POST(HttpRequest.BodyPublishers.ofString(input)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, answer.statusCode(), answer.body());
         assertFalse(answer.headers().firstValue("X-Amz-Function-Error").isPresent(), answer.body());
@@ -162,7 +162,7 @@ class LocalRunIT {
     }
 
     @Test
-    @DisplayName("A since_last_run schedule through the worker's alias: the first run exports and leaves its mark, the next finds nothing new since")
+    @DisplayName("A since_last_run schedule through its function's alias: the first run exports and leaves its mark, the next finds nothing new since")
     void sinceLastRunSchedule() throws Exception {
         String input = "{\"schedule_name\":\"since-last-run-" + System.nanoTime() + "\",\"date_range\":\"since_last_run\","
                 + "\"first_run\":\"all_time\",\"file_format\":\"csv\",\"scheduled_time\":\"%s\"}";

@@ -250,8 +250,8 @@ class SamLocalEnvVarsIT {
         assertEquals(Map.of("authorizer-request.json", "AuthorizerFunction",
                 "export-request.json", "ExportFunction", "export-request-client.json", "ExportFunction",
                 "export-request-xlsx.json", "ExportFunction", "export-status-request.json", "ExportFunction",
-                "scheduled-export.json", "ExportWorkerFunction", "scheduled-export-client.json", "ExportWorkerFunction",
-                "scheduled-export-incremental.json", "ExportWorkerFunction"), functions);
+                "scheduled-export.json", "ExportScheduledFunction", "scheduled-export-client.json", "ExportScheduledFunction",
+                "scheduled-export-incremental.json", "ExportScheduledFunction"), functions);
         Algorithm strapiJwt = Algorithm.HMAC256(run.strapi().jwtSecret());
         for (SamLocal.Invocation invocation : setup.invocations()) {
             JsonNode sample = Json.MAPPER.readTree(ROOT.resolve("events").resolve(invocation.event().getFileName()).toFile());
@@ -294,7 +294,7 @@ class SamLocalEnvVarsIT {
             String sample = invocation.event().getFileName().toString();
             switch (invocation.functionId()) {
                 case "AuthorizerFunction" -> assertEquals("admin", answer.path("context").path("role").asText(), answer.toString());
-                case "ExportWorkerFunction" -> assertEquals("succeeded", answer.path("status").asText(), sample + ": " + answer);
+                case "ExportScheduledFunction" -> assertEquals("succeeded", answer.path("status").asText(), sample + ": " + answer);
                 default -> {
                     int expected = sample.equals("export-status-request.json") ? 404 : 200; // the sample's export id is none of this run's
                     assertEquals(expected, answer.path("statusCode").asInt(), sample + ": " + answer);

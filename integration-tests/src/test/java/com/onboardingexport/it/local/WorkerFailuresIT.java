@@ -52,6 +52,8 @@ class WorkerFailuresIT {
     private static final Path TEMPLATE = ProjectRoot.find().resolve("template.yaml");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String WORKER = "onboarding-export-local-export-worker";
+    /** The function the schedules invoke: the worker's code, in concurrency of its own. */
+    private static final String SCHEDULED = "onboarding-export-local-scheduled";
     private static final String FAILURE_FUNCTION = "onboarding-export-local-export-failure";
     /** Every export event the tests have read off the run's events queue (each is read once, then deleted). */
     private static final List<JsonNode> EVENTS = new ArrayList<>();
@@ -168,10 +170,15 @@ class WorkerFailuresIT {
      * test JVM: its children only, never another build's on the same machine.
      */
     private static List<ProcessHandle> workerJvms() {
+        return jvmsOf(WORKER);
+    }
+
+    /** The same, of the named function. */
+    private static List<ProcessHandle> jvmsOf(String function) {
         long self = ProcessHandle.current().pid();
         return ProcessHandle.allProcesses()
                 .filter(p -> p.parent().map(parent -> parent.pid() == self).orElse(false))
-                .filter(p -> p.info().commandLine().map(line -> line.contains("LocalApiFunctionHost") && line.contains(WORKER)).orElse(false))
+                .filter(p -> p.info().commandLine().map(line -> line.contains("LocalApiFunctionHost") && line.contains(function + " ")).orElse(false))
                 .toList();
     }
 
@@ -185,7 +192,11 @@ class WorkerFailuresIT {
      * Returns when, in {@link System#nanoTime()}.
      */
     private static long killWorker(Set<Long> before) throws Exception {
-        List<ProcessHandle> ours = workerJvms().stream().filter(p -> !before.contains(p.pid())).toList();
+        return kill(WORKER, before);
+    }
+
+    private static long kill(String function, Set<Long> before) throws Exception {
+        List<ProcessHandle> ours = jvmsOf(function).stream().filter(p -> !before.contains(p.pid())).toList();
         assertEquals(1, ours.size(), "one environment of the worker runs the export: " + ours);
         long killed = System.nanoTime();
         assertTrue(ours.get(0).destroyForcibly(), "the worker's JVM could not be killed");
@@ -260,7 +271,7 @@ class WorkerFailuresIT {
             String exportId = startExport(api);
             awaitWorkerReading();
             assertEquals("running", status(api, exportId).path("status").asText());
-            assertEquals(1, objectsOf("running/", exportId).size(), "the export holds the user's place");
+            assertEquals(2, objectsOf("running/", exportId).size(), "the export holds a place of the user's and one of the admins'");
 
             long killed = killWorker(before);
             JsonNode failed = awaitFinished(api, exportId, Duration.ofSeconds(60));
@@ -293,19 +304,40 @@ class WorkerFailuresIT {
     }
 
     @Test
+    @DisplayName("an event the worker's reserved concurrency has no room for waits, then, past MaximumEventAgeInSeconds, goes unrun to the failure function: failed EXPORT_TIMED_OUT, its place given back")
+    void eventAgedOutWhileTheWorkerIsBusy(@TempDir Path dir) throws Exception {
+        // One slot (WorkerConcurrency 1), held by a slow export; an event may wait 5 s.
+        try (LocalApi api = api(dir, "MaximumEventAgeInSeconds: 300", "MaximumEventAgeInSeconds: 5", 1,
+                () -> StrapiFaultProxy.Fault.slow(Duration.ofSeconds(8)), Map.of("WorkerConcurrency", "1"))) {
+            String holding = startExport(api);
+            awaitWorkerReading();
+            String waiting = startExport(api);
+            JsonNode failed = awaitFinished(api, waiting, Duration.ofSeconds(60));
+            assertEquals("failed", failed.path("status").asText(), failed.toString());
+            assertEquals("EXPORT_TIMED_OUT", failed.path("error").path("code").asText(), failed.toString());
+            assertEquals(List.of(), objectsOf("running/", waiting), "the waiting export's places are given back");
+            JsonNode record = deadLetter(waiting, Duration.ofSeconds(30));
+            assertNotNull(record, "no failure record for " + waiting + " on the dead-letter queue");
+            assertEquals("EventAgeExceeded", record.path("requestContext").path("condition").asText(), record.toString());
+            assertEquals("running", status(api, holding).path("status").asText(), "the export in the slot runs on");
+            assertEquals("succeeded", awaitFinished(api, holding, Duration.ofSeconds(120)).path("status").asText());
+        }
+    }
+
+    @Test
     @DisplayName("a scheduled run whose JVM is killed mid-export: its status (its tick's) reads failed, its Export Failed event says scheduled, its mark stays")
     void scheduledRunKilled(@TempDir Path dir) throws Exception {
-        Set<Long> before = pids(workerJvms());
+        Set<Long> before = pids(jvmsOf(SCHEDULED));
         String schedule = "crashing-" + System.nanoTime();
         try (LocalApi api = api(dir, "Timeout: 900", "Timeout: 900", 0, () -> StrapiFaultProxy.Fault.slow(Duration.ofSeconds(8)), Map.of())) {
             String input = "{\"schedule_name\":\"" + schedule + "\",\"scheduled_time\":\"" + java.time.Instant.now()
                     + "\",\"date_range\":\"since_last_run\",\"first_run\":\"all_time\",\"file_format\":\"csv\"}";
-            invokeAsync(api, WORKER, input);
+            invokeAsync(api, SCHEDULED, input);
             String exportId = com.onboardingexport.export.ScheduledTick.of(Json.MAPPER.readTree(input)).exportId();
             awaitWorkerReading();
             assertEquals("running", status(api, exportId).path("status").asText(), "the run's export id is its tick's");
 
-            long killed = killWorker(before);
+            long killed = kill(SCHEDULED, before);
             JsonNode failed = awaitFinished(api, exportId, Duration.ofSeconds(60));
             long millis = (System.nanoTime() - killed) / 1_000_000;
             System.out.println("[WorkerFailuresIT] scheduled run's JVM killed mid-export: the status read failed " + millis + " ms later");
