@@ -151,14 +151,7 @@ public final class ResponsePager {
                            AtomicLong read, LongConsumer progress) throws IOException {
         long lastId = afterId;
         while (true) {
-            StrapiQuery query = filter.toQuery(config).add("filters[id][$gt]", lastId);
-            if (upToId != Long.MAX_VALUE) {
-                query.add("filters[id][$lte]", upToId);
-            }
-            query.add("sort[0]", "id:asc")
-                    .add("pagination[page]", 1)
-                    .add("pagination[pageSize]", pageSize)
-                    .add("pagination[withCount]", "false");
+            StrapiQuery query = keyset(filter, lastId, upToId, pageSize);
             ResponsePage page;
             try {
                 page = strapi.get(config.responsesCollection(), query, deadline, ResponsePage::read);
@@ -184,6 +177,18 @@ public final class ResponsePager {
         }
     }
 
+    /** The page of ids in (afterId, upToId], in id order. */
+    private StrapiQuery keyset(ResponseFilter filter, long afterId, long upToId, int pageSize) {
+        StrapiQuery query = filter.toQuery(config).add("filters[id][$gt]", afterId);
+        if (upToId != Long.MAX_VALUE) {
+            query.add("filters[id][$lte]", upToId);
+        }
+        return query.add("sort[0]", "id:asc")
+                .add("pagination[page]", 1)
+                .add("pagination[pageSize]", pageSize)
+                .add("pagination[withCount]", "false");
+    }
+
     /**
      * The entries of a page that could not be read, asked for one at a time (at most {@code count},
      * after {@code lastId[0]}, up to {@code upToId}); one that still cannot be read is asked for with
@@ -193,14 +198,7 @@ public final class ResponsePager {
             throws IOException {
         int rows = 0;
         while (rows < count) {
-            StrapiQuery query = filter.toQuery(config).add("filters[id][$gt]", lastId[0]);
-            if (upToId != Long.MAX_VALUE) {
-                query.add("filters[id][$lte]", upToId);
-            }
-            query.add("sort[0]", "id:asc")
-                    .add("pagination[page]", 1)
-                    .add("pagination[pageSize]", 1)
-                    .add("pagination[withCount]", "false");
+            StrapiQuery query = keyset(filter, lastId[0], upToId, 1);
             List<ResponsePage.Entry> one;
             boolean unreadable = false;
             try {

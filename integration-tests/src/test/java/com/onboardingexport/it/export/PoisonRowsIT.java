@@ -70,6 +70,7 @@ class PoisonRowsIT {
     private static String otherCampaign;
     private static ObjectNode schedule;
     private static LocalMoto.Queue events;
+    private static final Map<String, JsonNode> RECEIVED = new HashMap<>();
 
     @BeforeAll
     static void createThePoison() throws Exception {
@@ -128,9 +129,15 @@ class PoisonRowsIT {
     }
 
     @Test
-    @DisplayName("CSV: each poison response is a row of its id, time, campaign, client and row_error; every other row is byte for byte the row of the export without them, plus one empty cell")
+    @DisplayName("CSV: each poison response is a row of its id, time, campaign, client and row_error; every other row is byte for byte the row of the export without them, plus one empty cell; the synchronous export's status and event say rows_degraded 3")
     void csv() throws Exception {
         JsonNode answer = exportAgain("csv");
+        String exportId = answer.path("export_id").asText();
+        JsonNode status = ExportFixture.ok(FIXTURE.send(FIXTURE.handler(), ExportFixture.statusRequest("1", "admin", "", exportId)));
+        assertEquals(3, status.path("rows_degraded").asInt(), status.toString());
+        JsonNode event = eventOf(exportId);
+        assertNotNull(event, "the synchronous export's event");
+        assertEquals(3, event.path("detail").path("rows_degraded").asInt(), event.toString());
         String before = new String(BEFORE.get("csv"), StandardCharsets.UTF_8);
         String after = new String(FIXTURE.download(answer.path("download_url").asText()).body(), StandardCharsets.UTF_8);
         Map<String, String> beforeLines = lines(before);
@@ -236,6 +243,9 @@ class PoisonRowsIT {
         assertEquals("succeeded", run.path("status").asText(), run.toString());
         assertEquals(3, run.path("record_count").asInt(), "exactly the responses new since the last run: " + run);
         assertEquals(3, run.path("rows_degraded").asInt(), run.toString());
+        JsonNode event = eventOf(run.path("export_id").asText());
+        assertNotNull(event, "the scheduled export's event");
+        assertEquals(3, event.path("detail").path("rows_degraded").asInt(), event.toString());
         List<CSVRecord> rows = records(new String(FIXTURE.download(run.path("download_url").asText()).body(), StandardCharsets.UTF_8));
         assertEquals(POISON.keySet(), new java.util.HashSet<>(rows.stream().map(r -> r.get("response_id")).toList()));
 
@@ -399,18 +409,17 @@ class PoisonRowsIT {
         return responses;
     }
 
+    /** The event of an export, from the queue (every event read is kept, whichever export it is of). */
     private static JsonNode eventOf(String exportId) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         try (SqsClient sqs = FIXTURE.parts.moto.sqs()) {
-            while (System.nanoTime() < deadline) {
+            while (!RECEIVED.containsKey(exportId) && System.nanoTime() < deadline) {
                 for (Message message : sqs.receiveMessage(b -> b.queueUrl(events.url()).maxNumberOfMessages(10).waitTimeSeconds(1)).messages()) {
                     JsonNode event = Json.MAPPER.readTree(message.body());
-                    if (exportId.equals(event.path("detail").path("export_id").asText())) {
-                        return event;
-                    }
+                    RECEIVED.put(event.path("detail").path("export_id").asText(), event);
                 }
             }
         }
-        return null;
+        return RECEIVED.get(exportId);
     }
 }
