@@ -7,6 +7,8 @@
 #   BENCH_PROFILE=large bench/run.sh     # issue 15: 100 000 and 1 000 000 extra rows, bench/RESULTS-large.md
 #                                        # (about 70 min, 45 on a quiet machine; see bench/README.md)
 #   BENCH_PROFILE=large BENCH_LARGE_SIZES=20000,60000 bench/run.sh   # a quick check of the large profile
+#   BENCH_PROFILE=storm bench/run.sh     # issue 23: the storm against the local run, two phases of
+#                                        # BENCH_STORM_SECONDS (120) each; its section of bench/RESULTS.md
 #
 # Other knobs (environment): BENCH_RUNS_SMALL (3), BENCH_RUNS_LARGE (3), BENCH_RUNS_COLD (5),
 # BENCH_OUT (bench/RESULTS.md), BENCH_JAVA_HOME (a JDK 21+; found by itself otherwise),
@@ -24,7 +26,8 @@ case "$PROFILE" in
       [[ -n "${!knob:-}" ]] && COMMAND="$COMMAND $knob=\"${!knob}\""
     done
     COMMAND="$COMMAND bench/run.sh" ;;
-  *) echo "bench/run.sh: unknown BENCH_PROFILE=$PROFILE (default or large)" >&2; exit 1 ;;
+  storm) COMMAND="BENCH_PROFILE=storm${BENCH_STORM_SECONDS:+ BENCH_STORM_SECONDS=$BENCH_STORM_SECONDS} bench/run.sh" ;;
+  *) echo "bench/run.sh: unknown BENCH_PROFILE=$PROFILE (default, large or storm)" >&2; exit 1 ;;
 esac
 
 # A JDK 21 or newer (the Lambda runtime is java21; Maven may run on an older default java).
@@ -95,6 +98,14 @@ echo "[bench] java: $JDK"
 COMMON=(-Dproject.root="$ROOT" -Dbench.logdir="$ROOT/bench/target" -Dbench.classes="$BENCH_CLASSES"
   -Dbench.cp.export="$ROOT/bench/target/export.classpath" -Dbench.cp.authorizer="$ROOT/bench/target/authorizer.classpath"
   -Dbench.command="$COMMAND")
+if [[ "$PROFILE" == storm ]]; then
+  # The local run: its functions run from the modules' target/ folders, as `sam build` lays them out.
+  exec "$JDK/bin/java" -Xmx2g "${COMMON[@]}" \
+    -Dbench.storm.seconds="${BENCH_STORM_SECONDS:-120}" \
+    -Dbench.storm.seed="${BENCH_STORM_SEED:-20000}" \
+    -Dbench.out="${BENCH_OUT:-$ROOT/bench/RESULTS.md}" \
+    -cp "$BENCH_CP" com.onboardingexport.bench.StormMain
+fi
 if [[ "$PROFILE" == large ]]; then
   # The benchmark JVM holds S3Proxy, which keeps each uploaded file in memory (about 0.5 GB at 1 000 000 rows).
   exec "$JDK/bin/java" -Xmx4g "${COMMON[@]}" \

@@ -9,7 +9,7 @@
 #   SMOKE_CLIENT_JWT           Strapi JWT of a client user whose client has responses in SMOKE_DATE_RANGE (required)
 #   SMOKE_OTHER_CLIENT_JWT     Strapi JWT of a client user of another client (required)
 #   SMOKE_STACK_NAME           the stack (default: samconfig.toml's default stack_name); its functions are
-#                              <stack>-authorizer, <stack>-export, <stack>-export-worker, each with the alias live
+#                              <stack>-authorizer, <stack>-export, <stack>-export-worker, <stack>-scheduled, each with the alias live
 #   SMOKE_DATE_RANGE           date_range of the test exports (default last_30_days)
 #   SMOKE_ALLOWED_ORIGIN       an origin the stack allows (default: the first of its CorsAllowedOrigins; empty: none)
 #   SMOKE_OTHER_ORIGIN         an origin it does not allow (default https://not-allowed.invalid)
@@ -303,16 +303,19 @@ check_schedule() {
     fail "$check" "get-schedule $SCHEDULE_NAME: $(tr '\n' ' ' <"$TMP/schedule.err")"
     return
   fi
-  # The worker may run up to 15 minutes; the CLI's 60 s read timeout would retry, and so run the export twice.
-  if ! awscli lambda invoke --function-name "$STACK-export-worker" --qualifier live --cli-read-timeout 900 \
+  # A tick of its own, now, as the Scheduler fills in <aws.scheduler.scheduled-time>.
+  jq -c --arg now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '.scheduled_time = $now' "$TMP/schedule-input.json" >"$TMP/schedule-tick.json"
+  mv "$TMP/schedule-tick.json" "$TMP/schedule-input.json"
+  # The function may run up to 15 minutes; the CLI's 60 s read timeout would retry (the same tick: one export all the same).
+  if ! awscli lambda invoke --function-name "$STACK-scheduled" --qualifier live --cli-read-timeout 900 \
     --payload "fileb://$TMP/schedule-input.json" "$TMP/schedule-answer.json" >"$TMP/invoke.json" 2>"$TMP/invoke.err"; then
-    fail "$check" "invoke of $STACK-export-worker:live failed: $(tr '\n' ' ' <"$TMP/invoke.err")"
+    fail "$check" "invoke of $STACK-scheduled:live failed: $(tr '\n' ' ' <"$TMP/invoke.err")"
     return
   fi
   executed=$(jq -r .ExecutedVersion "$TMP/invoke.json")
   export_id=$(jq -r '.export_id // empty' "$TMP/schedule-answer.json" 2>/dev/null || true)
   if [[ -z $export_id ]]; then
-    fail "$check" "$STACK-export-worker:live (version $executed) with $source answered $(head -c 300 "$TMP/schedule-answer.json")"
+    fail "$check" "$STACK-scheduled:live (version $executed) with $source answered $(head -c 300 "$TMP/schedule-answer.json")"
     return
   fi
   deadline=$((SECONDS + 90))
@@ -320,7 +323,7 @@ check_schedule() {
     awscli sqs receive-message --queue-url "$QUEUE_URL" --max-number-of-messages 10 --wait-time-seconds 5 >"$TMP/messages.json" || true
     event=$(jq -c --arg id "$export_id" '.Messages[]?.Body | fromjson | select(.detail.export_id == $id)' "$TMP/messages.json" 2>/dev/null | head -n 1 || true)
   done
-  local seen="$STACK-export-worker:live (version $executed) ran $source: export $export_id $(jq -r .status "$TMP/schedule-answer.json")"
+  local seen="$STACK-scheduled:live (version $executed) ran $source: export $export_id $(jq -r .status "$TMP/schedule-answer.json")"
   if [[ -z $event ]]; then
     fail "$check" "$seen, but no event of it reached the queue in 90 s"
   elif [[ $(jq -r '."detail-type"' <<<"$event") == "Export Succeeded" && $(jq -r .detail.mode <<<"$event") == scheduled ]]; then
@@ -332,7 +335,7 @@ check_schedule() {
 
 check_live_alias() {
   local check="live alias" seen="" ok=yes function live newest
-  for function in "$STACK-authorizer" "$STACK-export" "$STACK-export-worker"; do
+  for function in "$STACK-authorizer" "$STACK-export" "$STACK-export-worker" "$STACK-scheduled"; do
     live=$(awscli lambda get-alias --function-name "$function" --name live 2>/dev/null | jq -r .FunctionVersion || true)
     newest=$(awscli lambda list-versions-by-function --function-name "$function" 2>/dev/null \
       | jq -r '[.Versions[].Version | select(. != "$LATEST") | tonumber] | max // empty' || true)

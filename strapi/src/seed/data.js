@@ -44,6 +44,11 @@ const USERS = [
   { email: 'unconfirmed@onboarding.test', role: 'client', client: 'A', confirmed: false },
   { email: 'other@onboarding.test', role: 'authenticated', client: null },
   { email: 'orphan@onboarding.test', role: 'client', client: null },
+  // A second account of client A: one customer's accounts share its per-client limit.
+  { email: 'client-a2@onboarding.test', role: 'client', client: 'A' },
+  // Users of the storm benchmark (bench/): a second account of client B, and a user of client C.
+  { email: 'client-b2@onboarding.test', role: 'client', client: 'B' },
+  { email: 'client-c@onboarding.test', role: 'client', client: 'C' },
 ];
 
 const SPAN_START = Date.parse('2025-12-01T00:00:00.000Z');

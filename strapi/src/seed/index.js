@@ -61,12 +61,13 @@ const API_TOKEN_PERMISSIONS = [
 ];
 
 // DEV AND TESTS ONLY, and only when STRAPI_WRITER_TOKEN is set: a second token that may create
-// responses (and find the campaigns to relate them to), so tests can add rows between two runs of a schedule. The export
-// never uses it.
+// responses (and find the campaigns to relate them to), so tests can add rows between two runs of a schedule, and delete
+// the rows they added. The export never uses it.
 const WRITER_TOKEN_NAME = 'onboarding-export-tests-writer';
 // (Strapi refuses to set the campaign relation of a new response without find on campaigns.)
 const WRITER_TOKEN_PERMISSIONS = [
   'api::campaign-onboarding-response.campaign-onboarding-response.create',
+  'api::campaign-onboarding-response.campaign-onboarding-response.delete',
   'api::campaign.campaign.find',
 ];
 
@@ -94,7 +95,7 @@ async function ensureApiToken(strapi, key, name = API_TOKEN_NAME, permissions = 
       name,
       description: name === API_TOKEN_NAME
         ? 'Token of the onboarding-export Lambdas (from STRAPI_API_TOKEN): only what they read.'
-        : 'Tests only (from STRAPI_WRITER_TOKEN): creates responses, nothing else.',
+        : 'Tests only (from STRAPI_WRITER_TOKEN): creates and deletes responses, nothing else.',
       type: 'custom',
       permissions,
       lifespan: null,

@@ -159,6 +159,8 @@ final class ExportRunner implements AutoCloseable {
         return outcome(status, "async (202 after " + Math.round(acceptedNanos / 1e6) + " ms)", answer, nanos);
     }
 
+    private static final java.util.concurrent.atomic.AtomicLong LAST_TICK = new java.util.concurrent.atomic.AtomicLong();
+
     /** The same export through the scheduled entry point (no 27 s API budget). */
     Outcome runScheduled(String dateRange, String format, String why) {
         return runScheduled(Json.MAPPER.createObjectNode().put("date_range", dateRange).put("file_format", format), why);
@@ -166,14 +168,20 @@ final class ExportRunner implements AutoCloseable {
 
     /** The scheduled entry point with these request fields (a copy gets the schedule's name); 15 minutes of Lambda time. */
     Outcome runScheduled(ObjectNode requestFields, String why) {
-        ObjectNode event = Json.MAPPER.createObjectNode().put("schedule_name", "bench");
+        // Each run a tick of its own (one tick is one export, whatever the number of its deliveries).
+        long tick = LAST_TICK.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis()));
+        ObjectNode event = Json.MAPPER.createObjectNode().put("schedule_name", "bench")
+                .put("scheduled_time", java.time.Instant.ofEpochMilli(tick).toString());
         event.setAll(requestFields.deepCopy());
         long started = System.nanoTime();
         JsonNode answer = worker.handleScheduledExport(event, new BenchContext(Duration.ofMinutes(15)));
         long nanos = System.nanoTime() - started;
         int status = answer.has("error") ? answer.path("error").path("status").asInt(500) : 200;
         Outcome outcome = outcome(status, why == null ? "scheduled" : "scheduled (" + why + ")", answer, nanos);
-        return outcome;
+        // The worker answers no link: its file is where a schedule's files go.
+        return status != 200 || !answer.has("filename") ? outcome : new Outcome(outcome.status(), outcome.path(), outcome.rows(),
+                outcome.bytes(), outcome.nanos(), outcome.error(),
+                "scheduled/bench/" + answer.path("export_id").asText() + "/" + answer.path("filename").asText());
     }
 
     private Outcome outcome(int status, String path, JsonNode answer, long nanos) {

@@ -64,7 +64,8 @@ public final class LocalApi implements AutoCloseable {
     public static final String API_ID = "localapi01";
     private static final Map<String, Integer> DEFAULT_STATUS = Map.of(
             "UNAUTHORIZED", 401, "ACCESS_DENIED", 403, "MISSING_AUTHENTICATION_TOKEN", 403,
-            "AUTHORIZER_FAILURE", 500, "AUTHORIZER_CONFIGURATION_ERROR", 500, "INTEGRATION_TIMEOUT", 504);
+            "AUTHORIZER_FAILURE", 500, "AUTHORIZER_CONFIGURATION_ERROR", 500, "INTEGRATION_TIMEOUT", 504,
+            "THROTTLED", 429, "WAF_FILTERED", 403);
     private static final String INTERNAL_SERVER_ERROR = "{\"message\": \"Internal server error\"}";
     private static final DateTimeFormatter REQUEST_TIME = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
@@ -95,6 +96,10 @@ public final class LocalApi implements AutoCloseable {
     private final Map<String, LocalApiTemplate.Authorizer> authorizers = new LinkedHashMap<>();
     private final Map<String, LocalApiFunction> functions = new LinkedHashMap<>();
     private final Map<String, CachedPolicy> policyCache = new ConcurrentHashMap<>();
+    /** The stage's throttling: one token bucket per method (route and HTTP method), as MethodSettings set them. */
+    private final Map<String, Optional<TokenBucket>> buckets = new ConcurrentHashMap<>();
+    /** The template's AWS WAF rate rules in front of the stage (none when its web ACL is off). */
+    private final LocalWaf waf;
     private final List<String> functionErrors = new CopyOnWriteArrayList<>();
     private final Consumer<String> log;
     private LocalFailureDestination failureDestination;
@@ -118,6 +123,7 @@ public final class LocalApi implements AutoCloseable {
         this.template = template;
         this.stage = template.stageName();
         this.log = log;
+        this.waf = new LocalWaf(template.wafRateRules());
     }
 
     public static LocalApi start(Config config) throws IOException, InterruptedException {
@@ -174,6 +180,10 @@ public final class LocalApi implements AutoCloseable {
             log.accept("[LocalApi] " + route.route().method() + " " + route.route().path() + " -> " + spec.logicalId()
                     + " (" + spec.handler() + ")" + route.route().authorizer()
                     .map(name -> ", authorizer " + name + " -> " + authorizers.get(name).functionId()).orElse(""));
+        }
+        for (LocalApiTemplate.RateRule rule : waf.rules()) {
+            log.accept("[LocalApi] AWS WAF rule " + rule.name() + ": at most " + rule.limit() + " requests per "
+                    + (rule.header() == null ? "source IP" : rule.header() + " header") + " in " + rule.windowSeconds() + " s");
         }
         // Start one environment per function now (in parallel): init errors show at once, first requests are warm.
         List<java.util.concurrent.Future<?>> warming = new ArrayList<>();
@@ -287,6 +297,10 @@ public final class LocalApi implements AutoCloseable {
     private int respond(HttpExchange exchange, String requestId, String method, String requestPath) throws Exception {
         // The stage traces every request (TracingEnabled): the authorizer and the function run in its trace.
         String trace = LocalTraceHeader.start();
+        // AWS WAF sits in front of the stage: it counts and blocks before API Gateway does anything.
+        if (waf.blocking(exchange.getRemoteAddress().getAddress().getHostAddress(), exchange.getRequestHeaders()::getFirst).isPresent()) {
+            return gatewayResponse(exchange, "WAF_FILTERED", requestId, "Forbidden");
+        }
         // Served at the root as sam local start-api does, and under the stage as the deployed API is.
         String rawPath = requestPath.startsWith("/" + stage + "/")
                 && routes.stream().noneMatch(r -> r.pattern().matcher(requestPath).matches())
@@ -308,6 +322,13 @@ public final class LocalApi implements AutoCloseable {
         }
         String methodArn = "arn:aws:execute-api:" + LocalApiTemplate.REGION + ":" + LocalApiTemplate.ACCOUNT + ":"
                 + API_ID + "/" + stage + "/" + method + rawPath;
+        // Stage throttling comes before the authorizer: a throttled request costs no invocation.
+        LocalApiTemplate.Route route = matched.route();
+        Optional<TokenBucket> bucket = buckets.computeIfAbsent(method + " " + route.path(),
+                key -> template.throttle(method, route.path()).map(TokenBucket::new));
+        if (bucket.isPresent() && !bucket.get().tryTake()) {
+            return gatewayResponse(exchange, "THROTTLED", requestId, "Too Many Requests");
+        }
 
         ObjectNode authorizerContext = null;
         if (matched.route().authorizer().isPresent()) {
@@ -322,10 +343,16 @@ public final class LocalApi implements AutoCloseable {
                 ObjectNode event = Json.MAPPER.createObjectNode()
                         .put("type", "TOKEN").put("authorizationToken", token).put("methodArn", methodArn);
                 LocalApiFunction function = functions.get(authorizer.functionId());
+                Optional<java.util.concurrent.CompletableFuture<LocalApiFunction.Result>> invocation = function.invokeWithinReserved(
+                        event.toString(), function.spec().invokedArn(), UUID.randomUUID().toString(), LocalTraceHeader.child(trace));
+                if (invocation.isEmpty()) {
+                    // The authorizer throttled (its reserved concurrency): API Gateway cannot authorize the request.
+                    recordError(authorizer.functionId(), "throttled: reserved concurrency reached");
+                    return gatewayResponse(exchange, "AUTHORIZER_FAILURE", requestId, null);
+                }
                 LocalApiFunction.Result result;
                 try {
-                    result = function.invoke(event.toString(), function.spec().invokedArn(), UUID.randomUUID().toString(),
-                                    LocalTraceHeader.child(trace)).get(function.spec().timeoutSeconds() + 10L, TimeUnit.SECONDS);
+                    result = invocation.get().get(function.spec().timeoutSeconds() + 10L, TimeUnit.SECONDS);
                 } catch (TimeoutException | ExecutionException e) {
                     recordError(authorizer.functionId(), "invocation failed: " + e);
                     return gatewayResponse(exchange, "AUTHORIZER_FAILURE", requestId, null);
@@ -365,10 +392,14 @@ public final class LocalApi implements AutoCloseable {
 
         ObjectNode event = proxyEvent(exchange, requestId, method, rawPath, matched, matcher, authorizerContext);
         LocalApiFunction function = functions.get(matched.route().functionId());
+        Optional<java.util.concurrent.CompletableFuture<LocalApiFunction.Result>> invocation = function.invokeWithinReserved(
+                event.toString(), function.spec().invokedArn(), UUID.randomUUID().toString(), LocalTraceHeader.child(trace));
+        if (invocation.isEmpty()) {
+            return throttledIntegration(exchange, requestId, function.spec().logicalId());
+        }
         LocalApiFunction.Result result;
         try {
-            result = function.invoke(event.toString(), function.spec().invokedArn(), UUID.randomUUID().toString(),
-                    LocalTraceHeader.child(trace)).get(matched.route().timeoutMillis(), TimeUnit.MILLISECONDS);
+            result = invocation.get().get(matched.route().timeoutMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             return gatewayResponse(exchange, "INTEGRATION_TIMEOUT", requestId, "Endpoint request timed out");
         } catch (ExecutionException e) {
@@ -478,6 +509,21 @@ public final class LocalApi implements AutoCloseable {
         }
         event.put("isBase64Encoded", false);
         return event;
+    }
+
+    /**
+     * The integration's function throttled (its reserved concurrency reached): Lambda refuses the
+     * invocation with 429 TooManyRequestsException, which a REST API's proxy integration does not pass
+     * on: the caller gets API Gateway's 500 "Internal server error", with DEFAULT_5XX's headers (CORS).
+     */
+    private int throttledIntegration(HttpExchange exchange, String requestId, String functionId) throws IOException {
+        recordError(functionId, "throttled: reserved concurrency reached");
+        Map<String, String> headers = gatewayHeaders(exchange, "DEFAULT_5XX", 500);
+        headers.put("Content-Type", "application/json");
+        headers.put("x-amzn-RequestId", requestId);
+        headers.put("x-amzn-ErrorType", "InternalServerErrorException");
+        send(exchange, 500, headers, INTERNAL_SERVER_ERROR);
+        return 500;
     }
 
     /** A function that failed or answered no proxy response: API Gateway's 502, with DEFAULT_5XX's headers (CORS). */
@@ -633,13 +679,21 @@ public final class LocalApi implements AutoCloseable {
         switch (type) {
             case "Event" -> {
                 log.accept("[LocalApi] asynchronous invocation of " + function.spec().logicalId() + " (" + invokedArn + ")");
-                invokeAsync(function, payload, invokedArn, requestId, 1, trace);
+                invokeAsync(function, payload, invokedArn, requestId, 1, System.nanoTime(), trace);
                 send(exchange, 202, Map.of("x-amzn-RequestId", requestId), "");
             }
             case "DryRun" -> send(exchange, 204, Map.of("x-amzn-RequestId", requestId), "");
             default -> {
-                LocalApiFunction.Result result = function.invoke(payload, invokedArn, requestId, trace)
-                        .get(function.spec().timeoutSeconds() + 30L, TimeUnit.SECONDS);
+                Optional<java.util.concurrent.CompletableFuture<LocalApiFunction.Result>> invocation =
+                        function.invokeWithinReserved(payload, invokedArn, requestId, trace);
+                if (invocation.isEmpty()) {
+                    send(exchange, 429, Map.of("Content-Type", "application/json", "x-amzn-RequestId", requestId,
+                            "x-amzn-ErrorType", "TooManyRequestsException"), Json.MAPPER.createObjectNode()
+                            .put("Reason", "ReservedFunctionConcurrentInvocationLimitExceeded").put("Type", "User")
+                            .put("message", "Rate Exceeded.").toString());
+                    return;
+                }
+                LocalApiFunction.Result result = invocation.get().get(function.spec().timeoutSeconds() + 30L, TimeUnit.SECONDS);
                 Map<String, String> headers = new LinkedHashMap<>();
                 headers.put("Content-Type", "application/json");
                 headers.put("x-amzn-RequestId", requestId);
@@ -698,9 +752,27 @@ public final class LocalApi implements AutoCloseable {
      * failed attempt is retried as Lambda does (MaximumRetryAttempts, 2 unless set: one minute, then
      * two, later); after the last, Lambda's record goes to the on-failure destination: sent to a
      * queue, or an asynchronous invocation of a function. Lambda does both with the function's role.
+     * An event the function's reserved concurrency has no room for stays queued and is tried again
+     * every second (Lambda backs off up to minutes); past MaximumEventAgeInSeconds it is dropped unrun,
+     * and its record (EventAgeExceeded) goes to the same destination.
      */
-    private void invokeAsync(LocalApiFunction function, String payload, String invokedArn, String requestId, int attempt, String trace) {
-        function.invoke(payload, invokedArn, requestId, trace).whenComplete((result, error) -> {
+    private void invokeAsync(LocalApiFunction function, String payload, String invokedArn, String requestId, int attempt, long queuedAt,
+                             String trace) {
+        if (executor.isShutdown()) {
+            return;
+        }
+        Optional<java.util.concurrent.CompletableFuture<LocalApiFunction.Result>> invocation =
+                function.invokeWithinReserved(payload, invokedArn, requestId, trace);
+        if (invocation.isEmpty()) {
+            if (System.nanoTime() - queuedAt < TimeUnit.SECONDS.toNanos(function.spec().maximumEventAgeSeconds())) {
+                retries.schedule(() -> invokeAsync(function, payload, invokedArn, requestId, attempt, queuedAt, trace), 1, TimeUnit.SECONDS);
+            } else {
+                log.accept("[LocalApi] " + function.spec().logicalId() + ": event older than MaximumEventAgeInSeconds, dropped unrun");
+                sendFailureRecord(function, LocalFailureDestination.ageExceeded(invokedArn, requestId, attempt - 1, payload), trace);
+            }
+            return;
+        }
+        invocation.get().whenComplete((result, error) -> {
             if ((error == null && !result.functionError()) || executor.isShutdown()) {
                 return;
             }
@@ -710,36 +782,68 @@ public final class LocalApi implements AutoCloseable {
             if (attempt <= function.spec().maximumRetryAttempts()) {
                 int delay = attempt == 1 ? 60 : 120;
                 log.accept("[LocalApi] " + function.spec().logicalId() + ": retrying the asynchronous invocation in " + delay + " s");
-                retries.schedule(() -> invokeAsync(function, payload, invokedArn, requestId, attempt + 1, trace), delay, TimeUnit.SECONDS);
+                retries.schedule(() -> invokeAsync(function, payload, invokedArn, requestId, attempt + 1, queuedAt, trace), delay, TimeUnit.SECONDS);
                 return;
             }
-            function.spec().onFailure().ifPresent(destination -> {
-                ObjectNode record = LocalFailureDestination.record(invokedArn, requestId, attempt, payload, errorDocument);
-                String logicalId = function.spec().logicalId();
-                try {
-                    if ("Lambda".equals(destination.type())) {
-                        LocalApiFunction target = function(destination.arn());
-                        if (target == null) {
-                            throw new IllegalArgumentException("no function " + destination.arn() + " in the template");
-                        }
-                        callLog.ifPresent(calls -> calls.record(logicalId,
-                                new AwsCallRecorder.Call("lambda:InvokeFunction", destination.arn(), "Invoke", false)));
-                        executor.execute(() -> invokeAsync(target, record.toString(), destination.arn(), UUID.randomUUID().toString(), 1,
-                                LocalTraceHeader.child(trace)));
-                    } else {
-                        callLog.ifPresent(calls -> calls.record(logicalId,
-                                new AwsCallRecorder.Call("sqs:SendMessage", destination.arn(), "SendMessage", false)));
-                        failureDestination.send(destination.arn(), record);
+            sendFailureRecord(function, LocalFailureDestination.record(invokedArn, requestId, attempt, payload, errorDocument), trace);
+        });
+    }
+
+    /** Lambda's record of an asynchronous invocation it gave up on, to the function's on-failure destination, if any. */
+    private void sendFailureRecord(LocalApiFunction function, ObjectNode record, String trace) {
+        function.spec().onFailure().ifPresent(destination -> {
+            String logicalId = function.spec().logicalId();
+            try {
+                if ("Lambda".equals(destination.type())) {
+                    LocalApiFunction target = function(destination.arn());
+                    if (target == null) {
+                        throw new IllegalArgumentException("no function " + destination.arn() + " in the template");
                     }
-                    log.accept("[LocalApi] " + logicalId + ": failure record sent to " + destination.arn());
-                } catch (RuntimeException e) {
-                    log.accept("[LocalApi] could not send the failure record to " + destination.arn() + ": " + e);
+                    callLog.ifPresent(calls -> calls.record(logicalId,
+                            new AwsCallRecorder.Call("lambda:InvokeFunction", destination.arn(), "Invoke", false)));
+                    executor.execute(() -> invokeAsync(target, record.toString(), destination.arn(), UUID.randomUUID().toString(), 1,
+                            System.nanoTime(), LocalTraceHeader.child(trace)));
+                } else {
+                    callLog.ifPresent(calls -> calls.record(logicalId,
+                            new AwsCallRecorder.Call("sqs:SendMessage", destination.arn(), "SendMessage", false)));
+                    failureDestination.send(destination.arn(), record);
                 }
-            });
+                log.accept("[LocalApi] " + logicalId + ": failure record sent to " + destination.arn());
+            } catch (RuntimeException e) {
+                log.accept("[LocalApi] could not send the failure record to " + destination.arn() + ": " + e);
+            }
         });
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * API Gateway's throttling of one method: a token bucket that holds up to {@code burst} requests
+     * and refills at {@code ratePerSecond}; a request finding it empty is throttled.
+     */
+    private static final class TokenBucket {
+        private final double rate;
+        private final double capacity;
+        private double tokens;
+        private long refilledAt = System.nanoTime();
+
+        TokenBucket(LocalApiTemplate.Throttle throttle) {
+            this.rate = throttle.ratePerSecond();
+            this.capacity = Math.max(1, throttle.burst());
+            this.tokens = capacity;
+        }
+
+        synchronized boolean tryTake() {
+            long now = System.nanoTime();
+            tokens = Math.min(capacity, tokens + (now - refilledAt) / 1e9 * rate);
+            refilledAt = now;
+            if (tokens < 1) {
+                return false;
+            }
+            tokens -= 1;
+            return true;
+        }
+    }
 
     private void recordError(String functionId, String error) {
         functionErrors.add(functionId + ": " + error);

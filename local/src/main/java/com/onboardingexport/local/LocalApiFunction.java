@@ -45,6 +45,8 @@ final class LocalApiFunction implements AutoCloseable {
     private final Deque<Host> idle = new ArrayDeque<>();
     private final List<Host> all = new ArrayList<>();
     private final Semaphore slots = new Semaphore(MAX_ENVIRONMENTS, true);
+    /** ReservedConcurrentExecutions: invocations beyond it are refused, not queued (null: no reservation). */
+    private final Semaphore reserved;
     private final java.util.concurrent.atomic.AtomicInteger invocations = new java.util.concurrent.atomic.AtomicInteger();
     private volatile String initError;
     private volatile boolean closed;
@@ -53,6 +55,7 @@ final class LocalApiFunction implements AutoCloseable {
         this.spec = spec;
         this.environment = Map.copyOf(environment);
         this.log = log;
+        this.reserved = spec.reservedConcurrency().isPresent() ? new Semaphore(spec.reservedConcurrency().getAsInt()) : null;
     }
 
     LocalApiTemplate.Function spec() {
@@ -81,6 +84,24 @@ final class LocalApiFunction implements AutoCloseable {
     /** Invokes the function with an event (synchronously, from the caller's point of view: the future completes with the answer). */
     CompletableFuture<Result> invoke(String event, String invokedArn) {
         return invoke(event, invokedArn, java.util.UUID.randomUUID().toString());
+    }
+
+    /**
+     * An invocation within the function's reserved concurrency, as Lambda counts it: empty when as
+     * many as it reserves are running already (Lambda's throttle, TooManyRequestsException), instead
+     * of waiting. Within the reservation, at most {@link #MAX_ENVIRONMENTS} run at once here, the others wait.
+     */
+    Optional<CompletableFuture<Result>> invokeWithinReserved(String event, String invokedArn, String requestId) {
+        return invokeWithinReserved(event, invokedArn, requestId, LocalTraceHeader.start());
+    }
+
+    /** The same in a trace of the caller's. */
+    Optional<CompletableFuture<Result>> invokeWithinReserved(String event, String invokedArn, String requestId, String traceHeader) {
+        if (reserved != null && !reserved.tryAcquire()) {
+            return Optional.empty();
+        }
+        CompletableFuture<Result> result = invoke(event, invokedArn, requestId, traceHeader);
+        return Optional.of(reserved == null ? result : result.whenComplete((answer, error) -> reserved.release()));
     }
 
     /**

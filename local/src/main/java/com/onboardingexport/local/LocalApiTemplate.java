@@ -46,13 +46,15 @@ public final class LocalApiTemplate {
     }
 
     /**
-     * A function as the local runner starts it; {@code maximumRetryAttempts} and {@code onFailure} are
-     * its EventInvokeConfig's: how often Lambda retries a failed asynchronous invocation (2 unless
-     * set), and where its record then goes, if anywhere.
+     * A function as the local runner starts it; {@code maximumRetryAttempts}, {@code maximumEventAgeSeconds}
+     * and {@code onFailure} are its EventInvokeConfig's: how often Lambda retries a failed asynchronous
+     * invocation (2 unless set), how long an event may wait (6 hours unless set), and where its record
+     * then goes, if anywhere; {@code reservedConcurrency} its ReservedConcurrentExecutions (empty: none).
      */
     public record Function(String logicalId, String functionName, String handler, int timeoutSeconds, int memoryMb,
                            Optional<String> alias, Map<String, String> environment, List<String> codeFolders,
-                           int maximumRetryAttempts, Optional<Destination> onFailure, Map<String, String> logging) {
+                           int maximumRetryAttempts, Optional<Destination> onFailure, int maximumEventAgeSeconds,
+                           java.util.OptionalInt reservedConcurrency, Map<String, String> logging) {
         public String arn() {
             return "arn:aws:lambda:" + REGION + ":" + ACCOUNT + ":function:" + functionName;
         }
@@ -243,6 +245,75 @@ public final class LocalApiTemplate {
         return id;
     }
 
+    /** A stage's throttling of one method: steady requests per second and burst, as API Gateway's token bucket has them. */
+    public record Throttle(double ratePerSecond, int burst) {
+    }
+
+    /**
+     * The stage's throttling of a route, from the API's MethodSettings: the entry for exactly its
+     * resource path ({@code /~1exports~1onboarding}) and method wins over {@code /*} and {@code *}; empty
+     * when no entry throttles it.
+     */
+    public Optional<Throttle> throttle(String method, String path) {
+        JsonNode best = null;
+        int bestScore = -1;
+        for (JsonNode setting : onlyApi().path("Properties").path("MethodSettings")) {
+            // "/~1exports~1onboarding": a slash, then the resource path with its slashes escaped as ~1.
+            String resourcePath = setting.path("ResourcePath").asText("/*");
+            resourcePath = resourcePath.equals("/*") ? resourcePath : resourcePath.substring(1).replace("~1", "/");
+            String httpMethod = setting.path("HttpMethod").asText("*");
+            boolean pathMatches = resourcePath.equals("/*") || resourcePath.equals(path);
+            boolean methodMatches = httpMethod.equals("*") || httpMethod.equalsIgnoreCase(method);
+            int score = (resourcePath.equals("/*") ? 0 : 2) + (httpMethod.equals("*") ? 0 : 1);
+            if (pathMatches && methodMatches && setting.has("ThrottlingRateLimit") && score > bestScore) {
+                best = setting;
+                bestScore = score;
+            }
+        }
+        if (best == null) {
+            return Optional.empty();
+        }
+        String where = "MethodSettings of " + method + " " + path;
+        return Optional.of(new Throttle(Double.parseDouble(resolve(best.get("ThrottlingRateLimit"), where)),
+                Integer.parseInt(resolve(best.path("ThrottlingBurstLimit"), where))));
+    }
+
+    /**
+     * A rate-based rule of an AWS WAF web ACL of the template: requests counted per source IP
+     * ({@code header} null) or per value of a header, at most {@code limit} in {@code windowSeconds}.
+     */
+    public record RateRule(String name, String header, long limit, int windowSeconds) {
+    }
+
+    /** The rate-based rules of the template's web ACLs that this stack creates (their Condition holds). */
+    public List<RateRule> wafRateRules() {
+        List<RateRule> rules = new ArrayList<>();
+        for (String id : resourcesOfType("AWS::WAFv2::WebACL")) {
+            JsonNode acl = resource(id);
+            if (acl.has("Condition") && !condition(acl.get("Condition").asText(), id + " Condition")) {
+                continue;
+            }
+            for (JsonNode rule : acl.path("Properties").path("Rules")) {
+                JsonNode rate = rule.path("Statement").path("RateBasedStatement");
+                if (rate.isMissingNode() || !rule.path("Action").has("Block")) {
+                    continue;
+                }
+                String where = id + " rule " + rule.path("Name").asText();
+                String keyType = rate.path("AggregateKeyType").asText("IP");
+                JsonNode customKeys = rate.path("CustomKeys");
+                String header = null;
+                if ("CUSTOM_KEYS".equals(keyType) && customKeys.size() == 1 && customKeys.get(0).has("Header")) {
+                    header = customKeys.get(0).path("Header").path("Name").asText();
+                } else if (!"IP".equals(keyType)) {
+                    throw new IllegalArgumentException(where + ": the local API counts per IP or per one header, not " + rate);
+                }
+                rules.add(new RateRule(rule.path("Name").asText(), header, Long.parseLong(resolve(rate.path("Limit"), where)),
+                        rate.path("EvaluationWindowSec").asInt(300)));
+            }
+        }
+        return rules;
+    }
+
     public Optional<GatewayResponse> gatewayResponse(String type) {
         JsonNode spec = onlyApi().path("Properties").path("GatewayResponses").path(type);
         if (spec.isMissingNode()) {
@@ -297,7 +368,15 @@ public final class LocalApiTemplate {
                 properties.path("Timeout").asInt(3),
                 properties.path("MemorySize").asInt(128),
                 Optional.ofNullable(alias), environment, List.copyOf(codeFolders),
-                eventInvokeConfig.path("MaximumRetryAttempts").asInt(2), destination, logging(properties.path("LoggingConfig"), logicalId));
+                eventInvokeConfig.path("MaximumRetryAttempts").asInt(2), destination,
+                eventInvokeConfig.has("MaximumEventAgeInSeconds")
+                        ? Integer.parseInt(resolve(eventInvokeConfig.get("MaximumEventAgeInSeconds"), logicalId + " MaximumEventAgeInSeconds"))
+                        : 21_600,
+                properties.has("ReservedConcurrentExecutions")
+                        ? java.util.OptionalInt.of(Integer.parseInt(resolve(properties.get("ReservedConcurrentExecutions"),
+                                logicalId + " ReservedConcurrentExecutions")))
+                        : java.util.OptionalInt.empty(),
+                logging(properties.path("LoggingConfig"), logicalId));
     }
 
     /**

@@ -32,6 +32,13 @@ final class LocalFailureDestination implements AutoCloseable {
                 .build();
     }
 
+    /** Lambda's record of an event it dropped unrun: older than MaximumEventAgeInSeconds (throttled all along). */
+    static ObjectNode ageExceeded(String functionArn, String requestId, int attempts, String payload) {
+        ObjectNode record = record(functionArn, requestId, attempts, payload, null);
+        ((ObjectNode) record.get("requestContext")).put("condition", "EventAgeExceeded");
+        return record;
+    }
+
     /** Lambda's record of an invocation that failed its last attempt. */
     static ObjectNode record(String functionArn, String requestId, int attempts, String payload, String errorDocument) {
         ObjectNode record = Json.MAPPER.createObjectNode();
@@ -43,6 +50,9 @@ final class LocalFailureDestination implements AutoCloseable {
                 .put("condition", "RetriesExhausted")
                 .put("approximateInvokeCount", attempts);
         record.set("requestPayload", json(payload));
+        if (errorDocument == null) {
+            return record;
+        }
         record.putObject("responseContext")
                 .put("statusCode", 200)
                 .put("executedVersion", "$LATEST")

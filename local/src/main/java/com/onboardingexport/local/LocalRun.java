@@ -172,9 +172,11 @@ public final class LocalRun implements AutoCloseable {
         // gets it without the ":*" of any-port entries, which is all its gateway responses look at.
         this.corsOrigins = corsOrigins;
         local.put("CORS_ALLOWED_ORIGINS", corsOrigins);
+        // AWS WAF's rate rules off by default: every local client has the one address 127.0.0.1, which a
+        // per-IP rule would count as one caller (WafEnabled=true turns them on, as the storm benchmark does).
         parameters = Map.of("StrapiUrl", TEMPLATE_STRAPI_URL,
                 "StrapiApiTokenSecretArn", apiTokenArn, "JwtSecretArn", jwtSecretArn,
-                "CorsAllowedOrigins", corsOrigins.replace(":*", "").replace(" ", ""));
+                "CorsAllowedOrigins", corsOrigins.replace(":*", "").replace(" ", ""), "WafEnabled", "false");
         localEnvironment = Map.copyOf(local);
     }
 
@@ -395,10 +397,15 @@ public final class LocalRun implements AutoCloseable {
     private void printSchedules(Consumer<String> out) throws IOException {
         LocalApiTemplate spec = LocalApiTemplate.read(template, parameters, resourceNames);
         String credentials = "AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=" + LocalApiTemplate.REGION;
+        // One tick, as the Scheduler fills in its input: the time this run started, to the minute.
+        String tick = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES).toString();
         for (LocalApiTemplate.Schedule schedule : spec.schedules()) {
-            out.accept("Fire the schedule " + schedule.name() + " now (as EventBridge Scheduler would; AWS CLI v2: add --cli-binary-format raw-in-base64-out):");
+            out.accept("Fire the schedule " + schedule.name() + " for its tick at " + tick
+                    + " (as EventBridge Scheduler would; AWS CLI v2: add --cli-binary-format raw-in-base64-out):");
             out.accept("  " + credentials + " aws lambda invoke --endpoint-url " + api.lambdaEndpoint() + " --function-name "
-                    + spec.function(schedule.functionId()).functionName() + " --payload '" + schedule.input() + "' /dev/stdout");
+                    + spec.function(schedule.functionId()).functionName() + " --payload '"
+                    + schedule.input().replace("<aws.scheduler.scheduled-time>", tick) + "' /dev/stdout");
+            out.accept("  (The same command again repeats that tick: one export answers both. Another scheduled_time is another tick.)");
         }
         out.accept("The exports' events (source onboarding-export), as a rule on the stack's bus " + eventBusName + " delivers them to a queue:");
         out.accept("  " + credentials + " aws sqs receive-message --endpoint-url " + moto.endpoint() + " --queue-url " + eventsQueue.url()

@@ -144,6 +144,61 @@ public final class LocalStrapi implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), 200, 201).path("data");
     }
 
+    /**
+     * Creates a response whose answers are this JSON text, sent as it is (it may be nested deeper, or
+     * hold longer keys, than a JSON library writes or reads by default); returns its documentId.
+     */
+    public String createResponseRaw(String campaignDocumentId, String respondentName, java.time.Instant submittedAt, String answersJson) {
+        String body = "{\"data\":{\"respondentName\":" + Json.MAPPER.valueToTree(respondentName) + ",\"progress\":\"completed\""
+                + ",\"submittedAt\":\"" + submittedAt + "\",\"campaign\":" + Json.MAPPER.valueToTree(campaignDocumentId)
+                + ",\"answers\":" + answersJson + "}}";
+        try {
+            HttpResponse<java.io.InputStream> response = http.send(HttpRequest.newBuilder(url.resolve("/api/campaign-onboarding-responses"))
+                    .header("Authorization", "Bearer " + writerToken).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (var parser = new com.fasterxml.jackson.core.JsonFactoryBuilder()
+                    .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                            .maxNestingDepth(Integer.MAX_VALUE).maxNameLength(Integer.MAX_VALUE).maxStringLength(Integer.MAX_VALUE).build())
+                    .build().createParser(response.body())) {
+                if (response.statusCode() != 200 && response.statusCode() != 201) {
+                    throw new IllegalStateException("POST of a response answered " + response.statusCode());
+                }
+                // {"data": {"id": ..., "documentId": "..."...}}: the documentId comes before the answers.
+                for (var token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                    if (token == com.fasterxml.jackson.core.JsonToken.FIELD_NAME && "documentId".equals(parser.currentName())
+                            && parser.getParsingContext().getParent().getParent() != null
+                            && parser.getParsingContext().getParent().getParent().inRoot()) {
+                        parser.nextToken();
+                        return parser.getText();
+                    }
+                }
+                throw new IllegalStateException("Strapi's answer to a POST names no documentId");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("Strapi request failed: POST a response", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Deletes a response a test created (by its documentId), with the tests' writer token. */
+    public void deleteResponse(String documentId) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(url.resolve("/api/campaign-onboarding-responses/"
+                            + java.net.URLEncoder.encode(documentId, java.nio.charset.StandardCharsets.UTF_8)))
+                    .header("Authorization", "Bearer " + writerToken).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200 && response.statusCode() != 204) {
+                throw new IllegalStateException("DELETE of response " + documentId + " answered " + response.statusCode() + ": " + response.body());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("Strapi request failed: DELETE " + documentId, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** GET {@code /api/...} with the API token: what Strapi holds, for tests to compare against. */
     public JsonNode get(String pathAndQuery) {
         return send(HttpRequest.newBuilder(URI.create(url + pathAndQuery))

@@ -52,6 +52,7 @@ public final class SamLocal {
     /** Read by the JVM, not by the function's configuration: the template's value stands. */
     private static final Set<String> READ_BY_THE_JVM = Set.of("JAVA_TOOL_OPTIONS");
     private static final String PLACEHOLDER_TOKEN = "Bearer <placeholder>";
+    private static final String SCHEDULED_TIME = "<aws.scheduler.scheduled-time>";
 
     /** {@code sam local invoke <functionId> -e <event>}: a sample event and the function it is for. */
     public record Invocation(String functionId, Path event) {
@@ -141,7 +142,8 @@ public final class SamLocal {
     /**
      * Each sample of events/ with the function it is for (the authorizer's TOKEN event, an API route's
      * request, a schedule's input); a sample with a placeholder token is written again with a real
-     * one, and with the authorizer context the real authorizer gives that token.
+     * one, and with the authorizer context the real authorizer gives that token; a schedule's input
+     * is written again with its Scheduler placeholder filled in: one tick, at this run's start.
      */
     private static List<Invocation> writeEvents(LocalRun run, LocalApiTemplate template, Path directory) throws IOException {
         List<Path> samples;
@@ -150,6 +152,7 @@ public final class SamLocal {
         }
         Files.createDirectories(directory);
         Map<String, String> tokens = new LinkedHashMap<>(); // one login per user: Strapi limits logins
+        String tick = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES).toString();
         List<Invocation> invocations = new ArrayList<>();
         for (Path sample : samples) {
             ObjectNode event = (ObjectNode) Json.MAPPER.readTree(sample.toFile());
@@ -160,6 +163,11 @@ public final class SamLocal {
                 String role = event.path("requestContext").path("authorizer").path("role").asText(adminRole);
                 String jwt = tokens.computeIfAbsent(role.equals(adminRole) ? LocalRun.ADMIN : LocalRun.CLIENT_A, run::login);
                 withToken(run, template, event, "Bearer " + jwt);
+                file = directory.resolve(sample.getFileName());
+                Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), event);
+            } else if (SCHEDULED_TIME.equals(event.path("scheduled_time").asText())) {
+                // A schedule's input: one tick, as the Scheduler fills it in (invoking the file again repeats that tick).
+                event.put("scheduled_time", tick);
                 file = directory.resolve(sample.getFileName());
                 Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), event);
             }

@@ -26,7 +26,7 @@ public final class StrapiFaultProxy implements AutoCloseable {
     /**
      * A status to answer instead of Strapi (with an optional Retry-After), or a garbled body; or a
      * 200 whose body never ends ({@code stallMillis}: the headers, a first byte, then silence), or
-     * one with a text of {@code hugeBytes} characters (more than a small function's memory holds); or
+     * one with {@code hugeBytes} characters of text in all (more than a small function's memory holds); or
      * Strapi's own answer, {@code delayMillis} late.
      */
     public record Fault(int status, String body, String retryAfter, long stallMillis, long hugeBytes, long delayMillis) {
@@ -60,6 +60,8 @@ public final class StrapiFaultProxy implements AutoCloseable {
     private final URI target;
     private final HttpClient http = HttpClient.newHttpClient();
     private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger mostInFlight = new AtomicInteger();
     private volatile long latencyMillis;
     private volatile FaultPlan plan = (n, path) -> null;
 
@@ -99,6 +101,15 @@ public final class StrapiFaultProxy implements AutoCloseable {
         return requests.get();
     }
 
+    /** The most requests in flight at once (read since the start or the last {@link #resetMostInFlight}). */
+    public int mostInFlight() {
+        return mostInFlight.get();
+    }
+
+    public void resetMostInFlight() {
+        mostInFlight.set(inFlight.get());
+    }
+
     public void reset() {
         requests.set(0);
         latencyMillis = 0;
@@ -106,6 +117,15 @@ public final class StrapiFaultProxy implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        try {
+            forward(exchange);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private void forward(HttpExchange exchange) throws IOException {
         try (exchange) {
             int number = requests.incrementAndGet();
             String pathAndQuery = exchange.getRequestURI().getRawPath()
@@ -126,19 +146,25 @@ public final class StrapiFaultProxy implements AutoCloseable {
                 return;
             }
             if (fault != null && fault.hugeBytes() > 0) {
-                // One page holding more text than the reader's memory, in responses of 8 MB of text each
-                // (each under a JSON parser's limit on one string): {"data":[{"id":1,"answers":"aaaa…"},…]}
-                int perResponse = 8 << 20;
-                long responses = Math.max(1, fault.hugeBytes() / perResponse);
-                byte[] letters = new byte[perResponse];
+                // One page holding more text than the reader's memory, in responses of 8 MB of text each, in
+                // texts of 512 KB (each within what the export reads of one response: it holds them all):
+                // {"data":[{"id":1,"answers":{"0":"aaaa…","1":"aaaa…",…}},…]}
+                int perText = 512 << 10;
+                int textsPerResponse = 16;
+                long responses = Math.max(1, fault.hugeBytes() / ((long) perText * textsPerResponse));
+                byte[] letters = new byte[perText];
                 java.util.Arrays.fill(letters, (byte) 'a');
                 exchange.sendResponseHeaders(200, 0);
                 var out = exchange.getResponseBody();
                 out.write("{\"data\":[".getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 for (long i = 1; i <= responses; i++) {
-                    out.write(("{\"id\":" + i + ",\"answers\":\"").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                    out.write(letters);
-                    out.write((i < responses ? "\"}," : "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    out.write(("{\"id\":" + i + ",\"answers\":{").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    for (int t = 0; t < textsPerResponse; t++) {
+                        out.write(((t == 0 ? "" : ",") + "\"" + t + "\":\"").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                        out.write(letters);
+                        out.write('"');
+                    }
+                    out.write((i < responses ? "}}," : "}}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 }
                 out.write("],\"meta\":{}}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 return;

@@ -42,6 +42,8 @@ public final class BackgroundExports {
      * set in template.yaml. Once the worker begins, its own remaining time replaces it.
      */
     static final Duration UNCLAIMED_DEADLINE = Duration.ofSeconds(300 + 900);
+    /** How far ahead of this function's clock a tick's scheduled time may be (clocks differ a little). */
+    private static final Duration TICK_CLOCK_SKEW = Duration.ofMinutes(5);
     /** What a 429 TOO_MANY_EXPORTS tells the caller to wait before trying again. */
     public static final int RETRY_AFTER_SECONDS = 30;
     static final Pattern EXPORT_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -72,6 +74,11 @@ public final class BackgroundExports {
         this.clock = clock;
     }
 
+    /** The running exports' places, which synchronous exports take too. */
+    public RunningExports places() {
+        return runningExports;
+    }
+
     /** The 202 body of an export handed to the worker. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Accepted(String exportId, String status, String statusUrl) {
@@ -87,27 +94,26 @@ public final class BackgroundExports {
         Principal owner = plan.principal();
         Instant now = clock.instant();
         Instant mustFinishBy = now.plus(UNCLAIMED_DEADLINE);
-        if (!runningExports.take(owner.userId(), exportId, mustFinishBy, now)) {
-            throw new ApiException(ErrorCode.TOO_MANY_EXPORTS, "You have " + config.maxRunningExportsPerUser()
-                    + " exports running already; retry when one has finished");
-        }
+        runningExports.takeOrRefuse(owner, exportId, mustFinishBy, now);
+        String statusUrl = statusUrlBase + exportId;
         try {
-            statuses.create(ExportStatus.running(exportId, owner, plan.total(), now, mustFinishBy));
+            statuses.create(ExportStatus.running(exportId, owner, plan.total(), now, mustFinishBy)
+                    .withJob(new ExportStatus.Job(plan.request().toResolvedJson(), requestId, statusUrl)));
         } catch (RuntimeException e) {
-            runningExports.giveBack(owner.userId(), exportId);
+            runningExports.giveBack(owner, exportId);
             throw e;
         }
         ExportJob job = new ExportJob(exportId, now.toString(), requestId,
                 new ExportJob.Owner(owner.userId(), owner.role(), owner.clientId()), plan.request().toResolvedJson(),
-                statusUrlBase + exportId);
+                statusUrl);
         try {
             worker.start(config.workerFunction(), Json.MAPPER.createObjectNode().set(JOB_EVENT, Json.MAPPER.valueToTree(job)));
         } catch (RuntimeException e) {
             statuses.delete(exportId);
-            runningExports.giveBack(owner.userId(), exportId);
+            runningExports.giveBack(owner, exportId);
             throw e;
         }
-        return new Accepted(exportId, ExportStatus.RUNNING, statusUrlBase + exportId);
+        return new Accepted(exportId, ExportStatus.RUNNING, statusUrl);
     }
 
     /**
@@ -116,23 +122,29 @@ public final class BackgroundExports {
      * for the deadline marks it failed. Whatever ends the run, its status ends finished, unless
      * Lambda itself kills it, which the deadline then reports. A failure that is ours (5xx) or an
      * {@code Error} is rethrown, so Lambda sends the event to the dead-letter queue.
+     *
+     * <p>Of its event only the export id counts: whoever may invoke the worker could write the rest.
+     * The owner, the request and the status URL are the ones the API function stored with the status.
      */
     public void run(ExportJob job, Context context) {
         long started = System.nanoTime();
         String exportId = job.exportId() == null ? "" : job.exportId();
-        String requestId = job.requestId() == null ? context.getAwsRequestId() : job.requestId();
         JsonLog.put("export_id", exportId);
-        if (job.principal() != null) {
-            job.principal().toPrincipal().putInLogContext();
-        }
         Optional<ExportStatusStore.Versioned> found = EXPORT_ID.matcher(exportId).matches() ? statuses.find(exportId) : Optional.empty();
-        if (found.isEmpty() || !found.get().status().isRunning()) {
+        if (found.isEmpty() || !found.get().status().isRunning() || found.get().status().isScheduled()) {
             JsonLog.warn("background export skipped: unknown or already finished", "export_id", exportId,
-                    "request_id", requestId, "status", found.map(v -> v.status().status()).orElse("none"));
+                    "request_id", context.getAwsRequestId(), "status", found.map(v -> v.status().status()).orElse("none"));
             return;
         }
         ExportStatusStore.Versioned current = found.get();
-        Principal principal = job.principal() == null ? new Principal("", "", "", null) : job.principal().toPrincipal();
+        ExportStatus.Job stored = current.status().job();
+        // A status stored before jobs were kept with it (an export in flight during an update): its
+        // owner is still the stored one, so the event can at most re-ask that user's own export.
+        JsonNode request = stored != null ? stored.request() : job.request();
+        String requestId = stored != null && stored.requestId() != null ? stored.requestId() : context.getAwsRequestId();
+        String statusUrl = stored != null ? stored.statusUrl() : job.statusUrl();
+        Principal principal = current.status().owner();
+        principal.putInLogContext();
         if (current.status().workerRequestId() != null && !current.status().pastDeadline(clock.instant())) {
             // Not this delivery's: the one that runs it gives back its place.
             JsonLog.warn("background export skipped: another delivery runs it", "export_id", exportId, "request_id", requestId);
@@ -153,11 +165,11 @@ public final class BackgroundExports {
                 JsonLog.warn("background export skipped: claimed or finished by another delivery", "export_id", exportId);
                 return;
             }
-            runClaimed(claimed.get(), new Run(job.request(), Instant.parse(job.requestedAt()), "async", requestId, null,
-                    job.statusUrl(), null), principal, context, started);
+            runClaimed(claimed.get(), new Run(request, Instant.parse(current.status().createdAt()), "async", requestId, null,
+                    statusUrl, null), principal, context, started);
         } finally {
             if (ended) {
-                runningExports.giveBack(principal.userId(), exportId);
+                runningExports.giveBack(principal, exportId);
             }
         }
     }
@@ -180,7 +192,7 @@ public final class BackgroundExports {
         String exportId = claimed.status().exportId();
         ExportRequest request = null;
         try {
-            request = parser.parse(run.request(), Set.of()).withDateField(run.dateField());
+            request = parser.parse(run.request(), Set.of(), run.requestedAt()).withDateField(run.dateField());
             Deadline deadline = Deadline.in(Duration.ofMillis(context.getRemainingTimeInMillis()).minus(SAFETY_MARGIN));
             ExportService.Plan plan;
             try {
@@ -231,63 +243,75 @@ public final class BackgroundExports {
      * A scheduled export, in the worker: the schedule's principal (every client, or the one it
      * names), a status like a background export's, readable by admins and, for a schedule of one
      * client, by that client's users. With {@code "date_range": "since_last_run"} it exports what
-     * was created or updated since the schedule's last successful run ({@code first_run}, a preset
-     * or an interval, the first time: {@code last_7_days} by default), and a run with nothing new
-     * succeeds, saying so. Returns the status as the status endpoint would answer it.
+     * was created or updated from the schedule's last successful run to this tick ({@code first_run},
+     * a preset or an interval, the first time: {@code last_7_days} by default), and a run with
+     * nothing new succeeds, saying so. Every window is taken at the tick's scheduled time, and only
+     * the first delivery of a tick runs it: the others answer its status. Returns the status as the
+     * status endpoint would answer it, without a link (the worker's answer goes to whoever invoked it).
      */
-    public ObjectNode runScheduled(String scheduleName, String clientId, ObjectNode input, Context context) {
+    public ObjectNode runScheduled(ScheduledTick tick, Context context) {
         long started = System.nanoTime();
-        Principal principal = Principal.schedule(scheduleName, clientId);
+        Principal principal = Principal.schedule(tick.scheduleName(), tick.clientId());
         principal.putInLogContext();
-        JsonLog.put("export_id", scheduledExportId(context.getAwsRequestId()));
+        JsonLog.put("export_id", tick.exportId());
         Instant now = clock.instant();
-        ObjectNode request = input.deepCopy();
+        Instant at = tick.scheduledTime();
+        if (at.isAfter(now.plus(TICK_CLOCK_SKEW))) {
+            throw new IllegalArgumentException("scheduled_time " + at + " is in the future; a tick runs at or after its time");
+        }
+        ObjectNode request = tick.request().deepCopy();
         JsonNode firstRun = request.remove(FIRST_RUN);
         ScheduleMarks.Read before = null;
         String nothingNew = null;
+        boolean exportedAlready = false;
         if (SINCE_LAST_RUN.equals(request.path("date_range").asText())) {
-            before = marks.read(scheduleName);
-            Instant since = before.exportedUntil().orElseGet(() -> firstRunStart(firstRun, request.path("timezone").asText("UTC")));
-            request.put("date_range", since + "/" + now);
+            before = marks.read(tick);
+            Instant since = before.exportedUntil().orElseGet(() -> firstRunStart(firstRun, request.path("timezone").asText("UTC"), at));
             nothingNew = "No onboarding responses new since " + since;
+            if (at.isAfter(since)) {
+                request.put("date_range", since + "/" + at);
+            } else {
+                // A tick no later than the last run's end (a delivery later than the next tick's run):
+                // its window is exported already, so it succeeds with nothing, and moves nothing.
+                exportedAlready = true;
+                nothingNew = "Nothing to export: this schedule has exported until " + since + ", past this tick";
+                before = null;
+            }
         } else if (firstRun != null) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, FIRST_RUN + " goes with \"date_range\": \"" + SINCE_LAST_RUN + "\" only");
         }
         Instant mustFinishBy = now.plusMillis(context.getRemainingTimeInMillis());
-        ExportStatus running = ExportStatus.running(scheduledExportId(context.getAwsRequestId()), principal, 0, now, mustFinishBy)
+        ExportStatus running = ExportStatus.running(tick.exportId(), principal, 0, now, mustFinishBy)
                 .claimed(context.getAwsRequestId(), now, mustFinishBy);
         Optional<ExportStatusStore.Versioned> fresh = statuses.createIfAbsent(running);
         if (fresh.isEmpty()) {
-            // A second delivery of the same invocation (the same request id): the first one runs it.
-            JsonLog.warn("scheduled export skipped: another delivery of this invocation runs it", "export_id", running.exportId(),
-                    "request_id", context.getAwsRequestId());
+            JsonLog.warn("scheduled export skipped: another delivery of this tick runs or ran it", "export_id", running.exportId(),
+                    "schedule_name", tick.scheduleName(), "scheduled_time", at.toString(), "request_id", context.getAwsRequestId());
             return answer(statuses.find(running.exportId()).map(ExportStatusStore.Versioned::status).orElse(running),
-                    context.getAwsRequestId());
+                    context.getAwsRequestId(), null);
         }
         ExportStatusStore.Versioned created = fresh.get();
         String exportId = created.status().exportId();
         String statusUrl = config.apiUrl().isEmpty() ? null : config.apiUrl() + "/exports/onboarding/" + exportId;
-        ExportStatus done = runClaimed(created, new Run(request, now, "scheduled", context.getAwsRequestId(), nothingNew, statusUrl,
+        if (exportedAlready) {
+            Run late = new Run(request, at, "scheduled", context.getAwsRequestId(), nothingNew, statusUrl, null);
+            ExportStatus empty = finish(created, created.status().succeededEmpty(nothingNew));
+            announce(empty, late);
+            ExportAudit.log(late.mode(), late.requestId(), principal, null, "succeeded", exportId, 0L, 0L, null, started);
+            return answer(empty, context.getAwsRequestId(), null);
+        }
+        ExportStatus done = runClaimed(created, new Run(request, at, "scheduled", context.getAwsRequestId(), nothingNew, statusUrl,
                 before == null ? null : config.incrementalDateField()), principal, context, started);
         if (before != null && ExportStatus.SUCCEEDED.equals(done.status())) {
-            marks.advance(before, now, exportId);
+            marks.advance(before, at, exportId);
         }
-        return answer(done, context.getAwsRequestId());
+        return answer(done, context.getAwsRequestId(), null);
     }
 
-    /**
-     * A scheduled run's export id is its invocation's request id, which Lambda also writes in the
-     * failure record of a run that died ({@code requestContext.requestId}): so the failure function
-     * finds the export of a scheduled run, whose event names none.
-     */
-    static String scheduledExportId(String requestId) {
-        return requestId != null && EXPORT_ID.matcher(requestId).matches() ? requestId : ExportService.newExportId();
-    }
-
-    private Instant firstRunStart(JsonNode firstRun, String zone) {
+    private Instant firstRunStart(JsonNode firstRun, String zone, Instant at) {
         String window = firstRun == null || firstRun.isNull() ? "last_7_days" : firstRun.asText();
         ObjectNode probe = Json.MAPPER.createObjectNode().put("date_range", window).put("timezone", zone);
-        DateRange range = parser.parse(probe, Set.of()).dateRange();
+        DateRange range = parser.parse(probe, Set.of(), at).dateRange();
         return range.start() == null ? Instant.EPOCH : range.start();
     }
 
@@ -330,9 +354,10 @@ public final class BackgroundExports {
      * export is marked failed now, by the same conditional writes as every other end: a status
      * already finished stays as it is, and an export that another delivery of its job is running is
      * left to it. Only the write that ends the export puts its {@code Export Failed} event; the
-     * user's place is given back. A scheduled run's export is found by the invocation's request id
-     * ({@link #scheduledExportId}); one that died before writing its status gets a failed one, so
-     * its notice still goes out. The schedule's mark is never touched: the next run covers the window.
+     * user's place is given back. A scheduled run's export is found by its tick
+     * ({@link ScheduledTick#exportId}); one that died before writing its status gets a failed one, so
+     * its notice still goes out. Whose place it was, and where its status is read, come from the
+     * stored status, not from the record's copy of the event. The schedule's mark is never touched: the next run covers the window.
      *
      * @return what became of the export, for the function's answer and log
      */
@@ -365,9 +390,13 @@ public final class BackgroundExports {
         } else if (runningElsewhere(found.get().status(), record)) {
             return outcome.put("outcome", "running elsewhere");
         } else {
-            if (run.ownerUserId() != null) {
+            ExportStatus stored = found.get().status();
+            if (!stored.isScheduled() && stored.ownerUserId() != null) {
                 // Before the status: whoever reads failed may start another export at once.
-                runningExports.giveBack(run.ownerUserId(), run.exportId());
+                runningExports.giveBack(stored.owner(), run.exportId());
+            }
+            if (stored.job() != null) {
+                run = run.at(stored.job().statusUrl(), stored.job().request());
             }
             closed = fail(found.get(), error);
         }
@@ -401,13 +430,16 @@ public final class BackgroundExports {
 
     /**
      * The export a failure record is about: a background export's job names it; a scheduled run's is
-     * its invocation's request id. Null for any other event.
+     * derives from its tick. Null for any other event.
      *
      * @param scheduled the schedule's principal (a status can be created for it); null for a background export
-     * @param ownerUserId whose place to give back; null for a scheduled run, which takes none
      */
-    record FailedRun(String exportId, String mode, String requestId, String fileFormat, String statusUrl, Principal scheduled,
-                     String ownerUserId) {
+    record FailedRun(String exportId, String mode, String requestId, String fileFormat, String statusUrl, Principal scheduled) {
+        /** The same run with what its stored status says (the record's event copy is not to be trusted). */
+        FailedRun at(String storedStatusUrl, JsonNode storedRequest) {
+            return new FailedRun(exportId, mode, requestId, fileFormat(storedRequest), storedStatusUrl, scheduled);
+        }
+
         static FailedRun of(LambdaFailureRecord record, String apiUrl) {
             JsonNode payload = record.requestPayload();
             if (payload.has(JOB_EVENT)) {
@@ -418,19 +450,18 @@ public final class BackgroundExports {
                     return null;
                 }
                 return new FailedRun(job.exportId() == null ? "" : job.exportId(), "async",
-                        job.requestId() == null ? record.requestId() : job.requestId(), fileFormat(job.request()), job.statusUrl(), null,
-                        job.principal() == null || job.principal().userId() == null ? null : job.principal().userId());
+                        job.requestId() == null ? record.requestId() : job.requestId(), fileFormat(job.request()), job.statusUrl(), null);
             }
-            String scheduleName = payload.path("schedule_name").asText("");
-            if (!ExportWorkerHandler.SCHEDULE_NAME.matcher(scheduleName).matches()) {
+            ScheduledTick tick;
+            try {
+                tick = ScheduledTick.of(payload);
+            } catch (IllegalArgumentException e) {
                 return null;
             }
-            String clientId = payload.path("client_id").asText("");
-            String exportId = record.requestId();
-            return new FailedRun(exportId, "scheduled", exportId, fileFormat(payload),
+            String exportId = tick.exportId();
+            return new FailedRun(exportId, "scheduled", record.requestId(), fileFormat(payload),
                     apiUrl == null || apiUrl.isEmpty() ? null : apiUrl + "/exports/onboarding/" + exportId,
-                    ExportWorkerHandler.CLIENT_ID.matcher(clientId).matches() || clientId.isEmpty()
-                            ? Principal.schedule(scheduleName, clientId) : null, null);
+                    Principal.schedule(tick.scheduleName(), tick.clientId()));
         }
 
         private static String fileFormat(JsonNode request) {
@@ -510,18 +541,19 @@ public final class BackgroundExports {
                 link -> ExportAudit.resigned(requestId, reader, found.get().status(), link, started));
     }
 
-    private ObjectNode answer(ExportStatus stored, String requestId) {
-        return answer(stored, requestId, link -> { });
-    }
-
-    /** A status as the status endpoint answers it: a freshly signed link once succeeded, told to {@code signed}. */
+    /**
+     * A status as the status endpoint answers it: once succeeded, a freshly signed link, told to
+     * {@code signed}; with {@code signed} null, the same answer without a link (the worker's).
+     */
     private ObjectNode answer(ExportStatus stored, String requestId, java.util.function.Consumer<ExportResult> signed) {
         ExportStatus status = stored.pastDeadline(clock.instant()) ? stored.failed(timedOut(requestId)) : stored;
         String exportId = status.exportId();
         ObjectNode body;
         if (ExportStatus.SUCCEEDED.equals(status.status()) && status.result() != null) {
-            ExportResult link = service.signed(exportId, status.result());
-            signed.accept(link);
+            ExportResult link = signed == null ? new ExportResult(exportId, null, null, status.result()) : service.signed(exportId, status.result());
+            if (signed != null) {
+                signed.accept(link);
+            }
             body = link.toJson();
             body.put("status", status.status());
         } else {

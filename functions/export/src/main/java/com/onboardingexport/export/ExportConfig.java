@@ -19,6 +19,8 @@ public record ExportConfig(
         String clientRole,
         long asyncRowThreshold,
         int maxRunningExportsPerUser,
+        int maxRunningExportsPerClient,
+        int maxRunningAdminExports,
         String workerFunction,
         String apiUrl,
         String eventBusName,
@@ -61,6 +63,9 @@ public record ExportConfig(
                 // an export slower than that is handed over when its time runs short anyway.
                 env.getInt("ASYNC_ROW_THRESHOLD", 50_000),
                 Math.max(1, env.getInt("MAX_RUNNING_EXPORTS_PER_USER", 2)),
+                // The users of one client together, and the admins together (0: no such limit).
+                Math.max(0, env.getInt("MAX_RUNNING_EXPORTS_PER_CLIENT", 4)),
+                Math.max(0, env.getInt("MAX_RUNNING_ADMIN_EXPORTS", 4)),
                 env.get("WORKER_FUNCTION_NAME", ""),
                 // The API's own URL, for the status URL of exports that no request started (schedules).
                 env.get("API_URL", ""),
@@ -87,6 +92,11 @@ public record ExportConfig(
             throw new IllegalStateException("MAX_CSV_COLUMNS must be between 1 and 16000");
         }
         return max;
+    }
+
+    /** The limits on running exports, as {@link RunningExports} counts them. */
+    public RunningExports.Limits runningLimits() {
+        return new RunningExports.Limits(maxRunningExportsPerUser, maxRunningExportsPerClient, maxRunningAdminExports, adminRole);
     }
 
     /** The attribute that identifies an entry in filters: documentId on Strapi 5, id on Strapi 4. */

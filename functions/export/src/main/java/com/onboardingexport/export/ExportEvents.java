@@ -25,7 +25,7 @@ public final class ExportEvents {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Detail(String exportId, String status, String mode, String userId, String role, String clientId,
                          String scheduleName, String fileFormat, long recordCount, long sizeBytes, String key,
-                         String statusUrl, String errorCode, String message) {
+                         String statusUrl, String errorCode, String message, Long rowsDegraded) {
 
         static Detail of(ExportStatus status, String mode, String fileFormat, String statusUrl) {
             ExportStatus.Result result = status.result();
@@ -35,7 +35,8 @@ public final class ExportEvents {
                     status.scheduleName(), result == null ? fileFormat : result.fileFormat(),
                     result == null ? 0 : result.recordCount(), result == null ? 0 : result.sizeBytes(),
                     result == null ? null : result.key(), statusUrl,
-                    status.error() == null ? null : status.error().code(), status.message());
+                    status.error() == null ? null : status.error().code(), status.message(),
+                    result == null ? null : result.rowsDegraded());
         }
     }
 

@@ -14,6 +14,7 @@ import com.onboardingexport.shared.StrapiClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
@@ -132,16 +133,29 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
             if (request.mode() == ExportMode.ASYNC || (auto && plan.total() > parts.config().asyncRowThreshold())) {
                 return startInBackground(plan, exportId, event, requestId, principal, request, started);
             }
+            if (plan.total() > parts.config().asyncRowThreshold()) {
+                // No request holds a function (and Strapi) for up to 27 s on an export the worker should do.
+                throw new ApiException(ErrorCode.INVALID_REQUEST, "Too many rows for a synchronous export (more than "
+                        + parts.config().asyncRowThreshold() + "); send \"mode\": \"async\" (or \"auto\") and poll the status URL");
+            }
             ExportResult result;
+            // A synchronous export takes the same places as a background one, until its answer (or the function's timeout).
+            Instant now = parts.clock().instant();
+            parts.background().places().takeOrRefuse(principal, exportId, now.plusMillis(context.getRemainingTimeInMillis()), now);
             try {
-                result = parts.service().run(plan, exportId, parts.clock().instant(), deadline, rows -> { });
+                result = parts.service().run(plan, exportId, now, deadline, rows -> { });
             } catch (ApiException e) {
+                parts.background().places().giveBack(principal, exportId);
                 if (!auto || !deadline.expired() || e.code().status() < 500) {
                     throw e;
                 }
                 // Out of time, not out of luck: the work done so far is redone in the worker.
                 return startInBackground(plan, exportId, event, requestId, principal, request, started);
+            } catch (RuntimeException | Error e) {
+                parts.background().places().giveBack(principal, exportId);
+                throw e;
             }
+            parts.background().places().giveBack(principal, exportId);
             ExportAudit.log("sync", requestId, principal, request, "succeeded", result, null, started);
             parts.background().recordSync(principal, request, result, null, requestId, statusUrl(event, ""));
             return response(200, result.toJson().toString(), requestId);

@@ -31,7 +31,7 @@ record ExportParts(ExportConfig config, ExportService service, ExportRequestPars
         ExportRequestParser parser = new ExportRequestParser(config.maxCampaignIds(), clock);
         ExportStatusStore statuses = new ExportStatusStore(s3, config.bucket(), clock);
         BackgroundExports background = new BackgroundExports(config, service, parser, statuses,
-                new RunningExports(s3, config.bucket(), config.maxRunningExportsPerUser(), clock), worker,
+                new RunningExports(s3, config.bucket(), config.runningLimits(), clock), worker,
                 new ExportEvents(eventBridge, config.eventBusName()), new ScheduleMarks(s3, config.bucket(), clock), clock);
         return new ExportParts(config, service, parser, background,
                 new IdempotentRequests(s3, config.bucket(), statuses, service, clock), clock);

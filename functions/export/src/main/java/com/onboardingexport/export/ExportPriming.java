@@ -60,7 +60,10 @@ public final class ExportPriming implements Resource {
         try (ExportSpool spool = new ExportSpool(Path.of(System.getProperty("java.io.tmpdir")), config,
                 new ResponseColumns(request.fields(), config))) {
             try (ResponsePager.RowSink segment = spool.open(0)) {
-                segment.accept(Json.MAPPER.readTree(SAMPLE_ROW));
+                // Read as Strapi's pages are, entry by entry.
+                ResponsePage page = ResponsePage.read(new java.io.ByteArrayInputStream(("{\"data\":[" + SAMPLE_ROW + "],\"meta\":{}}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)), "priming");
+                segment.accept(page.entries().get(0).fields());
             }
             new CsvExportWriter(config, request.csv()).write(spool, csv);
             new XlsxExportWriter(config).write(spool, new ByteArrayOutputStream());

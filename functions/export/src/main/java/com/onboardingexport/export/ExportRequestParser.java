@@ -56,6 +56,11 @@ public final class ExportRequestParser {
 
     /** Parses a JSON object; {@code extraFields} are allowed but ignored here (a schedule's name). */
     public ExportRequest parse(JsonNode json, Set<String> extraFields) {
+        return parse(json, extraFields, clock.instant());
+    }
+
+    /** As {@link #parse(JsonNode, Set)}, with relative date ranges ({@code last_7_days}) taken at {@code asOf}. */
+    public ExportRequest parse(JsonNode json, Set<String> extraFields, java.time.Instant asOf) {
         if (json == null || json.isNull() || json.isMissingNode()) {
             json = Json.MAPPER.createObjectNode();
         }
@@ -78,7 +83,7 @@ public final class ExportRequestParser {
         if (dateRangeText != null && dateRangeText.length() > MAX_TEXT) {
             throw invalid("date_range is too long to be a preset or an ISO-8601 interval");
         }
-        DateRange range = DateRange.parse(dateRangeText, zone, clock);
+        DateRange range = DateRange.parse(dateRangeText, zone, Clock.fixed(asOf, java.time.ZoneOffset.UTC));
         FileFormat format = enumValue(json, "file_format", FileFormat.class, FileFormat.CSV);
         ExportMode mode = enumValue(json, "mode", ExportMode.class, ExportMode.AUTO);
         Compression compression = enumValue(json, "compression", Compression.class, Compression.NONE);

@@ -91,7 +91,8 @@ public final class ExportService {
 
     /** A file written and stored, not yet signed. */
     public record StoredFile(String exportId, String key, String filename, FileFormat format, Compression compression, long rows,
-                             long sizeBytes, String overflowColumn, List<String> fieldsNotFound, Long cellsTruncated) {
+                             long sizeBytes, String overflowColumn, List<String> fieldsNotFound, Long cellsTruncated,
+                             Long rowsDegraded) {
     }
 
     /** Reads every row, stores the file, and signs its link; a link that cannot be signed leaves no object. */
@@ -138,10 +139,11 @@ public final class ExportService {
                 }
                 out.flush();
                 upload.complete();
-                JsonLog.info("export file stored", "rows", spool.rows(), "size_bytes", upload.size(),
+                JsonLog.info("export file stored", "rows", spool.rows(), "rows_degraded", spool.rowsDegraded(), "size_bytes", upload.size(),
                         "spooled_bytes", spool.spooledBytes());
                 return new StoredFile(exportId, key, filename, format, compression, spool.rows(), upload.size(), overflowColumn,
-                        fieldsNotFound, cellsTruncated == 0 ? null : cellsTruncated);
+                        fieldsNotFound, cellsTruncated == 0 ? null : cellsTruncated,
+                        spool.rowsDegraded() == 0 ? null : spool.rowsDegraded());
             }
         } catch (IOException | UncheckedIOException e) {
             throw new ApiException(ErrorCode.INTERNAL, "The export file could not be written", e);

@@ -94,6 +94,7 @@ public final class ExportSpool implements ResponsePager.Segments, AutoCloseable 
     private final Map<String, Campaign> campaigns = new ConcurrentHashMap<>();
     private final ResponseColumns columns;
     private final AtomicLong rows = new AtomicLong();
+    private final AtomicLong degraded = new AtomicLong();
     private final AtomicLong end = new AtomicLong();
 
     public ExportSpool(Path tempRoot, ExportConfig config, ResponseColumns columns) throws IOException {
@@ -113,6 +114,11 @@ public final class ExportSpool implements ResponsePager.Segments, AutoCloseable 
 
     public long rows() {
         return rows.get();
+    }
+
+    /** How many of the rows are degraded: their own fields replaced by {@value TabularRows#ROW_ERROR_COLUMN}. */
+    public long rowsDegraded() {
+        return degraded.get();
     }
 
     /** The spool file's size: the compressed rows. */
@@ -271,11 +277,7 @@ public final class ExportSpool implements ResponsePager.Segments, AutoCloseable 
         @Override
         public void accept(JsonNode row) throws IOException {
             Campaign campaign = campaign(row.path(config.campaignField()));
-            RowBuffer buffer = buffers.get(campaign);
-            if (buffer == null) {
-                buffer = new RowBuffer();
-                buffers.put(campaign, buffer);
-            }
+            RowBuffer buffer = buffer(campaign);
             int before = buffer.bytes.size();
             // The response's own fields as the file needs them, written straight from the parsed page:
             // no copy of the row (select returns it as it is unless the request chose fields).
@@ -292,7 +294,45 @@ public final class ExportSpool implements ResponsePager.Segments, AutoCloseable 
                 Flattener.flatten(field.getKey(), field.getValue(), (column, value) -> columns.admit(column));
             }
             json.writeEndObject();
-            json.flush();
+            added(campaign, buffer, before);
+        }
+
+        /**
+         * A degraded row: the response's id and date fields, then {@value TabularRows#ROW_ERROR_COLUMN}
+         * with the problem; it adds no column of its own.
+         */
+        @Override
+        public void degraded(JsonNode row, String problem) throws IOException {
+            Campaign campaign = campaign(row.path(config.campaignField()));
+            RowBuffer buffer = buffer(campaign);
+            int before = buffer.bytes.size();
+            JsonGenerator json = buffer.json;
+            json.writeStartObject();
+            for (String identity : new String[] {config.idField(), config.dateField()}) {
+                JsonNode value = row.get(identity);
+                if (value != null) {
+                    json.writeFieldName(identity);
+                    json.writeTree(value);
+                }
+            }
+            json.writeStringField(TabularRows.ROW_ERROR_COLUMN, problem);
+            json.writeEndObject();
+            degraded.incrementAndGet();
+            added(campaign, buffer, before);
+        }
+
+        private RowBuffer buffer(Campaign campaign) throws IOException {
+            RowBuffer buffer = buffers.get(campaign);
+            if (buffer == null) {
+                buffer = new RowBuffer();
+                buffers.put(campaign, buffer);
+            }
+            return buffer;
+        }
+
+        /** Counts the row just written to the buffer, and writes out a buffer that is full. */
+        private void added(Campaign campaign, RowBuffer buffer, int before) throws IOException {
+            buffer.json.flush();
             buffer.rows++;
             rows.incrementAndGet();
             buffered += buffer.bytes.size() - before;

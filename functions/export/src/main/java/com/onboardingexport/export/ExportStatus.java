@@ -21,7 +21,7 @@ import java.util.Locale;
 public record ExportStatus(String exportId, String status, String ownerUserId, String ownerRole, String ownerClientId,
                            String scheduleName, String createdAt, String updatedAt, String mustFinishBy, long total,
                            long rowsWritten, String workerRequestId, String startedAt, String writeId, Result result,
-                           ErrorBody.Error error, String message) implements ConditionalStore.Stamped<ExportStatus> {
+                           ErrorBody.Error error, String message, Job job) implements ConditionalStore.Stamped<ExportStatus> {
     public static final String RUNNING = "running";
     public static final String SUCCEEDED = "succeeded";
     public static final String FAILED = "failed";
@@ -33,15 +33,17 @@ public record ExportStatus(String exportId, String status, String ownerUserId, S
      * @param fieldsNotFound the {@code fields} asked for that matched nothing; null when none were asked for
      * @param compression {@code gzip} for a compressed file; null when it is not
      * @param cellsTruncated the XLSX cells cut to what a cell holds; null when none were
+     * @param rowsDegraded the responses that could not be read whole, exported with {@code row_error}
+     *     instead of their own fields; null when none were
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Result(String key, String filename, String fileFormat, String compression, long recordCount, long sizeBytes,
-                         String overflowColumn, List<String> fieldsNotFound, Long cellsTruncated) {
+                         String overflowColumn, List<String> fieldsNotFound, Long cellsTruncated, Long rowsDegraded) {
         static Result of(ExportService.StoredFile file) {
             return new Result(file.key(), file.filename(), file.format().extension(),
                     file.compression() == Compression.NONE ? null : file.compression().value(), file.rows(), file.sizeBytes(),
-                    file.overflowColumn(), file.fieldsNotFound(), file.cellsTruncated());
+                    file.overflowColumn(), file.fieldsNotFound(), file.cellsTruncated(), file.rowsDegraded());
         }
 
         @JsonIgnore
@@ -58,7 +60,29 @@ public record ExportStatus(String exportId, String status, String ownerUserId, S
 
     static ExportStatus running(String exportId, Principal owner, long total, Instant now, Instant mustFinishBy) {
         return new ExportStatus(exportId, RUNNING, owner.userId(), owner.role(), owner.clientId(), owner.scheduleName(),
-                now.toString(), null, mustFinishBy.toString(), total, 0, null, null, null, null, null, null);
+                now.toString(), null, mustFinishBy.toString(), total, 0, null, null, null, null, null, null, null);
+    }
+
+    /**
+     * What the API function handed over for a background export, kept with its status: the worker
+     * runs what is stored here, as the owner stored here, whatever its event says.
+     *
+     * @param request the request with its date range resolved (the window of the POST)
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Job(com.fasterxml.jackson.databind.JsonNode request, String requestId, String statusUrl) {
+    }
+
+    /** The owner this status records, as the principal a run acts for. */
+    Principal owner() {
+        return new Principal(ownerUserId == null ? "" : ownerUserId, ownerRole == null ? "" : ownerRole,
+                ownerClientId == null ? "" : ownerClientId, scheduleName);
+    }
+
+    ExportStatus withJob(Job handedOver) {
+        return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy,
+                total, rowsWritten, workerRequestId, startedAt, writeId, result, error, message, handedOver);
     }
 
     @JsonIgnore
@@ -73,34 +97,34 @@ public record ExportStatus(String exportId, String status, String ownerUserId, S
 
     ExportStatus claimed(String workerRequestId, Instant now, Instant mustFinishBy) {
         return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy.toString(),
-                total, rowsWritten, workerRequestId, now.toString(), writeId, result, error, message);
+                total, rowsWritten, workerRequestId, now.toString(), writeId, result, error, message, job);
     }
 
     ExportStatus progress(long rows) {
         return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy,
-                total, rows, workerRequestId, startedAt, writeId, result, error, message);
+                total, rows, workerRequestId, startedAt, writeId, result, error, message, job);
     }
 
     ExportStatus succeeded(long totalRows, Result file) {
         return new ExportStatus(exportId, SUCCEEDED, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy,
-                totalRows, file.recordCount(), workerRequestId, startedAt, writeId, file, null, message);
+                totalRows, file.recordCount(), workerRequestId, startedAt, writeId, file, null, message, job);
     }
 
     /** Succeeded with nothing to export, saying why ({@code since_last_run}: nothing new). */
     ExportStatus succeededEmpty(String why) {
         return new ExportStatus(exportId, SUCCEEDED, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt,
-                mustFinishBy, 0, 0, workerRequestId, startedAt, writeId, null, null, why);
+                mustFinishBy, 0, 0, workerRequestId, startedAt, writeId, null, null, why, job);
     }
 
     ExportStatus failed(ErrorBody.Error failure) {
         return new ExportStatus(exportId, FAILED, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy,
-                total, rowsWritten, workerRequestId, startedAt, writeId, null, failure, message);
+                total, rowsWritten, workerRequestId, startedAt, writeId, null, failure, message, job);
     }
 
     /** A word for the reader, such as why a succeeded scheduled export holds no rows. */
     ExportStatus withMessage(String text) {
         return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy,
-                total, rowsWritten, workerRequestId, startedAt, writeId, result, error, text);
+                total, rowsWritten, workerRequestId, startedAt, writeId, result, error, text, job);
     }
 
     @JsonIgnore
@@ -111,6 +135,6 @@ public record ExportStatus(String exportId, String status, String ownerUserId, S
     @Override
     public ExportStatus written(String newWriteId, Instant now) {
         return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, now.toString(), mustFinishBy,
-                total, rowsWritten, workerRequestId, startedAt, newWriteId, result, error, message);
+                total, rowsWritten, workerRequestId, startedAt, newWriteId, result, error, message, job);
     }
 }

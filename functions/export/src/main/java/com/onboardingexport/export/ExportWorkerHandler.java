@@ -3,7 +3,6 @@ package com.onboardingexport.export;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
 import com.onboardingexport.shared.LambdaMetrics;
@@ -12,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Clock;
-import java.util.regex.Pattern;
 import org.crac.Core;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -22,16 +20,11 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * The export worker function (15 minutes, reserved concurrency): runs the exports nobody waits
  * for. Its two events: a background export handed over by the API function
  * ({@code {"background_export": {...}}}), and a scheduled export (EventBridge Scheduler's input,
- * {@code {"schedule_name": ..., request fields}}), which runs as the system principal and writes
- * under {@code scheduled/<name>/}.
+ * {@code {"schedule_name": ..., "scheduled_time": ..., request fields}}), which runs as the system
+ * principal and writes under {@code scheduled/<name>/}. Neither event can choose who an export is
+ * for: a background export runs as the owner its stored status names, a scheduled one as its schedule.
  */
 public final class ExportWorkerHandler implements RequestStreamHandler {
-    static final Pattern SCHEDULE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    /** A Strapi client id: documentId on Strapi 5, a number on Strapi 4. */
-    static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-    /** The fields of a schedule's input that are not request fields. */
-    private static final java.util.List<String> SCHEDULE_FIELDS = java.util.List.of("schedule_name", "client_id");
-
     private final ExportParts parts;
     private ExportPriming priming;
 
@@ -83,21 +76,12 @@ public final class ExportWorkerHandler implements RequestStreamHandler {
     }
 
     /**
-     * A scheduled export: EventBridge Scheduler's input, {@code schedule_name}, optional
-     * {@code client_id} (a schedule of that client's campaigns only), and the request fields. It
-     * runs as the schedule's principal, writes under {@code scheduled/<name>/} and has a status.
+     * A scheduled export: EventBridge Scheduler's input ({@link ScheduledTick}: {@code schedule_name},
+     * {@code scheduled_time}, optional {@code client_id}, and the request fields). It runs as the
+     * schedule's principal, writes under {@code scheduled/<name>/} and has a status; every delivery of
+     * one tick answers that one export's status (never a link).
      */
     public JsonNode handleScheduledExport(JsonNode event, Context context) {
-        String scheduleName = event.path("schedule_name").asText("");
-        if (!SCHEDULE_NAME.matcher(scheduleName).matches()) {
-            throw new IllegalArgumentException("schedule_name must match " + SCHEDULE_NAME.pattern());
-        }
-        String clientId = event.path("client_id").asText("");
-        if (!clientId.isEmpty() && !CLIENT_ID.matcher(clientId).matches()) {
-            throw new IllegalArgumentException("client_id must match " + CLIENT_ID.pattern());
-        }
-        ObjectNode input = event.deepCopy();
-        input.remove(SCHEDULE_FIELDS);
-        return parts.background().runScheduled(scheduleName, clientId, input, context);
+        return parts.background().runScheduled(ScheduledTick.of(event), context);
     }
 }

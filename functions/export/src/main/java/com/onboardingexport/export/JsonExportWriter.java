@@ -22,6 +22,9 @@ public final class JsonExportWriter {
         json.writeStringField("generated_at", metadata.generatedAt().toString());
         json.writeStringField("file_format", "json");
         json.writeNumberField("record_count", spool.rows());
+        if (spool.rowsDegraded() > 0) {
+            json.writeNumberField("rows_degraded", spool.rowsDegraded());
+        }
         json.writeArrayFieldStart("campaign_ids");
         for (String id : metadata.request().campaignIds()) {
             json.writeString(id);

@@ -31,11 +31,22 @@ import java.util.function.LongConsumer;
  * The page size asked is the configured one, but Strapi clamps it silently to its maxLimit,
  * so the size it answers with is the one used. If the rows read differ from the count, the data
  * changed under the export, and it fails rather than hand out an incomplete file.
+ * Pages are read entry by entry ({@link ResponsePage}): a response that cannot be read whole is
+ * handed on degraded ({@link RowSink#degraded}), never dropped and never failing the page. A page
+ * the parser cannot read at all (an entry that is not valid JSON) is asked for again one entry at a
+ * time; the entry that still cannot be read is asked for with its date field only (Strapi adds its
+ * ids; the campaign and client are populated as always) and handed on degraded.
  */
 public final class ResponsePager {
     /** Receives the responses of one reader in id order, flattened to Strapi 5's shape; closed by that reader. */
     public interface RowSink extends Closeable {
         void accept(JsonNode row) throws IOException;
+
+        /**
+         * A response some of whose fields could not be read: its identity, date and campaign (as far as
+         * they could be read) and what was wrong, never what the fields held.
+         */
+        void degraded(JsonNode row, String problem) throws IOException;
     }
 
     /**
@@ -46,9 +57,15 @@ public final class ResponsePager {
         RowSink open(int index) throws IOException;
     }
 
-    /** What the first page tells: the total and the page size Strapi really uses. */
-    public record FirstPage(JsonNode page, long total, int pageSize) {
+    /**
+     * What the first page tells: the total and the page size Strapi really uses; {@code page} is null
+     * when it could not be read, and its entries are then read one at a time.
+     */
+    public record FirstPage(ResponsePage page, long total, int pageSize) {
     }
+
+    /** What a row that cannot be read at all says in its {@code row_error}. */
+    static final String NOT_JSON = "the response is not valid JSON";
 
     private static final int MIN_PAGES_PER_RANGE = 8;
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(1);
@@ -70,9 +87,17 @@ public final class ResponsePager {
                 .add("pagination[page]", 1)
                 .add("pagination[pageSize]", config.pageSize())
                 .add("pagination[withCount]", "true");
-        JsonNode page = strapi.get(config.responsesCollection(), query, deadline);
-        JsonNode pagination = page.path("meta").path("pagination");
-        if (!page.path("data").isArray() || !pagination.path("total").canConvertToLong()) {
+        ResponsePage page;
+        try {
+            page = strapi.get(config.responsesCollection(), query, deadline, ResponsePage::read);
+        } catch (ResponsePage.Unreadable e) {
+            // The count and the page size, from the same page without the responses' own fields.
+            page = null;
+            query.add("fields[0]", config.dateField());
+        }
+        ResponsePage counted = page != null ? page : strapi.get(config.responsesCollection(), query, deadline, ResponsePage::read);
+        JsonNode pagination = counted.meta().path("pagination");
+        if (!pagination.path("total").canConvertToLong()) {
             throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered a page without data or pagination");
         }
         int pageSize = pagination.path("pageSize").asInt(config.pageSize());
@@ -91,11 +116,15 @@ public final class ResponsePager {
         long lastId = -1;
         int rows = 0;
         try (RowSink sink = segments.open(0)) {
-            for (JsonNode entry : first.page().path("data")) {
-                JsonNode row = row(entry);
-                lastId = row.path("id").asLong();
-                sink.accept(row);
-                rows++;
+            if (first.page() == null) {
+                long[] last = {lastId};
+                rows = readOneByOne(filter, first.pageSize(), last, Long.MAX_VALUE, deadline, sink);
+                lastId = last[0];
+            } else {
+                for (ResponsePage.Entry entry : first.page().entries()) {
+                    lastId = hand(entry, sink);
+                    rows++;
+                }
             }
         }
         read.addAndGet(rows);
@@ -122,27 +151,23 @@ public final class ResponsePager {
                            AtomicLong read, LongConsumer progress) throws IOException {
         long lastId = afterId;
         while (true) {
-            StrapiQuery query = filter.toQuery(config).add("filters[id][$gt]", lastId);
-            if (upToId != Long.MAX_VALUE) {
-                query.add("filters[id][$lte]", upToId);
-            }
-            query.add("sort[0]", "id:asc")
-                    .add("pagination[page]", 1)
-                    .add("pagination[pageSize]", pageSize)
-                    .add("pagination[withCount]", "false");
-            JsonNode page = strapi.get(config.responsesCollection(), query, deadline);
-            if (!page.path("data").isArray()) {
-                throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered a page without data");
+            StrapiQuery query = keyset(filter, lastId, upToId, pageSize);
+            ResponsePage page;
+            try {
+                page = strapi.get(config.responsesCollection(), query, deadline, ResponsePage::read);
+            } catch (ResponsePage.Unreadable e) {
+                long[] last = {lastId};
+                int rows = readOneByOne(filter, pageSize, last, upToId, deadline, sink);
+                lastId = last[0];
+                progress.accept(read.addAndGet(rows));
+                if (rows < pageSize) {
+                    return;
+                }
+                continue;
             }
             int rows = 0;
-            for (JsonNode entry : page.path("data")) {
-                JsonNode row = row(entry);
-                long id = row.path("id").asLong();
-                if (id <= lastId) {
-                    throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered a page out of id order");
-                }
-                lastId = id;
-                sink.accept(row);
+            for (ResponsePage.Entry entry : page.entries()) {
+                lastId = next(hand(entry, sink), lastId);
                 rows++;
             }
             progress.accept(read.addAndGet(rows));
@@ -150,6 +175,55 @@ public final class ResponsePager {
                 return;
             }
         }
+    }
+
+    /** The page of ids in (afterId, upToId], in id order. */
+    private StrapiQuery keyset(ResponseFilter filter, long afterId, long upToId, int pageSize) {
+        StrapiQuery query = filter.toQuery(config).add("filters[id][$gt]", afterId);
+        if (upToId != Long.MAX_VALUE) {
+            query.add("filters[id][$lte]", upToId);
+        }
+        return query.add("sort[0]", "id:asc")
+                .add("pagination[page]", 1)
+                .add("pagination[pageSize]", pageSize)
+                .add("pagination[withCount]", "false");
+    }
+
+    /**
+     * The entries of a page that could not be read, asked for one at a time (at most {@code count},
+     * after {@code lastId[0]}, up to {@code upToId}); one that still cannot be read is asked for with
+     * its date field only, and handed on degraded. Moves {@code lastId[0]}; returns how many.
+     */
+    private int readOneByOne(ResponseFilter filter, int count, long[] lastId, long upToId, Deadline deadline, RowSink sink)
+            throws IOException {
+        int rows = 0;
+        while (rows < count) {
+            StrapiQuery query = keyset(filter, lastId[0], upToId, 1);
+            List<ResponsePage.Entry> one;
+            boolean unreadable = false;
+            try {
+                one = strapi.get(config.responsesCollection(), query, deadline, ResponsePage::read).entries();
+            } catch (ResponsePage.Unreadable e) {
+                // Its ids, date and campaign can be read: a second failure here fails the export.
+                one = strapi.get(config.responsesCollection(), query.add("fields[0]", config.dateField()), deadline,
+                        ResponsePage::read).entries();
+                unreadable = true;
+            }
+            if (one.isEmpty()) {
+                return rows;
+            }
+            ResponsePage.Entry entry = unreadable ? new ResponsePage.Entry(one.get(0).fields(), NOT_JSON) : one.get(0);
+            lastId[0] = next(hand(entry, sink), lastId[0]);
+            rows++;
+        }
+        return rows;
+    }
+
+    private static long next(long id, long lastId) {
+        if (id <= lastId) {
+            throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi answered a page out of id order");
+        }
+        return id;
     }
 
     private void readRangesConcurrently(ResponseFilter filter, int pageSize, long afterId, long remaining, Deadline deadline,
@@ -191,14 +265,16 @@ public final class ResponsePager {
         }
     }
 
+    /** The last id: from its date field only (Strapi adds the ids), so its other fields need not be readable. */
     private long maxId(ResponseFilter filter, Deadline deadline) {
         StrapiQuery query = filter.toQuery(config)
+                .add("fields[0]", config.dateField())
                 .add("sort[0]", "id:desc")
                 .add("pagination[page]", 1)
                 .add("pagination[pageSize]", 1)
                 .add("pagination[withCount]", "false");
-        JsonNode data = strapi.get(config.responsesCollection(), query, deadline).path("data");
-        return data.isArray() && data.size() > 0 ? row(data.get(0)).path("id").asLong() : -1;
+        List<ResponsePage.Entry> data = strapi.get(config.responsesCollection(), query, deadline, ResponsePage::read).entries();
+        return data.isEmpty() ? -1 : row(data.get(0).fields()).path("id").asLong();
     }
 
     /** Waits for one range, telling progress every second; the readers' own failure comes through as it was. */
@@ -229,6 +305,18 @@ public final class ResponsePager {
             Thread.currentThread().interrupt();
             throw new ApiException(ErrorCode.INTERNAL, "Interrupted while reading Strapi", e);
         }
+    }
+
+    /** Hands an entry on, whole or degraded; returns its id. */
+    private long hand(ResponsePage.Entry entry, RowSink sink) throws IOException {
+        JsonNode row = row(entry.fields());
+        if (entry.problem() == null) {
+            sink.accept(row);
+        } else {
+            JsonLog.warn("response exported degraded", "id", row.path("id").asLong(), "problem", entry.problem());
+            sink.degraded(row, entry.problem());
+        }
+        return row.path("id").asLong();
     }
 
     /** An entry in Strapi 5's flat shape, with the numeric id keyset paging needs. */

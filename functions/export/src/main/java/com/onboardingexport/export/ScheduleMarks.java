@@ -11,10 +11,13 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The high-water mark of a {@code since_last_run} schedule: the end of the window its last
- * successful run exported, in {@code schedules/<name>/high-water.json} in the export bucket (no
- * lifecycle rule: it is the schedule's state, not an export). It moves only after a run succeeds,
- * so a failed run's window is covered by the next one, and only by a conditional write on the
- * version read before the run, so of two runs of one schedule only one moves it.
+ * successful run exported (its tick's scheduled time), in
+ * {@code schedules/<name>/<definition>/high-water.json} in the export bucket (no lifecycle rule: it
+ * is the schedule's state, not an export). {@code <definition>} is the SHA-256 of the schedule's
+ * whole input but its time, so a run of any other input under the same name (an edited schedule,
+ * or an invocation someone wrote by hand) has a mark of its own and never moves this one. It moves
+ * only after a run succeeds, so a failed run's window is covered by the next one, only forward, and
+ * only by a conditional write on the version read before the run, so of two runs one moves it.
  */
 final class ScheduleMarks {
     /** The mark as stored, snake_case. */
@@ -29,9 +32,10 @@ final class ScheduleMarks {
     }
 
     /** What a run read before it started: the mark, if the schedule has run before. */
-    record Read(String scheduleName, Optional<ConditionalStore.Versioned<HighWater>> mark) {
+    record Read(String key, String scheduleName, Optional<ConditionalStore.Versioned<HighWater>> mark,
+                Optional<ConditionalStore.Versioned<HighWater>> legacy) {
         Optional<Instant> exportedUntil() {
-            return mark.map(m -> Instant.parse(m.value().exportedUntil()));
+            return mark.or(() -> legacy).map(m -> Instant.parse(m.value().exportedUntil()));
         }
     }
 
@@ -41,14 +45,18 @@ final class ScheduleMarks {
         this.objects = new ConditionalStore<>(s3, bucket, HighWater.class, "the schedule's high-water mark", clock);
     }
 
-    Read read(String scheduleName) {
-        return new Read(scheduleName, objects.find(key(scheduleName)));
+    Read read(ScheduledTick tick) {
+        String key = key(tick.scheduleName(), tick.definition());
+        Optional<ConditionalStore.Versioned<HighWater>> mark = objects.find(key);
+        // The mark of a schedule that ran before marks were kept per definition: where it starts, once.
+        return new Read(key, tick.scheduleName(), mark,
+                mark.isPresent() ? Optional.empty() : objects.find("schedules/" + ExportService.safeKeyPart(tick.scheduleName()) + "/high-water.json"));
     }
 
     /** Moves the mark to {@code exportedUntil} unless another run moved it since {@code before} was read. */
     boolean advance(Read before, Instant exportedUntil, String exportId) {
         HighWater next = new HighWater(before.scheduleName(), exportedUntil.toString(), exportId, null, null);
-        boolean moved = objects.write(key(before.scheduleName()), next, before.mark().map(ConditionalStore.Versioned::eTag).orElse(null))
+        boolean moved = objects.write(before.key(), next, before.mark().map(ConditionalStore.Versioned::eTag).orElse(null))
                 .isPresent();
         if (!moved) {
             JsonLog.warn("another run of the schedule moved its mark first; this run's rows are exported all the same",
@@ -57,7 +65,7 @@ final class ScheduleMarks {
         return moved;
     }
 
-    static String key(String scheduleName) {
-        return "schedules/" + ExportService.safeKeyPart(scheduleName) + "/high-water.json";
+    static String key(String scheduleName, String definition) {
+        return "schedules/" + ExportService.safeKeyPart(scheduleName) + "/" + definition + "/high-water.json";
     }
 }

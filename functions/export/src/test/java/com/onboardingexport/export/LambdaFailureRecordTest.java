@@ -54,7 +54,6 @@ class LambdaFailureRecordTest {
                 () -> assertEquals("api-request-1", run.requestId(), "the request id the caller got with the 202"),
                 () -> assertEquals("xlsx", run.fileFormat()),
                 () -> assertEquals("https://api.example/exports/onboarding/" + EXPORT_ID, run.statusUrl()),
-                () -> assertEquals("7", run.ownerUserId(), "whose place is given back"),
                 () -> assertNull(run.scheduled(), "a background export's status is never created here"));
     }
 
@@ -77,22 +76,24 @@ class LambdaFailureRecordTest {
     }
 
     @Test
-    void aScheduledRunsExportIsItsInvocationsRequestId() throws Exception {
-        LambdaFailureRecord record = parse(record("RetriesExhausted", """
-                {"schedule_name": "daily-acme-new", "client_id": "acme", "date_range": "since_last_run", "file_format": "json"}""",
+    void aScheduledRunsExportIsItsTicks() throws Exception {
+        String input = """
+                {"schedule_name": "daily-acme-new", "client_id": "acme", "scheduled_time": "2026-12-07T07:00:00Z",
+                 "date_range": "since_last_run", "file_format": "json"}""";
+        LambdaFailureRecord record = parse(record("RetriesExhausted", input,
                 """
                 {"errorType": "Runtime.OutOfMemory", "errorMessage": "RequestId: %s Error: Runtime exited with error: signal: killed"}"""
                         .formatted(INVOCATION)));
         BackgroundExports.FailedRun run = BackgroundExports.FailedRun.of(record, API_URL);
+        String tickExport = ScheduledTick.of(com.onboardingexport.shared.Json.MAPPER.readTree(input)).exportId();
         assertAll(
-                () -> assertEquals(INVOCATION, run.exportId()),
-                () -> assertEquals(INVOCATION, BackgroundExports.scheduledExportId(INVOCATION), "the id the run itself took"),
+                () -> assertEquals(tickExport, run.exportId(), "the id the run itself took"),
+                () -> assertTrue(run.exportId().matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), run.exportId()),
                 () -> assertEquals("scheduled", run.mode()),
                 () -> assertEquals(INVOCATION, run.requestId()),
                 () -> assertEquals("json", run.fileFormat()),
-                () -> assertEquals(API_URL + "/exports/onboarding/" + INVOCATION, run.statusUrl()),
+                () -> assertEquals(API_URL + "/exports/onboarding/" + tickExport, run.statusUrl()),
                 () -> assertEquals(Principal.schedule("daily-acme-new", "acme"), run.scheduled()),
-                () -> assertNull(run.ownerUserId(), "a schedule takes no user's place"),
                 () -> assertEquals(ErrorCode.EXPORT_CRASHED, record.code()),
                 () -> assertEquals("Runtime.OutOfMemory", record.reported()));
     }
@@ -104,7 +105,10 @@ class LambdaFailureRecordTest {
                 () -> assertNull(BackgroundExports.FailedRun.of(parse(record("RetriesExhausted", "{\"ping\": 1}", crash)), API_URL)),
                 () -> assertNull(BackgroundExports.FailedRun.of(parse(record("RetriesExhausted", "\"text\"", crash)), API_URL)),
                 () -> assertNull(BackgroundExports.FailedRun.of(parse(record("RetriesExhausted",
-                        "{\"schedule_name\": \"../../exports/user-1\"}", crash)), API_URL), "a schedule name the worker refuses"),
+                        "{\"schedule_name\": \"../../exports/user-1\", \"scheduled_time\": \"2026-12-07T07:00:00Z\"}", crash)), API_URL),
+                        "a schedule name the worker refuses"),
+                () -> assertNull(BackgroundExports.FailedRun.of(parse(record("RetriesExhausted",
+                        "{\"schedule_name\": \"weekly\"}", crash)), API_URL), "a tick without its time"),
                 () -> assertNull(BackgroundExports.FailedRun.of(parse(record("RetriesExhausted",
                         "{\"background_export\": \"not a job\"}", crash)), API_URL)));
     }
@@ -115,8 +119,6 @@ class LambdaFailureRecordTest {
                 "{\"errorType\": \"exports/user-7/secret key\", \"errorMessage\": \"s3://bucket/exports/user-7/file.csv\"}"));
         assertAll(
                 () -> assertEquals("RetriesExhausted", odd.reported(), "neither the odd type nor the message"),
-                () -> assertEquals(ErrorCode.EXPORT_CRASHED, odd.code()),
-                () -> assertTrue(BackgroundExports.scheduledExportId("not-a-uuid").matches("[0-9a-f-]{36}")),
-                () -> assertNotEquals("not-a-uuid", BackgroundExports.scheduledExportId("not-a-uuid")));
+                () -> assertEquals(ErrorCode.EXPORT_CRASHED, odd.code()));
     }
 }

@@ -144,6 +144,57 @@ class XlsxExportWriterTest {
         assertEquals(0, cellsCut);
     }
 
+    @Test
+    @DisplayName("a column name longer than 1,000 characters is cut to 1,000 (two such names stay two columns), far under the 32,767 characters an XLSX cell holds; a degraded row fills row_error only")
+    void longColumnNamesAndDegradedRows() throws Exception {
+        // 40 keys of 999 characters, 40 levels deep: within every bound of a response, a 40,000-character column name.
+        StringBuilder deep = new StringBuilder();
+        for (int level = 0; level < 40; level++) {
+            deep.append("{\"").append(Character.toString('a' + level % 26).repeat(999)).append("\":");
+        }
+        String a = deep + "1" + "}".repeat(40);
+        String b = deep + "2" + "}".repeat(40);
+        String row = "{\"documentId\": \"r1\", \"submittedAt\": \"2026-01-31T23:59:59.999Z\", \"campaign\": {\"documentId\": \"c1\","
+                + " \"name\": \"Camp\", \"client\": {\"documentId\": \"k1\", \"name\": \"Client\"}}, \"answers\": {\"one\": " + a
+                + ", \"two\": " + b + "}}";
+        String degraded = "{\"documentId\": \"r2\", \"submittedAt\": \"2026-02-01T00:00:00.000Z\", \"campaign\": {\"documentId\": \"c1\","
+                + " \"name\": \"Camp\", \"client\": {\"documentId\": \"k1\", \"name\": \"Client\"}}}";
+        ExportConfig config = CsvExportWriterTest.config(500);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ExportSpool spool = new ExportSpool(temp, config, new ResponseColumns(List.of(), config))) {
+            try (ResponsePager.RowSink segment = spool.open(0)) {
+                segment.accept(Json.MAPPER.readTree(row));
+                segment.degraded(Json.MAPPER.readTree(degraded), "answers: nested deeper than 64 levels");
+            }
+            assertEquals(1, spool.rowsDegraded());
+            new XlsxExportWriter(config).write(spool, bytes);
+        }
+        try (XSSFWorkbook workbook = read(bytes.toByteArray())) {
+            XSSFSheet sheet = workbook.getSheetAt(0);
+            List<String> header = header(sheet);
+            assertEquals(List.of("response_id", "submitted_at", "campaign_id", "campaign_name", "client_id", "client_name"),
+                    header.subList(0, 6));
+            List<String> answers = header.subList(6, 8);
+            for (String name : answers) {
+                assertTrue(name.length() <= 32_767, "Excel's limit for a cell");
+                assertEquals(1_000, name.length());
+                assertTrue(name.startsWith("answers.") && name.matches("(?s).*~[0-9a-f]{8}"), name.substring(0, 20));
+            }
+            assertFalse(answers.get(0).equals(answers.get(1)), "two long names, two columns");
+            assertEquals("row_error", header.get(8));
+            assertEquals(9, header.size());
+            Map<String, Cell> first = byHeader(sheet, 1);
+            assertEquals(1.0, first.get(answers.get(0)).getNumericCellValue());
+            assertEquals(2.0, first.get(answers.get(1)).getNumericCellValue());
+            assertNull(first.get("row_error"), "empty on a row that was read whole");
+            Map<String, Cell> second = byHeader(sheet, 2);
+            assertEquals("r2", second.get("response_id").getStringCellValue());
+            assertEquals("Camp", second.get("campaign_name").getStringCellValue());
+            assertEquals("answers: nested deeper than 64 levels", second.get("row_error").getStringCellValue());
+            assertNull(second.get(answers.get(0)));
+        }
+    }
+
     private byte[] write(int maxColumns, String... rows) throws Exception {
         ExportConfig config = CsvExportWriterTest.config(maxColumns);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -206,6 +206,71 @@ class AsyncExportIT {
         assertEquals(1, objectsOf(exportId));
     }
 
+    @Test
+    @DisplayName("a forged worker event runs what the API stored, as the stored owner: it cannot choose the user, the request or the status URL, nor get a link")
+    void forgedWorkerEvent() throws Exception {
+        String acme = fixture.parts.strapi.get("/api/clients?filters[name][$eq]=Acme%20Corp").path("data").get(0).path("documentId").asText();
+        String user = String.valueOf(80000 + new java.util.Random().nextInt(10000)); // a client user with no export of another test
+        String name = "forged-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        var queue = fixture.parts.moto.routeEventsToQueue(com.onboardingexport.export.ExportEvents.SOURCE, name);
+        java.util.List<JsonNode> started = new java.util.ArrayList<>();
+        ExportHandler api = fixture.recordingHandler(started);
+        APIGatewayProxyResponseEvent accepted = fixture.send(api, ExportFixture.request(user, "client", acme,
+                "{\"mode\":\"async\",\"date_range\":\"all_time\",\"file_format\":\"csv\"}"));
+        assertEquals(202, accepted.getStatusCode(), accepted.getBody());
+        String exportId = Json.MAPPER.readTree(accepted.getBody()).path("export_id").asText();
+
+        // Whoever may invoke the worker rewrites the queued job: an admin's export of every client, as JSON, told to another URL.
+        com.fasterxml.jackson.databind.node.ObjectNode forged = started.get(0).deepCopy();
+        com.fasterxml.jackson.databind.node.ObjectNode job = (com.fasterxml.jackson.databind.node.ObjectNode) forged.get("background_export");
+        job.set("principal", Json.MAPPER.readTree("{\"user_id\":\"1\",\"role\":\"admin\",\"client_id\":\"\"}"));
+        job.set("request", Json.MAPPER.readTree("{\"date_range\":\"all_time\",\"file_format\":\"json\"}"));
+        job.put("status_url", "https://attacker.example/exports/onboarding/" + exportId);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        fixture.worker().handleRequest(new java.io.ByteArrayInputStream(forged.toString().getBytes()), out,
+                new com.onboardingexport.local.LocalLambdaContext(Duration.ofMinutes(2)));
+        String answer = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(!answer.contains("download_url") && !answer.contains("X-Amz-Signature"), "no link in the worker's answer: " + answer);
+
+        // The requester reads it as theirs: the stored request (CSV), Acme's rows only.
+        JsonNode status = ExportFixture.ok(fixture.send(api, ExportFixture.statusRequest(user, "client", acme, exportId)));
+        assertEquals("succeeded", status.path("status").asText(), status.toString());
+        assertEquals("csv", status.path("file_format").asText(), status.toString());
+        java.util.List<org.apache.commons.csv.CSVRecord> rows = ExportIT.csv(fixture.download(status.path("download_url").asText()).body());
+        assertTrue(!rows.isEmpty() && rows.stream().allMatch(row -> acme.equals(row.get("client_id"))), "only Acme's rows");
+        assertEquals(fixture.strapiRows("").stream()
+                .filter(row -> acme.equals(row.path("campaign").path("client").path("documentId").asText())).count(), rows.size());
+
+        // Its event names this API's status URL, not the forged one.
+        JsonNode event = null;
+        try (var sqs = fixture.parts.moto.sqs()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (event == null && System.nanoTime() < deadline) {
+                for (var message : sqs.receiveMessage(b -> b.queueUrl(queue.url()).maxNumberOfMessages(10).waitTimeSeconds(1)).messages()) {
+                    JsonNode received = Json.MAPPER.readTree(message.body());
+                    if (exportId.equals(received.path("detail").path("export_id").asText())) {
+                        event = received;
+                    }
+                }
+            }
+        }
+        assertTrue(event != null, "no event for " + exportId);
+        assertEquals(user, event.path("detail").path("user_id").asText(), event.toString());
+        assertTrue(!event.toString().contains("attacker.example"), event.toString());
+
+        // The place given back was the requester's: both of the requester's places are free again.
+        for (int i = 0; i < 2; i++) {
+            assertEquals(202, fixture.send(api, ExportFixture.request(user, "client", acme, "{\"mode\":\"async\",\"date_range\":\"all_time\"}"))
+                    .getStatusCode());
+        }
+
+        // A forged job naming no stored export does nothing.
+        job.put("export_id", java.util.UUID.randomUUID().toString());
+        fixture.worker().handleRequest(new java.io.ByteArrayInputStream(forged.toString().getBytes()), new java.io.ByteArrayOutputStream(),
+                new com.onboardingexport.local.LocalLambdaContext(Duration.ofMinutes(2)));
+        assertEquals(0, objectsOf(job.path("export_id").asText()));
+    }
+
     private JsonNode awaitFinished(ExportHandler handler, String userId, String role, String clientId, String exportId) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {

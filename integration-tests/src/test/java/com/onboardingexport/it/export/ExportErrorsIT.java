@@ -137,11 +137,12 @@ class ExportErrorsIT {
     @DisplayName("the download link stops working after its TTL")
     void linkExpires() throws Exception {
         Map<String, String> env = fixture.env(fixture.parts.strapi.url(), RealParts.BUCKET);
-        env.put("LINK_TTL_SECONDS", "2");
+        // Long enough for a loaded machine to download once before it ends.
+        env.put("LINK_TTL_SECONDS", "6");
         JsonNode body = ok(fixture.send(fixture.handler(env, Clock.systemUTC()), ExportFixture.admin("{\"date_range\":\"all_time\"}")));
         String url = body.path("download_url").asText();
         assertEquals(200, fixture.download(url).statusCode());
-        Thread.sleep(3_500);
+        Thread.sleep(7_500);
         assertEquals(403, fixture.download(url).statusCode());
     }
 }

@@ -37,7 +37,7 @@ import software.amazon.awssdk.services.sqs.model.Message;
 class ExportEventsIT {
     private static final ExportFixture FIXTURE = new ExportFixture();
     private static final Set<String> DETAIL_FIELDS = Set.of("export_id", "status", "mode", "user_id", "role", "client_id",
-            "schedule_name", "file_format", "record_count", "size_bytes", "key", "status_url", "error_code", "message");
+            "schedule_name", "file_format", "record_count", "size_bytes", "key", "status_url", "error_code", "message", "rows_degraded");
     private static LocalMoto.Queue queue;
     private final Map<String, JsonNode> received = new HashMap<>();
 
@@ -124,7 +124,7 @@ class ExportEventsIT {
         ObjectNode input = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export-client.json")));
         input.put("date_range", "all_time");
         ExportWorkerHandler worker = FIXTURE.worker();
-        JsonNode done = worker.handleScheduledExport(input, new LocalLambdaContext(Duration.ofMinutes(5)));
+        JsonNode done = worker.handleScheduledExport(ExportFixture.newTick(input), new LocalLambdaContext(Duration.ofMinutes(5)));
         JsonNode event = eventOf(done.path("export_id").asText());
         assertNotNull(event, "no event for " + done);
         assertDocumented(event, ExportEvents.SUCCEEDED, done.path("export_id").asText());
@@ -134,7 +134,7 @@ class ExportEventsIT {
         assertTrue(event.path("detail").path("user_id").isMissingNode(), "a schedule is no user");
 
         input.put("date_range", "2001-01-01/2001-01-31");
-        JsonNode failed = worker.handleScheduledExport(input, new LocalLambdaContext(Duration.ofMinutes(5)));
+        JsonNode failed = worker.handleScheduledExport(ExportFixture.newTick(input), new LocalLambdaContext(Duration.ofMinutes(5)));
         JsonNode failure = eventOf(failed.path("export_id").asText());
         assertNotNull(failure, "no event for " + failed);
         assertDocumented(failure, ExportEvents.FAILED, failed.path("export_id").asText());

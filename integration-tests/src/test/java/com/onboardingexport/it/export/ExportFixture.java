@@ -39,6 +39,11 @@ public final class ExportFixture {
         env.put("EXPORT_BUCKET", bucket);
         env.put("API_URL", "https://onboarding-export.test/dev"); // as the template gives the worker
         env.put("STRAPI_TIMEOUT_MS", "5000");
+        // One bucket for every test of this JVM, whose recorded background runs may never run: a group's
+        // places (one client's users', the admins') would fill up across tests. Those limits are
+        // FairShareIT's (the local run) and HardeningIT.groupLimits's matter; each user's stays on.
+        env.put("MAX_RUNNING_EXPORTS_PER_CLIENT", "0");
+        env.put("MAX_RUNNING_ADMIN_EXPORTS", "0");
         return env;
     }
 
@@ -80,6 +85,20 @@ public final class ExportFixture {
     }
 
     /** A GET of an export's status, as API Gateway hands it over. */
+    private static final java.util.concurrent.atomic.AtomicLong LAST_TICK = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A schedule's input as a tick of its own: {@code scheduled_time} now, never the same twice in this JVM. */
+    public static com.fasterxml.jackson.databind.node.ObjectNode newTick(com.fasterxml.jackson.databind.node.ObjectNode input) {
+        long millis = LAST_TICK.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis()));
+        return input.put("scheduled_time", java.time.Instant.ofEpochMilli(millis).toString());
+    }
+
+    /** The freshly signed link of an export, as an admin reads it at its status URL (the worker's answer has none). */
+    public String link(String exportId) throws Exception {
+        JsonNode status = ok(send(handler(), statusRequest("1", "admin", "", exportId)));
+        return status.path("download_url").asText();
+    }
+
     public static APIGatewayProxyRequestEvent statusRequest(String userId, String role, String clientId, String exportId) {
         APIGatewayProxyRequestEvent event = request(userId, role, clientId, null)
                 .withHttpMethod("GET")

@@ -3,17 +3,21 @@ package com.onboardingexport.it.export;
 import static com.onboardingexport.it.export.ExportFixture.error;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.ExportConfig;
 import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.export.Principal;
 import com.onboardingexport.export.RunningExports;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.local.LocalLambdaContext;
+import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.CachedSecret;
 import com.onboardingexport.shared.Deadline;
+import com.onboardingexport.shared.ErrorCode;
 import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.StrapiClient;
@@ -127,6 +131,37 @@ class HardeningIT {
             assertFalse(places.take(user, "fourth", t.plusSeconds(600), t.plusSeconds(62)), "the late give-back freed nothing");
             places.giveBack(user, "runs");
             assertTrue(places.take(user, "fourth", t.plusSeconds(600), t.plusSeconds(62)));
+        }
+    }
+
+    @Test
+    @DisplayName("group limits: the users of one client share its places, the admins theirs; a refused export keeps no place of its own")
+    void groupLimits() {
+        String run = Long.toString(System.nanoTime() % 100_000);
+        Principal a1 = new Principal("95" + run, "client", "acme-" + run, null);
+        Principal a2 = new Principal("96" + run, "client", "acme-" + run, null);
+        Principal admin1 = new Principal("97" + run, "admin", "", null);
+        Principal admin2 = new Principal("98" + run, "admin", "", null);
+        Instant t = Instant.parse("2030-01-01T00:00:00Z");
+        try (S3Client s3 = parts.s3.client()) {
+            RunningExports places = new RunningExports(s3, RealParts.BUCKET, new RunningExports.Limits(2, 3, 2, "admin"), Clock.systemUTC());
+            places.takeOrRefuse(a1, "a1-1", t.plusSeconds(600), t);
+            places.takeOrRefuse(a1, "a1-2", t.plusSeconds(600), t);
+            places.takeOrRefuse(a2, "a2-1", t.plusSeconds(600), t);
+            ApiException full = assertThrows(ApiException.class, () -> places.takeOrRefuse(a2, "a2-2", t.plusSeconds(600), t));
+            assertEquals(ErrorCode.TOO_MANY_EXPORTS, full.code());
+            assertTrue(full.getMessage().contains("organisation's users have 3 exports running"), full.getMessage());
+            // a2's own second place was given back with the refusal: once the client has room, a2 gets two.
+            places.giveBack(a1, "a1-1");
+            places.takeOrRefuse(a2, "a2-2", t.plusSeconds(600), t);
+            assertThrows(ApiException.class, () -> places.takeOrRefuse(a2, "a2-3", t.plusSeconds(600), t));
+
+            places.takeOrRefuse(admin1, "ad1-1", t.plusSeconds(600), t);
+            places.takeOrRefuse(admin2, "ad2-1", t.plusSeconds(600), t);
+            ApiException admins = assertThrows(ApiException.class, () -> places.takeOrRefuse(admin2, "ad2-2", t.plusSeconds(600), t));
+            assertTrue(admins.getMessage().contains("admins have 2 exports running"), admins.getMessage());
+            places.giveBack(admin1, "ad1-1");
+            places.takeOrRefuse(admin2, "ad2-2", t.plusSeconds(600), t);
         }
     }
 

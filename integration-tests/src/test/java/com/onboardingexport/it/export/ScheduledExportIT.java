@@ -35,17 +35,102 @@ class ScheduledExportIT {
     void scheduledEventExports() throws Exception {
         Instant now = Instant.now();
         ExportWorkerHandler handler = fixture.worker(fixture.env(fixture.parts.strapi.url(), RealParts.BUCKET), Clock.fixed(now, ZoneOffset.UTC));
-        byte[] event = Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export.json"));
-        JsonNode result = invoke(handler, event);
+        ObjectNode event = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export.json")));
+        event.put("scheduled_time", now.toString());
+        JsonNode result = invoke(handler, event.toString().getBytes());
+        assertTrue(result.path("download_url").isMissingNode() && !result.toString().contains("X-Amz-Signature"),
+                "the worker answers no link: " + result);
+        String link = fixture.link(result.path("export_id").asText());
 
-        String key = URI.create(result.path("download_url").asText()).getPath().replaceFirst("^/" + RealParts.BUCKET + "/", "");
+        String key = URI.create(link).getPath().replaceFirst("^/" + RealParts.BUCKET + "/", "");
         assertTrue(key.startsWith("scheduled/weekly-all-campaigns/" + result.path("export_id").asText() + "/"), key);
         Instant weekAgo = now.minus(Duration.ofDays(7));
         long expected = fixture.strapiRows("").stream()
                 .map(row -> Instant.parse(row.path("submittedAt").asText()))
                 .filter(at -> !at.isBefore(weekAgo) && at.isBefore(now)).count();
         assertEquals(expected, result.path("record_count").asLong());
-        assertEquals(expected, ExportIT.csv(fixture.download(result.path("download_url").asText()).body()).size());
+        assertEquals(expected, ExportIT.csv(fixture.download(link).body()).size());
+    }
+
+    @Test
+    @DisplayName("one tick, one export: delivered twice at once and a third time 50 minutes late, one status, one file, one event, the on-time window")
+    void oneTickOneExport() throws Exception {
+        String name = "tick-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        var queue = fixture.parts.moto.routeEventsToQueue(com.onboardingexport.export.ExportEvents.SOURCE, name);
+        Instant tick = Instant.now().minus(Duration.ofMinutes(50)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        // Submitted 20 minutes after the tick: an on-time run cannot see it; a window taken at a late delivery's clock would.
+        String campaign = fixture.parts.strapi.get("/api/campaigns").path("data").get(0).path("documentId").asText();
+        String afterTheTick = "after-the-tick-" + name;
+        fixture.parts.strapi.createResponse(campaign, afterTheTick, tick.plus(Duration.ofMinutes(20)));
+        ObjectNode input = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export.json")));
+        input.put("schedule_name", name).put("scheduled_time", tick.toString());
+        byte[] event = input.toString().getBytes();
+        var env = fixture.env(fixture.parts.strapi.url(), RealParts.BUCKET);
+
+        java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        java.util.concurrent.Callable<JsonNode> onTime = () -> invoke(fixture.worker(env, Clock.fixed(tick.plusSeconds(1), ZoneOffset.UTC)), event);
+        List<JsonNode> answers = new java.util.ArrayList<>();
+        for (var answer : two.invokeAll(List.of(onTime, onTime))) {
+            answers.add(answer.get());
+        }
+        two.shutdown();
+        answers.add(invoke(fixture.worker(env, Clock.fixed(tick.plus(Duration.ofMinutes(50)), ZoneOffset.UTC)), event));
+
+        String exportId = answers.get(0).path("export_id").asText();
+        assertTrue(answers.stream().allMatch(a -> exportId.equals(a.path("export_id").asText())), answers::toString);
+        JsonNode last = answers.get(2);
+        assertEquals("succeeded", last.path("status").asText(), last.toString());
+        try (var s3 = fixture.parts.s3.client()) {
+            List<String> files = s3.listObjectsV2(b -> b.bucket(RealParts.BUCKET).prefix("scheduled/" + name + "/")).contents()
+                    .stream().map(o -> o.key()).toList();
+            assertEquals(1, files.size(), files::toString);
+            List<String> statuses = s3.listObjectsV2(b -> b.bucket(RealParts.BUCKET).prefix("status/" + exportId)).contents()
+                    .stream().map(o -> o.key()).toList();
+            assertEquals(List.of("status/" + exportId + ".json"), statuses);
+        }
+        List<JsonNode> events = new java.util.ArrayList<>();
+        try (var sqs = fixture.parts.moto.sqs()) {
+            long until = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+            while (System.nanoTime() < until) {
+                for (var message : sqs.receiveMessage(b -> b.queueUrl(queue.url()).maxNumberOfMessages(10).waitTimeSeconds(1)).messages()) {
+                    JsonNode received = Json.MAPPER.readTree(message.body());
+                    if (exportId.equals(received.path("detail").path("export_id").asText())) {
+                        events.add(received);
+                    }
+                }
+            }
+        }
+        assertEquals(1, events.size(), events::toString);
+
+        // The window of an on-time run: the 7 days before the tick.
+        long expected = onTimeRows(tick);
+        assertEquals(expected, last.path("record_count").asLong(), last.toString());
+        List<String> respondents = ExportIT.csv(fixture.download(fixture.link(exportId)).body()).stream()
+                .map(row -> row.get("respondentName")).toList();
+        assertEquals(expected, respondents.size());
+        assertTrue(!respondents.contains(afterTheTick), "a row submitted after the tick");
+
+        // Another tick that only comes late: the window is still its scheduled time's.
+        Instant nextTick = tick.plus(Duration.ofMinutes(1));
+        input.put("scheduled_time", nextTick.toString());
+        JsonNode lateOnly = invoke(fixture.worker(env, Clock.fixed(nextTick.plus(Duration.ofMinutes(49)), ZoneOffset.UTC)),
+                input.toString().getBytes());
+        assertEquals("succeeded", lateOnly.path("status").asText(), lateOnly.toString());
+        assertEquals(onTimeRows(nextTick), lateOnly.path("record_count").asLong());
+        assertTrue(ExportIT.csv(fixture.download(fixture.link(lateOnly.path("export_id").asText())).body()).stream()
+                .noneMatch(row -> afterTheTick.equals(row.get("respondentName"))), "a row submitted after the late tick");
+
+        // A tick ahead of the worker's clock is refused.
+        input.put("scheduled_time", Instant.now().plus(Duration.ofHours(1)).toString());
+        assertThrows(IllegalArgumentException.class, () -> invoke(fixture.worker(), input.toString().getBytes()));
+    }
+
+    /** The responses an on-time weekly run at {@code tick} exports: submitted in the 7 days before it. */
+    private long onTimeRows(Instant tick) {
+        Instant weekBefore = tick.minus(Duration.ofDays(7));
+        return fixture.strapiRows("").stream()
+                .map(row -> Instant.parse(row.path("submittedAt").asText()))
+                .filter(at -> !at.isBefore(weekBefore) && at.isBefore(tick)).count();
     }
 
     @Test
@@ -54,10 +139,10 @@ class ScheduledExportIT {
         ExportWorkerHandler handler = fixture.worker();
         ObjectNode empty = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export.json")));
         empty.put("date_range", "2001-01-01/2001-01-31");
-        assertEquals("NO_DATA", invoke(handler, empty.toString().getBytes()).path("error").path("code").asText());
+        assertEquals("NO_DATA", fire(handler, empty).path("error").path("code").asText());
 
         empty.put("schedule_name", "../../exports/user-1");
-        assertThrows(IllegalArgumentException.class, () -> invoke(handler, empty.toString().getBytes()));
+        assertThrows(IllegalArgumentException.class, () -> fire(handler, empty));
     }
 
     @Test
@@ -67,10 +152,10 @@ class ScheduledExportIT {
         ObjectNode event = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export-client.json")));
         assertEquals(acme, event.path("client_id").asText(), "the sample names the dev seed's Acme Corp");
         event.put("date_range", "all_time");
-        JsonNode result = invoke(fixture.worker(), event.toString().getBytes());
+        JsonNode result = fire(fixture.worker(), event);
 
         assertEquals("succeeded", result.path("status").asText(), result.toString());
-        List<org.apache.commons.csv.CSVRecord> rows = ExportIT.csv(fixture.download(result.path("download_url").asText()).body());
+        List<org.apache.commons.csv.CSVRecord> rows = ExportIT.csv(fixture.download(fixture.link(result.path("export_id").asText())).body());
         long acmeRows = fixture.strapiRows("").stream()
                 .filter(row -> acme.equals(row.path("campaign").path("client").path("documentId").asText())).count();
         assertTrue(acmeRows > 0 && acmeRows < fixture.strapiRows("").size());
@@ -85,10 +170,10 @@ class ScheduledExportIT {
         String globex = fixture.parts.strapi.get("/api/clients?filters[name][$ne]=Acme%20Corp").path("data").get(0).path("documentId").asText();
         ObjectNode forAcme = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export-client.json")));
         forAcme.put("date_range", "all_time");
-        String acmeExport = invoke(fixture.worker(), forAcme.toString().getBytes()).path("export_id").asText();
+        String acmeExport = fire(fixture.worker(), forAcme).path("export_id").asText();
         ObjectNode forAll = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export.json")));
         forAll.put("date_range", "all_time");
-        String allExport = invoke(fixture.worker(), forAll.toString().getBytes()).path("export_id").asText();
+        String allExport = fire(fixture.worker(), forAll).path("export_id").asText();
 
         var api = fixture.handler();
         JsonNode asAcme = ExportFixture.ok(fixture.send(api, ExportFixture.statusRequest("2", "client", acme, acmeExport)));
@@ -118,7 +203,7 @@ class ScheduledExportIT {
 
         // The first run: the first_run window, every Acme response created or updated in the last 30 days.
         Instant monthAgo = com.onboardingexport.export.DateRange.parse("last_30_days", ZoneOffset.UTC, Clock.systemUTC()).start();
-        JsonNode first = invoke(worker, input.toString().getBytes());
+        JsonNode first = fire(worker, input);
         assertEquals("succeeded", first.path("status").asText(), first.toString());
         long acmeRows = fixture.strapiRows("").stream()
                 .filter(row -> acme.equals(row.path("campaign").path("client").path("documentId").asText()))
@@ -128,21 +213,21 @@ class ScheduledExportIT {
         fixture.parts.strapi.createResponse(acmeCampaign, "new-1", Instant.parse("2020-01-01T00:00:00Z")); // submitted long ago, created now
         fixture.parts.strapi.createResponse(acmeCampaign, "new-2", Instant.now());
         fixture.parts.strapi.createResponse(otherCampaign, "other-client", Instant.now());
-        assertEquals(List.of("new-1", "new-2"), respondents(invoke(worker, input.toString().getBytes())));
+        assertEquals(List.of("new-1", "new-2"), respondents(fire(worker, input)));
 
         // A run that fails (Strapi refuses the responses) between two that succeed: the next run covers its window.
         fixture.parts.strapi.createResponse(acmeCampaign, "new-3", Instant.now());
         try (StrapiFaultProxy failing = StrapiFaultProxy.start(fixture.parts.strapi.url())) {
             failing.plan((n, path) -> path.contains("campaign-onboarding-responses") ? StrapiFaultProxy.Fault.status(500) : null);
             // Strapi's failure is ours to report (502): the invocation fails, for the dead-letter queue.
-            ApiException thrown = assertThrows(ApiException.class, () -> invoke(
-                    fixture.worker(fixture.env(failing.url(), RealParts.BUCKET), Clock.systemUTC()), input.toString().getBytes()));
+            ApiException thrown = assertThrows(ApiException.class, () -> fire(
+                    fixture.worker(fixture.env(failing.url(), RealParts.BUCKET), Clock.systemUTC()), input));
             assertEquals(ErrorCode.UPSTREAM_ERROR, thrown.code());
         }
         fixture.parts.strapi.createResponse(acmeCampaign, "new-4", Instant.now());
-        assertEquals(List.of("new-3", "new-4"), respondents(invoke(worker, input.toString().getBytes())));
+        assertEquals(List.of("new-3", "new-4"), respondents(fire(worker, input)));
 
-        JsonNode nothing = invoke(worker, input.toString().getBytes());
+        JsonNode nothing = fire(worker, input);
         assertEquals("succeeded", nothing.path("status").asText(), nothing.toString());
         assertEquals(0, nothing.path("record_count").asLong());
         assertTrue(nothing.path("message").asText().startsWith("No onboarding responses new since "), nothing.toString());
@@ -167,7 +252,7 @@ class ScheduledExportIT {
         }
         ObjectNode input = (ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(ProjectRoot.find().resolve("events/scheduled-export-client.json")));
         input.put("date_range", "all_time");
-        JsonNode done = invoke(fixture.worker(), input.toString().getBytes());
+        JsonNode done = fire(fixture.worker(), input);
         // A user's own export is no schedule: no notice for it.
         ExportFixture.ok(fixture.send(fixture.handler(), ExportFixture.admin("{\"date_range\":\"all_time\",\"mode\":\"sync\"}")));
 
@@ -191,8 +276,13 @@ class ScheduledExportIT {
     /** The respondents of a succeeded export's CSV, in file order. */
     private List<String> respondents(JsonNode result) throws Exception {
         assertEquals("succeeded", result.path("status").asText(), result.toString());
-        return ExportIT.csv(fixture.download(result.path("download_url").asText()).body()).stream()
+        return ExportIT.csv(fixture.download(fixture.link(result.path("export_id").asText())).body()).stream()
                 .map(row -> row.get("respondentName")).sorted().toList();
+    }
+
+    /** A new tick of this schedule input, delivered once. */
+    private static JsonNode fire(ExportWorkerHandler handler, ObjectNode input) throws Exception {
+        return invoke(handler, ExportFixture.newTick(input).toString().getBytes());
     }
 
     private static JsonNode invoke(ExportWorkerHandler handler, byte[] event) throws Exception {

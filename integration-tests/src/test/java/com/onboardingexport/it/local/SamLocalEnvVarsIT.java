@@ -250,12 +250,21 @@ class SamLocalEnvVarsIT {
         assertEquals(Map.of("authorizer-request.json", "AuthorizerFunction",
                 "export-request.json", "ExportFunction", "export-request-client.json", "ExportFunction",
                 "export-request-xlsx.json", "ExportFunction", "export-status-request.json", "ExportFunction",
-                "scheduled-export.json", "ExportWorkerFunction", "scheduled-export-client.json", "ExportWorkerFunction",
-                "scheduled-export-incremental.json", "ExportWorkerFunction"), functions);
+                "scheduled-export.json", "ExportScheduledFunction", "scheduled-export-client.json", "ExportScheduledFunction",
+                "scheduled-export-incremental.json", "ExportScheduledFunction"), functions);
         Algorithm strapiJwt = Algorithm.HMAC256(run.strapi().jwtSecret());
         for (SamLocal.Invocation invocation : setup.invocations()) {
             JsonNode sample = Json.MAPPER.readTree(ROOT.resolve("events").resolve(invocation.event().getFileName()).toFile());
             JsonNode event = Json.MAPPER.readTree(invocation.event().toFile());
+            if (sample.has("scheduled_time")) {
+                // A schedule's input: the Scheduler's placeholder filled in with one tick, the rest as it is.
+                assertEquals("<aws.scheduler.scheduled-time>", sample.path("scheduled_time").asText());
+                java.time.Instant tick = java.time.Instant.parse(event.path("scheduled_time").asText());
+                assertTrue(!tick.isAfter(java.time.Instant.now()) && tick.isAfter(java.time.Instant.now().minusSeconds(3600)), event.toString());
+                ((com.fasterxml.jackson.databind.node.ObjectNode) event).put("scheduled_time", "<aws.scheduler.scheduled-time>");
+                assertEquals(sample, event, "only the time is filled in");
+                continue;
+            }
             if (!sample.toString().contains("<placeholder>")) {
                 assertEquals(sample, event, "a sample without a token is used as it is");
                 continue;
@@ -285,7 +294,7 @@ class SamLocalEnvVarsIT {
             String sample = invocation.event().getFileName().toString();
             switch (invocation.functionId()) {
                 case "AuthorizerFunction" -> assertEquals("admin", answer.path("context").path("role").asText(), answer.toString());
-                case "ExportWorkerFunction" -> assertEquals("succeeded", answer.path("status").asText(), sample + ": " + answer);
+                case "ExportScheduledFunction" -> assertEquals("succeeded", answer.path("status").asText(), sample + ": " + answer);
                 default -> {
                     int expected = sample.equals("export-status-request.json") ? 404 : 200; // the sample's export id is none of this run's
                     assertEquals(expected, answer.path("statusCode").asInt(), sample + ": " + answer);

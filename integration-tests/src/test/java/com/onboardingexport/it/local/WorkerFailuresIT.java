@@ -52,6 +52,8 @@ class WorkerFailuresIT {
     private static final Path TEMPLATE = ProjectRoot.find().resolve("template.yaml");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String WORKER = "onboarding-export-local-export-worker";
+    /** The function the schedules invoke: the worker's code, in concurrency of its own. */
+    private static final String SCHEDULED = "onboarding-export-local-scheduled";
     private static final String FAILURE_FUNCTION = "onboarding-export-local-export-failure";
     /** Every export event the tests have read off the run's events queue (each is read once, then deleted). */
     private static final List<JsonNode> EVENTS = new ArrayList<>();
@@ -94,12 +96,21 @@ class WorkerFailuresIT {
      */
     private LocalApi api(Path dir, String workerSetting, String changed, int apiReads, Supplier<StrapiFaultProxy.Fault> workerFault,
                          Map<String, String> parameters) throws Exception {
+        return api(dir, Map.of(workerSetting, changed), apiReads, workerFault, parameters);
+    }
+
+    /** The same, with several settings of the worker changed (each text found after the worker's start, and replaced). */
+    private LocalApi api(Path dir, Map<String, String> workerChanges, int apiReads, Supplier<StrapiFaultProxy.Fault> workerFault,
+                         Map<String, String> parameters) throws Exception {
         String text = Files.readString(TEMPLATE, StandardCharsets.UTF_8);
         int worker = text.indexOf("  ExportWorkerFunction:");
-        int setting = text.indexOf(workerSetting, worker);
-        assertTrue(worker > 0 && setting > worker, "the worker sets " + workerSetting);
+        for (Map.Entry<String, String> change : workerChanges.entrySet()) {
+            int setting = text.indexOf(change.getKey(), worker);
+            assertTrue(worker > 0 && setting > worker, "the worker sets " + change.getKey());
+            text = text.substring(0, setting) + change.getValue() + text.substring(setting + change.getKey().length());
+        }
         Path copy = dir.resolve("template.yaml");
-        Files.writeString(copy, text.substring(0, setting) + changed + text.substring(setting + workerSetting.length()));
+        Files.writeString(copy, text);
         AtomicInteger responseReads = new AtomicInteger();
         proxy = StrapiFaultProxy.start(run.strapi().url()).plan((n, path) -> {
             if (!path.contains("campaign-onboarding-responses") || responseReads.incrementAndGet() <= apiReads) {
@@ -159,10 +170,15 @@ class WorkerFailuresIT {
      * test JVM: its children only, never another build's on the same machine.
      */
     private static List<ProcessHandle> workerJvms() {
+        return jvmsOf(WORKER);
+    }
+
+    /** The same, of the named function. */
+    private static List<ProcessHandle> jvmsOf(String function) {
         long self = ProcessHandle.current().pid();
         return ProcessHandle.allProcesses()
                 .filter(p -> p.parent().map(parent -> parent.pid() == self).orElse(false))
-                .filter(p -> p.info().commandLine().map(line -> line.contains("LocalApiFunctionHost") && line.contains(WORKER)).orElse(false))
+                .filter(p -> p.info().commandLine().map(line -> line.contains("LocalApiFunctionHost") && line.contains(function + " ")).orElse(false))
                 .toList();
     }
 
@@ -176,7 +192,11 @@ class WorkerFailuresIT {
      * Returns when, in {@link System#nanoTime()}.
      */
     private static long killWorker(Set<Long> before) throws Exception {
-        List<ProcessHandle> ours = workerJvms().stream().filter(p -> !before.contains(p.pid())).toList();
+        return kill(WORKER, before);
+    }
+
+    private static long kill(String function, Set<Long> before) throws Exception {
+        List<ProcessHandle> ours = jvmsOf(function).stream().filter(p -> !before.contains(p.pid())).toList();
         assertEquals(1, ours.size(), "one environment of the worker runs the export: " + ours);
         long killed = System.nanoTime();
         assertTrue(ours.get(0).destroyForcibly(), "the worker's JVM could not be killed");
@@ -251,7 +271,7 @@ class WorkerFailuresIT {
             String exportId = startExport(api);
             awaitWorkerReading();
             assertEquals("running", status(api, exportId).path("status").asText());
-            assertEquals(1, objectsOf("running/", exportId).size(), "the export holds the user's place");
+            assertEquals(2, objectsOf("running/", exportId).size(), "the export holds a place of the user's and one of the admins'");
 
             long killed = killWorker(before);
             JsonNode failed = awaitFinished(api, exportId, Duration.ofSeconds(60));
@@ -284,17 +304,40 @@ class WorkerFailuresIT {
     }
 
     @Test
-    @DisplayName("a scheduled run whose JVM is killed mid-export: its status (the invocation's request id) reads failed, its Export Failed event says scheduled, its mark stays")
+    @DisplayName("an event the worker's reserved concurrency has no room for waits, then, past MaximumEventAgeInSeconds, goes unrun to the failure function: failed EXPORT_TIMED_OUT, its place given back")
+    void eventAgedOutWhileTheWorkerIsBusy(@TempDir Path dir) throws Exception {
+        // One slot (WorkerConcurrency 1), held by a slow export; an event may wait 5 s.
+        try (LocalApi api = api(dir, "MaximumEventAgeInSeconds: 300", "MaximumEventAgeInSeconds: 5", 1,
+                () -> StrapiFaultProxy.Fault.slow(Duration.ofSeconds(8)), Map.of("WorkerConcurrency", "1"))) {
+            String holding = startExport(api);
+            awaitWorkerReading();
+            String waiting = startExport(api);
+            JsonNode failed = awaitFinished(api, waiting, Duration.ofSeconds(60));
+            assertEquals("failed", failed.path("status").asText(), failed.toString());
+            assertEquals("EXPORT_TIMED_OUT", failed.path("error").path("code").asText(), failed.toString());
+            assertEquals(List.of(), objectsOf("running/", waiting), "the waiting export's places are given back");
+            JsonNode record = deadLetter(waiting, Duration.ofSeconds(30));
+            assertNotNull(record, "no failure record for " + waiting + " on the dead-letter queue");
+            assertEquals("EventAgeExceeded", record.path("requestContext").path("condition").asText(), record.toString());
+            assertEquals("running", status(api, holding).path("status").asText(), "the export in the slot runs on");
+            assertEquals("succeeded", awaitFinished(api, holding, Duration.ofSeconds(120)).path("status").asText());
+        }
+    }
+
+    @Test
+    @DisplayName("a scheduled run whose JVM is killed mid-export: its status (its tick's) reads failed, its Export Failed event says scheduled, its mark stays")
     void scheduledRunKilled(@TempDir Path dir) throws Exception {
-        Set<Long> before = pids(workerJvms());
+        Set<Long> before = pids(jvmsOf(SCHEDULED));
         String schedule = "crashing-" + System.nanoTime();
         try (LocalApi api = api(dir, "Timeout: 900", "Timeout: 900", 0, () -> StrapiFaultProxy.Fault.slow(Duration.ofSeconds(8)), Map.of())) {
-            String exportId = invokeAsync(api, WORKER, "{\"schedule_name\":\"" + schedule + "\",\"date_range\":\"since_last_run\","
-                    + "\"first_run\":\"all_time\",\"file_format\":\"csv\"}");
+            String input = "{\"schedule_name\":\"" + schedule + "\",\"scheduled_time\":\"" + java.time.Instant.now()
+                    + "\",\"date_range\":\"since_last_run\",\"first_run\":\"all_time\",\"file_format\":\"csv\"}";
+            invokeAsync(api, SCHEDULED, input);
+            String exportId = com.onboardingexport.export.ScheduledTick.of(Json.MAPPER.readTree(input)).exportId();
             awaitWorkerReading();
-            assertEquals("running", status(api, exportId).path("status").asText(), "the run's export id is its request id");
+            assertEquals("running", status(api, exportId).path("status").asText(), "the run's export id is its tick's");
 
-            long killed = killWorker(before);
+            long killed = kill(SCHEDULED, before);
             JsonNode failed = awaitFinished(api, exportId, Duration.ofSeconds(60));
             long millis = (System.nanoTime() - killed) / 1_000_000;
             System.out.println("[WorkerFailuresIT] scheduled run's JVM killed mid-export: the status read failed " + millis + " ms later");
@@ -347,9 +390,26 @@ class WorkerFailuresIT {
     }
 
     @Test
-    @DisplayName("a worker that runs past its timeout (Strapi stops sending mid-page): failed EXPORT_TIMED_OUT on the status endpoint, the event on the dead-letter queue")
+    @DisplayName("a worker that runs past its timeout (Secrets Manager never answers its read of the Strapi token; a stalled Strapi body is a 504 now, see below): failed EXPORT_TIMED_OUT on the status endpoint, the event on the dead-letter queue")
     void workerPastItsTimeout(@TempDir Path dir) throws Exception {
-        try (LocalApi api = api(dir, "Timeout: 900", "Timeout: 8", StrapiFaultProxy.Fault.stall(Duration.ofSeconds(120)))) {
+        // The worker's own Secrets Manager endpoint (the SDK's service variable beats AWS_ENDPOINT_URL): a port that
+        // accepts connections and never answers. The SDK's read timeout (30 s) is far past the worker's 8 s.
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             LocalApi api = api(dir, Map.of("Timeout: 900", "Timeout: 8",
+                     "        Variables:\n", "        Variables:\n          AWS_ENDPOINT_URL_SECRETS_MANAGER: http://127.0.0.1:"
+                             + silent.getLocalPort() + "\n"), 1, () -> null, Map.of())) {
+            List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                while (!silent.isClosed()) {
+                    try {
+                        held.add(silent.accept());
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            }, "silent-secrets-manager");
+            acceptor.setDaemon(true);
+            acceptor.start();
             String exportId = startExport(api);
             JsonNode status = awaitFinished(api, exportId, Duration.ofSeconds(60));
             assertNotNull(status);
@@ -360,6 +420,45 @@ class WorkerFailuresIT {
             assertNotNull(record, "no failure record for " + exportId + " on the dead-letter queue");
             assertTrue(record.path("responsePayload").path("errorMessage").asText().contains("Task timed out"), record.toString());
             assertEquals("RetriesExhausted", record.path("requestContext").path("condition").asText());
+        }
+    }
+
+    @Test
+    @DisplayName("a background export whose Strapi page body stalls: failed 504 UPSTREAM_TIMEOUT by the worker itself, within its 40 s, not Lambda's EXPORT_TIMED_OUT")
+    void stalledBodyInTheBackground(@TempDir Path dir) throws Exception {
+        try (LocalApi api = api(dir, "Timeout: 900", "Timeout: 40", StrapiFaultProxy.Fault.stall(Duration.ofSeconds(300)))) {
+            String exportId = startExport(api);
+            JsonNode status = awaitFinished(api, exportId, Duration.ofSeconds(120));
+            assertNotNull(status);
+            assertEquals("failed", status.path("status").asText(), status.toString());
+            assertEquals("UPSTREAM_TIMEOUT", status.path("error").path("code").asText(), status.toString());
+            assertEquals(504, status.path("error").path("status").asInt(), status.toString());
+            assertTrue(workerReads.get() > 0, "the worker read the stalled body");
+
+            // Its failure record (the worker's run failed, so Lambda sends one) does not change the status: no timeout there.
+            JsonNode record = deadLetter(exportId, Duration.ofSeconds(30));
+            assertNotNull(record, "no failure record for " + exportId + " on the dead-letter queue");
+            assertFalse(record.path("responsePayload").toString().contains("Task timed out"), record.toString());
+            assertEquals("UPSTREAM_TIMEOUT", status(api, exportId).path("error").path("code").asText());
+        }
+    }
+
+    @Test
+    @DisplayName("a synchronous export whose Strapi page body stalls: 504 UPSTREAM_TIMEOUT from the function, with its request id, before API Gateway's 29 s and Lambda's 30 s")
+    void stalledBodySynchronously(@TempDir Path dir) throws Exception {
+        try (LocalApi api = api(dir, "Timeout: 900", "Timeout: 900", 0, () -> StrapiFaultProxy.Fault.stall(Duration.ofSeconds(300)), Map.of())) {
+            // A first request starts the authorizer's and the function's JVMs, so the stalled one is timed from a warm start.
+            HTTP.send(HttpRequest.newBuilder(api.url().resolve("/exports/onboarding/" + UUID.randomUUID()))
+                    .header("Authorization", "Bearer " + adminJwt).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(api.url().resolve("/exports/onboarding"))
+                    .header("Authorization", "Bearer " + adminJwt).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"date_range\":\"all_time\",\"mode\":\"sync\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(504, answer.statusCode(), answer.body());
+            JsonNode error = Json.MAPPER.readTree(answer.body()).path("error");
+            assertEquals("UPSTREAM_TIMEOUT", error.path("code").asText(), answer.body());
+            assertFalse(error.path("request_id").asText().isEmpty(), answer.body());
+            assertTrue(workerReads.get() > 0, "the function read the stalled body");
         }
     }
 

@@ -75,6 +75,7 @@ class HostileInputReliabilityIT {
                     + "|filters\\[id]\\[\\$(gt|lte)]"
                     + "|populate\\[campaign]\\[fields]\\[0]"
                     + "|populate\\[campaign]\\[populate]\\[client]\\[fields]\\[0]"
+                    + "|fields\\[0]"
                     + "|sort\\[0]"
                     + "|pagination\\[(page|pageSize|withCount)]"),
             CAMPAIGNS, Pattern.compile("filters\\[documentId]\\[\\$in]\\[\\d{1,3}]"

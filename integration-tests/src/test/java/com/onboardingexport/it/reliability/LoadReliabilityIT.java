@@ -56,11 +56,13 @@ class LoadReliabilityIT {
         for (int i = 0; i < N; i++) {
             String format = i % 2 == 0 ? "csv" : "json";
             String allTime = "{\"date_range\":\"all_time\",\"file_format\":\"" + format + "\"}";
+            // A user of its own per export: each user's limit on running exports (2) is HardeningIT's and FairShareIT's matter.
+            String user = Integer.toString(100 + i);
             jobs.add(switch (i % 4) {
-                case 0 -> new Job("1", "admin", "", allTime, format, all);
-                case 1 -> new Job("2", "client", acme, allTime, format, acmeRows);
-                case 2 -> new Job("3", "client", globex, allTime, format, globexRows);
-                default -> new Job("1", "admin", "", "{\"campaign_ids\":[\"" + thirdCampaign + "\"],\"date_range\":\"all_time\","
+                case 0 -> new Job(user, "admin", "", allTime, format, all);
+                case 1 -> new Job(user, "client", acme, allTime, format, acmeRows);
+                case 2 -> new Job(user, "client", globex, allTime, format, globexRows);
+                default -> new Job(user, "admin", "", "{\"campaign_ids\":[\"" + thirdCampaign + "\"],\"date_range\":\"all_time\","
                         + "\"file_format\":\"" + format + "\"}", format, thirdRows);
             });
         }

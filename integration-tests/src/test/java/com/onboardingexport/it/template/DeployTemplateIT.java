@@ -80,14 +80,14 @@ class DeployTemplateIT {
     @Test
     @DisplayName("sam deploy after a change: a new layer, new code or a new Timeout publishes a new version of every affected function; no change keeps them")
     void everyChangeReachesLive() {
-        Set<String> all = Set.of("AuthorizerFunction", "ExportFunction", "ExportWorkerFunction", "ExportFailureFunction");
+        Set<String> all = Set.of("AuthorizerFunction", "ExportFunction", "ExportWorkerFunction", "ExportScheduledFunction", "ExportFailureFunction");
         Map<String, String> before = versions(SamTranslator.packaged(template.json(), Map.of()));
         assertEquals(all, before.keySet(), "every function publishes a version for its alias");
 
         assertNewVersions(before, versions(SamTranslator.packaged(template.json(), Map.of())), Set.of());
         assertNewVersions(before, versions(changed(Map.of("layers/shared", "v2"), t -> { })), all);
         assertNewVersions(before, versions(changed(Map.of("functions/export", "v2"), t -> { })),
-                Set.of("ExportFunction", "ExportWorkerFunction", "ExportFailureFunction"));
+                Set.of("ExportFunction", "ExportWorkerFunction", "ExportScheduledFunction", "ExportFailureFunction"));
         assertNewVersions(before, versions(changed(Map.of(), t ->
                 ((ObjectNode) t.path("Resources").path("ExportWorkerFunction").path("Properties")).put("Timeout", 899))),
                 Set.of("ExportWorkerFunction"));
@@ -115,7 +115,7 @@ class DeployTemplateIT {
     @Test
     @DisplayName("every schedule has a dead-letter queue, one the alarm watches")
     void schedulesHaveADeadLetterQueue() {
-        Map<String, JsonNode> schedules = template.events("ExportWorkerFunction", "ScheduleV2");
+        Map<String, JsonNode> schedules = template.events("ExportScheduledFunction", "ScheduleV2");
         assertFalse(schedules.isEmpty());
         JsonNode watched = template.resource("WorkerDeadLetterAlarm").path("Properties").path("Dimensions").path(0).path("Value");
         schedules.forEach((name, schedule) -> {

@@ -138,6 +138,8 @@ class EnvironmentTemplateIT {
                 .remove("MAX_RUNNING_EXPORTS_PER_USER");
         assertEquals(List.of("ExportFunction gets MAX_RUNNING_EXPORTS_PER_USER from [MaxRunningExportsPerUser], but"
                 + " ExportWorkerFunction, whose code reads it too, leaves it to the code's default",
+                "ExportScheduledFunction gets MAX_RUNNING_EXPORTS_PER_USER from [MaxRunningExportsPerUser], but"
+                + " ExportWorkerFunction, whose code reads it too, leaves it to the code's default",
                 "ExportFailureFunction gets MAX_RUNNING_EXPORTS_PER_USER from [MaxRunningExportsPerUser], but"
                 + " ExportWorkerFunction, whose code reads it too, leaves it to the code's default"), problems(broken));
     }
@@ -155,6 +157,7 @@ class EnvironmentTemplateIT {
                 "AuthorizerFunction sets EXPORT_BUCKET, which its code never reads",
                 "ExportWorkerFunction requires EXPORT_BUCKET but its Environment does not set it",
                 "STRAPI_VERSION differs: ExportFunction sets {\"Ref\":\"StrapiVersion\"}, ExportWorkerFunction sets \"4\"",
+                "STRAPI_VERSION differs: ExportScheduledFunction sets {\"Ref\":\"StrapiVersion\"}, ExportWorkerFunction sets \"4\"",
                 "STRAPI_VERSION differs: ExportFailureFunction sets {\"Ref\":\"StrapiVersion\"}, ExportWorkerFunction sets \"4\""),
                 problems(broken));
     }
@@ -177,6 +180,7 @@ class EnvironmentTemplateIT {
                 "ExportFunction sets AWS_ENDPOINT_URL_S3" + rule,
                 "ExportFunction sets AWS_ENDPOINT_URL_LAMBDA" + rule,
                 "ExportWorkerFunction sets AWS_ENDPOINT_URL" + rule,
+                "ExportScheduledFunction sets AWS_ENDPOINT_URL" + rule,
                 "ExportFailureFunction sets AWS_ENDPOINT_URL" + rule), problems(broken));
     }
 

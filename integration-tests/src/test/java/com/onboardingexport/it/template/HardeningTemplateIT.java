@@ -63,9 +63,18 @@ class HardeningTemplateIT {
     @DisplayName("stage throttling on every route, rate and burst from parameters with defaults")
     void throttling() {
         JsonNode settings = template.resource("ExportApi").path("Properties").path("MethodSettings");
-        assertEquals(1, settings.size(), settings::toString);
+        assertEquals(3, settings.size(), settings::toString);
         JsonNode all = settings.get(0);
         JsonNode parameters = template.section("Parameters");
+        // The preflights (no token) have a bucket of their own on each route.
+        for (int i = 1; i < 3; i++) {
+            JsonNode preflight = settings.get(i);
+            assertEquals("OPTIONS", preflight.path("HttpMethod").asText(), preflight::toString);
+            assertEquals(JSON.createObjectNode().put("Ref", "PreflightRateLimit"), preflight.path("ThrottlingRateLimit"));
+            assertEquals(JSON.createObjectNode().put("Ref", "PreflightBurstLimit"), preflight.path("ThrottlingBurstLimit"));
+        }
+        assertEquals(List.of("/~1exports~1onboarding", "/~1exports~1onboarding~1{export_id}"),
+                List.of(settings.get(1).path("ResourcePath").asText(), settings.get(2).path("ResourcePath").asText()));
         assertAll(
                 () -> assertEquals("/*", all.path("ResourcePath").asText()),
                 () -> assertEquals("*", all.path("HttpMethod").asText()),
@@ -76,17 +85,47 @@ class HardeningTemplateIT {
     }
 
     @Test
-    @DisplayName("whatever runs background exports has reserved concurrency; the authorizer's concurrency is never taken")
+    @DisplayName("reserved concurrency: background exports, schedules, the export API and the authorizer each their own, leaving 100 of an account's default 1,000 unreserved")
     void reservedConcurrency() {
-        List<String> background = template.resourcesOfType(SamTemplate.FUNCTION).stream()
-                .filter(id -> template.functionProperties(id).path("Timeout").asInt() > 60).toList();
-        assertFalse(background.isEmpty());
-        for (String id : background) {
-            assertEquals(JSON.createObjectNode().put("Ref", "WorkerConcurrency"),
-                    template.functionProperties(id).path("ReservedConcurrentExecutions"), id);
+        Map<String, String> reserved = Map.of("ExportWorkerFunction", "WorkerConcurrency", "ExportScheduledFunction", "ScheduledExportConcurrency",
+                "ExportFunction", "ExportApiConcurrency", "AuthorizerFunction", "AuthorizerConcurrency");
+        int total = 0;
+        for (String id : template.resourcesOfType(SamTemplate.FUNCTION)) {
+            JsonNode reservation = template.functionProperties(id).path("ReservedConcurrentExecutions");
+            if (!reserved.containsKey(id)) {
+                assertTrue(reservation.isMissingNode(), id + ": " + reservation);
+                continue;
+            }
+            assertEquals(JSON.createObjectNode().put("Ref", reserved.get(id)), reservation, id);
+            total += template.section("Parameters").path(reserved.get(id)).path("Default").asInt();
         }
-        assertTrue(template.functionProperties("AuthorizerFunction").path("ReservedConcurrentExecutions").isMissingNode());
+        // Lambda keeps at least 100 of an account's concurrency unreserved; a new account's limit is 1,000.
+        assertTrue(total <= 1000 - 100, "reserved by default: " + total);
+        assertTrue(template.section("Parameters").path("AuthorizerConcurrency").path("Default").asInt() > 0);
         assertEquals(2, template.section("Parameters").path("MaxRunningExportsPerUser").path("Default").asInt());
+    }
+
+    @Test
+    @DisplayName("AWS WAF (on by default): rate-based rules per source IP and per Authorization header, in front of the stage")
+    void wafRateRules() throws IOException {
+        assertEquals("true", template.section("Parameters").path("WafEnabled").path("Default").asText());
+        JsonNode acl = template.resource("ApiWebAcl");
+        assertEquals("WafOn", acl.path("Condition").asText());
+        JsonNode rules = acl.path("Properties").path("Rules");
+        assertEquals(2, rules.size(), rules::toString);
+        JsonNode perIp = rules.get(0).path("Statement").path("RateBasedStatement");
+        JsonNode perToken = rules.get(1).path("Statement").path("RateBasedStatement");
+        assertAll(
+                () -> assertEquals("IP", perIp.path("AggregateKeyType").asText()),
+                () -> assertEquals(JSON.createObjectNode().put("Ref", "WafRequestsPerIp"), perIp.path("Limit")),
+                () -> assertEquals("CUSTOM_KEYS", perToken.path("AggregateKeyType").asText()),
+                () -> assertEquals("authorization", perToken.path("CustomKeys").path(0).path("Header").path("Name").asText()),
+                () -> assertEquals(JSON.createObjectNode().put("Ref", "WafRequestsPerToken"), perToken.path("Limit")),
+                () -> rules.forEach(rule -> assertTrue(rule.path("Action").has("Block"), rule.toString())));
+        JsonNode association = template.resource("ApiWebAclAssociation");
+        assertEquals("WafOn", association.path("Condition").asText());
+        assertTrue(association.path("Properties").path("ResourceArn").path("Fn::Sub").asText()
+                .endsWith("/restapis/${ExportApi}/stages/${ExportApi.Stage}"), association::toString);
     }
 
     @Test

@@ -203,6 +203,7 @@ class TemplateIT {
             env.set("MAX_CAMPAIGN_IDS", JSON.createObjectNode().put("Fn::Sub", "${NoSuchParameter}"));
             ((ObjectNode) properties(broken, "ExportWorkerFunction").path("Environment").path("Variables")).remove("LINK_TTL_SECONDS");
             ((ObjectNode) properties(broken, "ExportFailureFunction").path("Environment").path("Variables")).remove("LINK_TTL_SECONDS");
+            ((ObjectNode) properties(broken, "ExportScheduledFunction").path("Environment").path("Variables")).remove("LINK_TTL_SECONDS");
             List<String> problems = TemplateChecks.referenceProblems(broken);
             assertAll(
                     () -> assertTrue(problems.stream().anyMatch(p -> p.endsWith("Ref to unknown ExportBuckett")), problems::toString),
@@ -283,7 +284,8 @@ class TemplateIT {
         @DisplayName("every function: java21, SnapStart on published versions behind an alias, the shared layer")
         void functions() {
             List<String> functions = template.resourcesOfType(SamTemplate.FUNCTION);
-            assertEquals(List.of("AuthorizerFunction", "ExportFunction", "ExportWorkerFunction", "ExportFailureFunction"), functions);
+            assertEquals(List.of("AuthorizerFunction", "ExportFunction", "ExportWorkerFunction", "ExportScheduledFunction",
+                    "ExportFailureFunction"), functions);
             for (String function : functions) {
                 JsonNode props = template.functionProperties(function);
                 assertAll(function,
@@ -295,7 +297,9 @@ class TemplateIT {
                         () -> assertTrue(props.path("Timeout").asInt() > 0, "Timeout"));
             }
             assertEquals(900, template.functionProperties("ExportWorkerFunction").path("Timeout").asInt(),
-                    "the worker needs Lambda's full 15 minutes for background and scheduled exports");
+                    "the worker needs Lambda's full 15 minutes for background exports");
+            assertEquals(900, template.functionProperties("ExportScheduledFunction").path("Timeout").asInt(),
+                    "scheduled exports get Lambda's full 15 minutes too");
             assertTrue(template.functionProperties("ExportFunction").path("Timeout").asInt() <= 30,
                     "the API function answers HTTP only: a timeout that fits API Gateway's 29 s");
         }
@@ -392,7 +396,7 @@ class TemplateIT {
             // Every object prefix the export functions may write is one that expires, but the
             // schedules' high-water marks (schedules/), which a since_last_run schedule needs for as long as it runs.
             Set<String> written = new TreeSet<>();
-            for (String function : List.of("ExportFunction", "ExportWorkerFunction")) {
+            for (String function : List.of("ExportFunction", "ExportWorkerFunction", "ExportScheduledFunction")) {
                 for (JsonNode statement : template.functionProperties(function).path("Policies").path(0).path("Statement")) {
                     if (statement.toString().contains("s3:PutObject")) {
                         statement.path("Resource").forEach(r -> {
@@ -491,21 +495,23 @@ class TemplateIT {
         @Test
         @DisplayName("the sample schedule sends exactly events/scheduled-export.json, which the export parser accepts, and is off by default")
         void schedule() throws IOException {
-            assertTrue(template.events("ExportFunction", "ScheduleV2").isEmpty(), "schedules run in the worker");
-            Map<String, JsonNode> schedules = template.events("ExportWorkerFunction", "ScheduleV2");
+            assertTrue(template.events("ExportFunction", "ScheduleV2").isEmpty(), "schedules run in a function of their own");
+            assertTrue(template.events("ExportWorkerFunction", "ScheduleV2").isEmpty(), "never behind the users' background exports");
+            Map<String, JsonNode> schedules = template.events("ExportScheduledFunction", "ScheduleV2");
             assertEquals(1, schedules.size(), schedules::toString);
             JsonNode schedule = schedules.values().iterator().next();
             JsonNode input = JSON.readTree(schedule.path("Input").asText());
             JsonNode event = JSON.readTree(root.resolve("events/scheduled-export.json").toFile());
             assertEquals(event, input);
-            assertEquals(Set.of("schedule_name", "campaign_ids", "date_range", "file_format"), fieldNames(input));
+            assertEquals("<aws.scheduler.scheduled-time>", input.path("scheduled_time").asText(), "the Scheduler fills in each tick's time");
+            assertEquals(Set.of("schedule_name", "scheduled_time", "campaign_ids", "date_range", "file_format"), fieldNames(input));
 
             assertEquals(JSON.readTree("{\"Fn::If\": [\"ScheduleOn\", \"ENABLED\", \"DISABLED\"]}"), schedule.path("State"));
             assertEquals(JSON.readTree("{\"Fn::Equals\": [{\"Ref\": \"ScheduleEnabled\"}, \"true\"]}"),
                     template.section("Conditions").path("ScheduleOn"));
 
             // The export function's own request parser (the handler's path for a scheduled event) accepts it.
-            new ExportRequestParser(100, Clock.systemUTC()).parse(input, Set.of("schedule_name"));
+            new ExportRequestParser(100, Clock.systemUTC()).parse(input, Set.of("schedule_name", "scheduled_time"));
         }
 
         @Test

@@ -87,7 +87,8 @@ class WorkerTemplateIT {
         }
         assertEquals(Set.of(
                 "AWS/SQS ApproximateNumberOfMessagesVisible " + getAtt("ExportWorkerDeadLetterQueue", "QueueName"),
-                "AWS/Lambda Errors " + JSON.createObjectNode().put("Ref", "ExportWorkerFunction")), normaliseAll(watched));
+                "AWS/Lambda Errors " + JSON.createObjectNode().put("Ref", "ExportWorkerFunction"),
+                "AWS/Lambda Errors " + JSON.createObjectNode().put("Ref", "ExportScheduledFunction")), normaliseAll(watched));
         JsonNode subscription = template.resource("AlarmEmailSubscription");
         assertEquals("HasAlarmEmail", subscription.path("Condition").asText());
         assertEquals("email", subscription.path("Properties").path("Protocol").asText());
@@ -123,7 +124,7 @@ class WorkerTemplateIT {
                 putters.add(JSON.readTree("{\"Fn::GetAtt\": [\"" + function + "Role\", \"Arn\"]}"));
             }
         }
-        assertEquals(3, putters.size(), "the export API, the worker and the failure function put events");
+        assertEquals(4, putters.size(), "the export API, the worker, the scheduled-export function and the failure function put events");
 
         JsonNode policy = template.resource("ExportEventBusPolicy");
         JsonNode statement = policy.path("Properties").path("Statement");

@@ -10,12 +10,17 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Reads Strapi's REST API with the server's API token (never a caller's JWT).
  * Transient failures (429, 502, 503, 504, connection errors, timeouts) are retried with
  * exponential backoff and full jitter, honouring Retry-After, within the caller's deadline;
+ * an attempt's timeout covers its body too: the JDK client's own ends at the headers, so a body
+ * that stalls is closed when the attempt's time is up, and that is a timeout like any other;
  * what remains becomes UPSTREAM_ERROR (502) or UPSTREAM_TIMEOUT (504). A 401 re-reads the API
  * token once and retries at once: the token was rotated since it was cached.
  */
@@ -46,8 +51,22 @@ public final class StrapiClient {
                 .build();
     }
 
-    /** GET {@code /api/<path>?<query>}, parsed as JSON, retried as the class comment says. */
+    /**
+     * Reads a 2xx body. Called once per attempt, so it hands nothing on before it returns: what it
+     * returns is the page. A failure it throws after the attempt's time is up counts as a timeout.
+     */
+    @FunctionalInterface
+    public interface BodyReader<T> {
+        T read(InputStream body, String path) throws IOException;
+    }
+
+    /** GET {@code /api/<path>?<query>}, parsed whole as a JSON object, retried as the class comment says. */
     public JsonNode get(String path, StrapiQuery query, Deadline deadline) {
+        return get(path, query, deadline, StrapiClient::parse);
+    }
+
+    /** GET {@code /api/<path>?<query>}, its body read by {@code reader}, retried as the class comment says. */
+    public <T> T get(String path, StrapiQuery query, Deadline deadline, BodyReader<T> reader) {
         URI uri = URI.create(stripTrailingSlash(baseUrl.toString()) + "/api/" + path
                 + (query == null || query.toString().isEmpty() ? "" : "?" + query));
         String failure = "no attempt"; // for the caller: no class names, no hosts
@@ -59,6 +78,7 @@ public final class StrapiClient {
                 break;
             }
             Duration timeout = left.compareTo(requestTimeout) < 0 ? left : requestTimeout;
+            long attemptStarted = System.nanoTime();
             HttpRequest request = HttpRequest.newBuilder(uri)
                     .timeout(timeout)
                     .header("Authorization", "Bearer " + apiToken.token())
@@ -79,7 +99,7 @@ public final class StrapiClient {
                     throw new StrapiException(404, "Strapi has no such entry");
                 }
                 if (status >= 200 && status < 300) {
-                    return parse(response.body(), path);
+                    return readWithin(response.body(), timeout.minusNanos(System.nanoTime() - attemptStarted), reader, path);
                 }
                 if (status == 401 && !tokenRefreshed) {
                     tokenRefreshed = true;
@@ -125,9 +145,35 @@ public final class StrapiClient {
         throw new ApiException(ErrorCode.UPSTREAM_ERROR, "Strapi is unavailable (" + failure + ")");
     }
 
+    /**
+     * Reads the body within the attempt's time left: when it is up, the body is closed under the
+     * reader, and whatever the reader then throws becomes an {@link HttpTimeoutException}.
+     */
+    private static <T> T readWithin(InputStream body, Duration left, BodyReader<T> reader, String path) throws IOException {
+        AtomicBoolean expired = new AtomicBoolean();
+        CompletableFuture<Void> watchdog = CompletableFuture.runAsync(() -> {
+            expired.set(true);
+            try {
+                body.close(); // wakes a read blocked on the stalled body
+            } catch (IOException e) {
+                // closing is all we want of it
+            }
+        }, CompletableFuture.delayedExecutor(Math.max(1, left.toMillis()), TimeUnit.MILLISECONDS));
+        try (body) {
+            return reader.read(body, path);
+        } catch (IOException | RuntimeException e) {
+            if (expired.get()) {
+                throw new HttpTimeoutException("the body did not arrive in time");
+            }
+            throw e;
+        } finally {
+            watchdog.cancel(false);
+        }
+    }
+
     /** A page; a connection that fails while the body is read is an IOException, retried like any other. */
-    private static JsonNode parse(InputStream stream, String path) throws IOException {
-        try (InputStream body = stream) {
+    private static JsonNode parse(InputStream body, String path) throws IOException {
+        try {
             JsonNode json = Json.MAPPER.readTree(body);
             if (json != null && json.isObject()) {
                 return json;
