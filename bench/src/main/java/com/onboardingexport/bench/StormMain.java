@@ -59,6 +59,8 @@ public final class StormMain {
     private StrapiFaultProxy proxy;
     private LocalApi api;
     private String adminJwt;
+    /** One login per user (Strapi limits logins per address): the tokens of WELL_BEHAVED, then the abuser's. */
+    private final Map<String, String> tokens = new java.util.HashMap<>();
 
     /** What one phase saw. */
     private static final class Phase {
@@ -105,7 +107,11 @@ public final class StormMain {
         // The template's defaults, every function reading Strapi through the counting proxy.
         api = LocalApi.start(run.apiConfig(template, 0, log::println, Map.of("STRAPI_URL", proxy.url().toString()),
                 Map.of("WafEnabled", "true")));
-        adminJwt = run.login(LocalRun.ADMIN);
+        for (String user : WELL_BEHAVED) {
+            tokens.put(user, run.login(user));
+        }
+        tokens.put(LocalRun.CLIENT_A, run.login(LocalRun.CLIENT_A));
+        adminJwt = tokens.get(LocalRun.ADMIN);
         System.out.println("[storm] local API " + api.url() + ", " + seconds + " s per phase, seed " + seed);
         warmUp();
     }
@@ -118,7 +124,7 @@ public final class StormMain {
         Phase ignored = new Phase("warm-up");
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < WELL_BEHAVED.size(); i++) {
-            String jwt = run.login(WELL_BEHAVED.get(i));
+            String jwt = tokens.get(WELL_BEHAVED.get(i));
             HttpClient client = client("127.0.0." + (11 + i));
             Thread thread = new Thread(() -> {
                 try {
@@ -150,12 +156,12 @@ public final class StormMain {
         ExecutorService pool = Executors.newCachedThreadPool();
         List<java.util.concurrent.Future<?>> loops = new ArrayList<>();
         for (int i = 0; i < WELL_BEHAVED.size(); i++) {
-            String jwt = run.login(WELL_BEHAVED.get(i));
+            String jwt = tokens.get(WELL_BEHAVED.get(i));
             HttpClient client = client("127.0.0." + (11 + i));
             loops.add(pool.submit(() -> wellBehaved(phase, client, jwt, end)));
         }
         if (stormy) {
-            String abuser = run.login(LocalRun.CLIENT_A);
+            String abuser = tokens.get(LocalRun.CLIENT_A);
             HttpClient abuserClient = client("127.0.0.2");
             for (int i = 0; i < 3; i++) {
                 loops.add(pool.submit(() -> abuser(phase, abuserClient, abuser, end)));

@@ -125,8 +125,11 @@ final class ConditionalStore<T extends ConditionalStore.Stamped<T>> {
         if (stored.isPresent() && written.writeId().equals(stored.get().value().writeId())) {
             return stored;
         }
-        boolean conditionFailed = expectedETag == null ? stored.isPresent()
-                : stored.isEmpty() || !expectedETag.equals(stored.get().eTag());
+        // S3's own 412/409 (on a retried attempt too) says the condition failed then, even if the object
+        // has changed since (a place given back meanwhile): the caller reads again, as after any lost race.
+        boolean refusedByS3 = failure instanceof S3Exception s3 && (s3.statusCode() == 412 || s3.statusCode() == 409);
+        boolean conditionFailed = refusedByS3 || (expectedETag == null ? stored.isPresent()
+                : stored.isEmpty() || !expectedETag.equals(stored.get().eTag()));
         if (conditionFailed) {
             return Optional.empty();
         }

@@ -69,16 +69,21 @@ public final class RunningExports {
 
     /**
      * Takes a place of each of the owner's scopes for the export, or none: a place taken before a
-     * scope refused is given back. Throws {@code 429 TOO_MANY_EXPORTS}, saying which limit, when one is full.
+     * scope refused (or before S3 failed) is given back. Throws {@code 429 TOO_MANY_EXPORTS}, saying which limit, when one is full.
      */
     public void takeOrRefuse(Principal owner, String exportId, Instant mustFinishBy, Instant now) {
         List<Scope> taken = new ArrayList<>();
-        for (Scope scope : scopes(owner)) {
-            if (!take(scope, exportId, mustFinishBy, now)) {
-                taken.forEach(held -> giveBack(held, exportId));
-                throw new ApiException(ErrorCode.TOO_MANY_EXPORTS, scope.refusal());
+        try {
+            for (Scope scope : scopes(owner)) {
+                if (!take(scope, exportId, mustFinishBy, now)) {
+                    throw new ApiException(ErrorCode.TOO_MANY_EXPORTS, scope.refusal());
+                }
+                taken.add(scope);
             }
-            taken.add(scope);
+        } catch (RuntimeException e) {
+            // Refused, or S3 failed: no place stays taken for an export that will not run.
+            taken.forEach(held -> giveBack(held, exportId));
+            throw e;
         }
     }
 
