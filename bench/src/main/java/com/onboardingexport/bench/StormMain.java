@@ -45,8 +45,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class StormMain {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String ONE_DAY = "2026-03-02/2026-03-02";
+    /** The schedule's input with the Scheduler's scheduled_time filled in by {@link #tick}. */
     private static final String SCHEDULE_INPUT = "{\"schedule_name\":\"storm\",\"campaign_ids\":[],\"date_range\":\"2026-03-01/2026-03-07\","
-            + "\"file_format\":\"csv\"}";
+            + "\"file_format\":\"csv\",\"scheduled_time\":\"%s\"}";
     private static final String FORGED = "Bearer eyJhbGciOiJIUzI1NiJ9.eyJpZCI6MSwiZXhwIjo5OTk5OTk5OTk5fQ.Zm9yZ2VkLXNpZ25hdHVyZS1mb3ItdGhlLXN0b3Jt";
     private static final List<String> WELL_BEHAVED = List.of("client-b@onboarding.test", "client-b2@onboarding.test",
             "client-c@onboarding.test", LocalRun.ADMIN, "client-a2@onboarding.test");
@@ -137,7 +138,7 @@ public final class StormMain {
             threads.add(thread);
         }
         HTTP.send(HttpRequest.newBuilder(api.lambdaEndpoint().resolve("/2015-03-31/functions/onboarding-export-local-scheduled:live/invocations"))
-                .POST(HttpRequest.BodyPublishers.ofString(SCHEDULE_INPUT)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(tick())).build(), HttpResponse.BodyHandlers.ofString());
         for (Thread thread : threads) {
             thread.join();
         }
@@ -252,11 +253,12 @@ public final class StormMain {
         List<Thread> watchers = new ArrayList<>();
         while (System.nanoTime() < end) {
             long tick = System.nanoTime();
-            HttpResponse<String> fired = HTTP.send(HttpRequest.newBuilder(api.lambdaEndpoint()
+            String input = tick();
+            HTTP.send(HttpRequest.newBuilder(api.lambdaEndpoint()
                             .resolve("/2015-03-31/functions/onboarding-export-local-scheduled:live/invocations"))
-                    .header("X-Amz-Invocation-Type", "Event").POST(HttpRequest.BodyPublishers.ofString(SCHEDULE_INPUT)).build(),
+                    .header("X-Amz-Invocation-Type", "Event").POST(HttpRequest.BodyPublishers.ofString(input)).build(),
                     HttpResponse.BodyHandlers.ofString());
-            String exportId = fired.headers().firstValue("x-amzn-RequestId").orElse("");
+            String exportId = com.onboardingexport.export.ScheduledTick.of(Json.MAPPER.readTree(input)).exportId();
             Thread watcher = new Thread(() -> watchSchedule(phase, exportId, tick));
             watcher.start();
             watchers.add(watcher);
@@ -271,7 +273,12 @@ public final class StormMain {
         return null;
     }
 
-    /** The scheduled run's status appears when it starts (its export id is the invocation's request id). */
+    /** One tick of the schedule now, as the Scheduler fills in its input. */
+    private static String tick() {
+        return SCHEDULE_INPUT.formatted(java.time.Instant.now());
+    }
+
+    /** The scheduled run's status appears when it starts (its export id is its tick's). */
     private void watchSchedule(Phase phase, String exportId, long tick) {
         try {
             Long startDelay = null;

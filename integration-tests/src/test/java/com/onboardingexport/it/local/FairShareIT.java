@@ -270,9 +270,11 @@ class FairShareIT {
         assertEquals(202, queued.statusCode(), queued.body());
         String waiting = Json.MAPPER.readTree(queued.body()).path("export_id").asText();
 
-        HttpResponse<String> fired = invoke(SCHEDULED, "Event", "{\"schedule_name\":\"fair-share\",\"date_range\":\"all_time\",\"file_format\":\"csv\"}");
+        String tick = "{\"schedule_name\":\"fair-share\",\"scheduled_time\":\"" + java.time.Instant.now()
+                + "\",\"date_range\":\"all_time\",\"file_format\":\"csv\"}";
+        HttpResponse<String> fired = invoke(SCHEDULED, "Event", tick);
         assertEquals(202, fired.statusCode(), fired.body());
-        String scheduled = fired.headers().firstValue("x-amzn-RequestId").orElseThrow();
+        String scheduled = com.onboardingexport.export.ScheduledTick.of(Json.MAPPER.readTree(tick)).exportId();
         awaitStarted(admin, scheduled);
         JsonNode done = awaitFinished(admin, scheduled);
         assertEquals("succeeded", done.path("status").asText(), done.toString());
@@ -287,7 +289,8 @@ class FairShareIT {
     @DisplayName("a synchronous invocation past a function's reserved concurrency (ScheduledExportConcurrency 1) is refused: 429 TooManyRequestsException")
     void invocationPastReservedConcurrencyIsRefused() throws Exception {
         // A client's schedule reads slowly (the proxy): the first invocation holds the only slot.
-        String slow = "{\"schedule_name\":\"fair-share-slow\",\"client_id\":\"" + clientId() + "\",\"date_range\":\"all_time\",\"file_format\":\"csv\"}";
+        String slow = "{\"schedule_name\":\"fair-share-slow\",\"scheduled_time\":\"" + java.time.Instant.now() + "\",\"client_id\":\""
+                + clientId() + "\",\"date_range\":\"all_time\",\"file_format\":\"csv\"}";
         CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> {
             try {
                 return invoke(SCHEDULED, "RequestResponse", slow);

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -81,6 +82,13 @@ class WorkerTemplateIT {
             JsonNode properties = template.resource(alarm).path("Properties");
             assertEquals(JSON.readTree("[{\"Ref\": \"AlarmTopic\"}]"), properties.path("AlarmActions"), alarm);
             assertEquals("GreaterThanThreshold", properties.path("ComparisonOperator").asText(), alarm);
+            // The operator's two alarms on the exports' own metrics: thresholds of the stack's parameters.
+            Map<String, String> operators = Map.of("ExportFailureRateAlarm", "ExportFailureRateThresholdPercent",
+                    "ExportP95SecondsAlarm", "ExportP95SecondsThreshold");
+            if (operators.containsKey(alarm)) {
+                assertEquals(JSON.createObjectNode().put("Ref", operators.get(alarm)), properties.path("Threshold"), alarm);
+                continue;
+            }
             assertEquals(0, properties.path("Threshold").asInt(-1), alarm);
             watched.add(properties.path("Namespace").asText() + " " + properties.path("MetricName").asText() + " "
                     + properties.path("Dimensions").path(0).path("Value"));
