@@ -1,0 +1,101 @@
+package com.onboardingexport.shared;
+
+import com.amazonaws.xray.AWSXRayRecorder;
+import com.amazonaws.xray.AWSXRayRecorderBuilder;
+import com.amazonaws.xray.entities.FacadeSegment;
+import com.amazonaws.xray.entities.Subsegment;
+import com.amazonaws.xray.entities.SubsegmentImpl;
+import com.amazonaws.xray.entities.TraceHeader;
+import com.amazonaws.xray.strategy.IgnoreErrorContextMissingStrategy;
+import com.amazonaws.xray.strategy.sampling.AllSamplingStrategy;
+
+/**
+ * X-Ray subsegments of the running invocation (the Strapi reads, the S3 upload, the worker hand-over),
+ * written with the AWS X-Ray SDK for Java's core (no AspectJ, no instrumentor) and sent to the X-Ray
+ * daemon Lambda runs next to the function ({@code AWS_XRAY_DAEMON_ADDRESS}).
+ *
+ * <p>Each span hangs directly under the function's segment, whose id is the {@code Parent} of the
+ * invocation's trace header (the system property {@code com.amazonaws.xray.traceHeader}, else
+ * {@code _X_AMZN_TRACE_ID}), as the SDK's Lambda context does; but not through the SDK's thread-local
+ * context, because the Strapi pages are read on pool threads and an upload runs across the export's
+ * writes: a span is an object its code opens and closes, on any thread. Without a sampled trace header
+ * or a daemon address (tests, the local run unless asked) a span is a no-op: no recorder, no socket, no log.
+ */
+public final class Traces {
+    private static final String TRACE_PROPERTY = "com.amazonaws.xray.traceHeader";
+    private static final Span OFF = new Span(null);
+
+    private Traces() {
+    }
+
+    /** A span named {@code name}, started now; close it (try-with-resources) to send it. */
+    public static Span open(String name) {
+        String daemon = System.getenv("AWS_XRAY_DAEMON_ADDRESS");
+        String header = System.getProperty(TRACE_PROPERTY);
+        if (header == null || header.isEmpty()) {
+            header = System.getenv("_X_AMZN_TRACE_ID");
+        }
+        if (daemon == null || daemon.isEmpty() || header == null || header.isEmpty()) {
+            return OFF;
+        }
+        TraceHeader trace = TraceHeader.fromString(header);
+        if (trace.getRootTraceId() == null || trace.getParentId() == null
+                || trace.getSampled() != TraceHeader.SampleDecision.SAMPLED) {
+            return OFF;
+        }
+        AWSXRayRecorder recorder = Recorder.INSTANCE;
+        FacadeSegment function = new FacadeSegment(recorder, trace.getRootTraceId(), trace.getParentId(), trace.getSampled());
+        SubsegmentImpl span = new SubsegmentImpl(recorder, name, function);
+        span.setParent(function);
+        return new Span(span);
+    }
+
+    /** Builds the recorder (and its UDP emitter) once, on the first traced span: untraced runs never pay for it. */
+    private static final class Recorder {
+        static final AWSXRayRecorder INSTANCE = AWSXRayRecorderBuilder.standard()
+                // The trace header carries Lambda's sampling decision: no sampling rules to fetch or read.
+                .withSamplingStrategy(new AllSamplingStrategy())
+                .withContextMissingStrategy(new IgnoreErrorContextMissingStrategy())
+                .build();
+    }
+
+    /** One subsegment; every method does nothing when tracing is off. */
+    public static final class Span implements AutoCloseable {
+        private final Subsegment subsegment;
+
+        private Span(Subsegment subsegment) {
+            this.subsegment = subsegment;
+        }
+
+        /** An indexed annotation (searchable in X-Ray): never a token, a link or row data. */
+        public Span annotate(String key, String value) {
+            if (subsegment != null && value != null) {
+                subsegment.putAnnotation(key, value);
+            }
+            return this;
+        }
+
+        public Span annotate(String key, long value) {
+            if (subsegment != null) {
+                subsegment.putAnnotation(key, value);
+            }
+            return this;
+        }
+
+        /** Marks the span failed: a fault (5xx, ours or the service's), with the exception's type and stack. */
+        public void fail(Throwable error) {
+            if (subsegment != null) {
+                subsegment.addException(error);
+                subsegment.setFault(true);
+            }
+        }
+
+        /** Ends the span and sends it to the daemon (UDP, best effort: a lost datagram loses the span only). */
+        @Override
+        public void close() {
+            if (subsegment != null && subsegment.end()) {
+                subsegment.getCreator().getEmitter().sendSubsegment(subsegment);
+            }
+        }
+    }
+}
