@@ -2,7 +2,10 @@ package com.onboardingexport.shared;
 
 import com.amazonaws.xray.AWSXRayRecorder;
 import com.amazonaws.xray.AWSXRayRecorderBuilder;
+import com.amazonaws.xray.config.DaemonConfiguration;
+import com.amazonaws.xray.emitters.Emitter;
 import com.amazonaws.xray.entities.FacadeSegment;
+import com.amazonaws.xray.entities.Segment;
 import com.amazonaws.xray.entities.Subsegment;
 import com.amazonaws.xray.entities.SubsegmentImpl;
 import com.amazonaws.xray.entities.TraceHeader;
@@ -50,6 +53,41 @@ public final class Traces {
         return new Span(span);
     }
 
+    /**
+     * SnapStart priming: builds a recorder of its own whose emitter sends nothing, then opens, annotates,
+     * fails and ends a span of a made-up trace and serialises it as the emitter would, so the SDK's classes
+     * and Jackson paths are in the snapshot. The span is ended (nothing half-open is left in the snapshot),
+     * nothing is sent, and the real recorder, with its socket, is still built after the restore.
+     *
+     * @return the span's document, as it would have gone to the daemon
+     */
+    public static String prime() {
+        AWSXRayRecorder recorder = AWSXRayRecorderBuilder.standard()
+                .withSamplingStrategy(new AllSamplingStrategy())
+                .withContextMissingStrategy(new IgnoreErrorContextMissingStrategy())
+                .withEmitter(new Emitter() {
+                    @Override
+                    public boolean sendSegment(Segment segment) {
+                        return false;
+                    }
+
+                    @Override
+                    public boolean sendSubsegment(Subsegment subsegment) {
+                        return false;
+                    }
+                })
+                .build();
+        TraceHeader trace = TraceHeader.fromString("Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=1");
+        FacadeSegment function = new FacadeSegment(recorder, trace.getRootTraceId(), trace.getParentId(), trace.getSampled());
+        SubsegmentImpl span = new SubsegmentImpl(recorder, "Priming", function);
+        span.setParent(function);
+        Span primed = new Span(span).annotate("path", "priming").annotate("http_status", 200);
+        primed.fail(new IllegalStateException("priming"));
+        span.end();
+        new DaemonConfiguration(); // the real emitter's configuration class (reads the environment only)
+        return span.streamSerialize();
+    }
+
     /** Builds the recorder (and its UDP emitter) once, on the first traced span: untraced runs never pay for it. */
     private static final class Recorder {
         static final AWSXRayRecorder INSTANCE = AWSXRayRecorderBuilder.standard()
@@ -93,7 +131,10 @@ public final class Traces {
         /** Ends the span and sends it to the daemon (UDP, best effort: a lost datagram loses the span only). */
         @Override
         public void close() {
-            if (subsegment != null && subsegment.end()) {
+            if (subsegment != null) {
+                // The function's segment stays open (Lambda writes it), so end() never asks for a send:
+                // each subsegment is sent on its own, as the SDK's Lambda context does.
+                subsegment.end();
                 subsegment.getCreator().getEmitter().sendSubsegment(subsegment);
             }
         }
