@@ -27,6 +27,8 @@ import com.amazonaws.xray.strategy.sampling.AllSamplingStrategy;
 public final class Traces {
     private static final String TRACE_PROPERTY = "com.amazonaws.xray.traceHeader";
     private static final Span OFF = new Span(null);
+    /** One warning per environment, not one per Strapi page. */
+    private static volatile boolean warned;
 
     private Traces() {
     }
@@ -41,16 +43,29 @@ public final class Traces {
         if (daemon == null || daemon.isEmpty() || header == null || header.isEmpty()) {
             return OFF;
         }
-        TraceHeader trace = TraceHeader.fromString(header);
-        if (trace.getRootTraceId() == null || trace.getParentId() == null
-                || trace.getSampled() != TraceHeader.SampleDecision.SAMPLED) {
+        try {
+            TraceHeader trace = TraceHeader.fromString(header);
+            if (trace.getRootTraceId() == null || trace.getParentId() == null
+                    || trace.getSampled() != TraceHeader.SampleDecision.SAMPLED) {
+                return OFF;
+            }
+            AWSXRayRecorder recorder = Recorder.INSTANCE;
+            FacadeSegment function = new FacadeSegment(recorder, trace.getRootTraceId(), trace.getParentId(), trace.getSampled());
+            SubsegmentImpl span = new SubsegmentImpl(recorder, name, function);
+            span.setParent(function);
+            return new Span(span);
+        } catch (RuntimeException | LinkageError e) {
+            // A trace is never worth a failed request: the work goes on, untraced.
+            failed(e);
             return OFF;
         }
-        AWSXRayRecorder recorder = Recorder.INSTANCE;
-        FacadeSegment function = new FacadeSegment(recorder, trace.getRootTraceId(), trace.getParentId(), trace.getSampled());
-        SubsegmentImpl span = new SubsegmentImpl(recorder, name, function);
-        span.setParent(function);
-        return new Span(span);
+    }
+
+    private static void failed(Throwable e) {
+        if (!warned) {
+            warned = true;
+            JsonLog.warn("tracing failed; going on without subsegments", "error", e.toString());
+        }
     }
 
     /**
@@ -132,10 +147,14 @@ public final class Traces {
         @Override
         public void close() {
             if (subsegment != null) {
-                // The function's segment stays open (Lambda writes it), so end() never asks for a send:
-                // each subsegment is sent on its own, as the SDK's Lambda context does.
-                subsegment.end();
-                subsegment.getCreator().getEmitter().sendSubsegment(subsegment);
+                try {
+                    // The function's segment stays open (Lambda writes it), so end() never asks for a send:
+                    // each subsegment is sent on its own, as the SDK's Lambda context does.
+                    subsegment.end();
+                    subsegment.getCreator().getEmitter().sendSubsegment(subsegment);
+                } catch (RuntimeException e) {
+                    failed(e);
+                }
             }
         }
     }
