@@ -62,6 +62,8 @@ import java.util.regex.Pattern;
 public final class LocalApi implements AutoCloseable {
     /** The API's id in method ARNs and request contexts. */
     public static final String API_ID = "localapi01";
+    /** The X-Ray daemon address (host:port, UDP) given to the functions; else the environment's {@code AWS_XRAY_DAEMON_ADDRESS}. */
+    public static final String XRAY_DAEMON_PROPERTY = "local.xrayDaemonAddress";
     private static final Map<String, Integer> DEFAULT_STATUS = Map.of(
             "UNAUTHORIZED", 401, "ACCESS_DENIED", 403, "MISSING_AUTHENTICATION_TOKEN", 403,
             "AUTHORIZER_FAILURE", 500, "AUTHORIZER_CONFIGURATION_ERROR", 500, "INTEGRATION_TIMEOUT", 504,
@@ -223,6 +225,12 @@ public final class LocalApi implements AutoCloseable {
         env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + spec.functionName());
         env.put("AWS_EXECUTION_ENV", "AWS_Lambda_java21");
         env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+        // Lambda always names its X-Ray daemon; locally there is none unless one is named (an X-Ray daemon
+        // of your own, or a test's listener): without it the functions send no subsegments (Traces).
+        String daemon = Optional.ofNullable(System.getProperty(XRAY_DAEMON_PROPERTY)).orElse(System.getenv("AWS_XRAY_DAEMON_ADDRESS"));
+        if (daemon != null && !daemon.isEmpty()) {
+            env.put("AWS_XRAY_DAEMON_ADDRESS", daemon);
+        }
         env.putAll(spec.logging());
         env.put("_HANDLER", spec.handler());
         env.put("TZ", ":UTC");

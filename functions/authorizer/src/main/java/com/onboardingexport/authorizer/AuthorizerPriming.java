@@ -6,6 +6,7 @@ import com.auth0.jwt.algorithms.Algorithm;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
 import com.onboardingexport.shared.LambdaMetrics;
+import com.onboardingexport.shared.Traces;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
@@ -50,6 +51,7 @@ public final class AuthorizerPriming implements Resource {
     /** The request path on made-up data; returns the policy it built (for the test). */
     IamPolicyResponse prime() throws Exception {
         LambdaMetrics.prime(); // Powertools Metrics, the EMF library and the SLF4J provider
+        Traces.prime(); // the X-Ray SDK's entities and serialisation; sends nothing, leaves no span open
         String throwawaySecret = UUID.randomUUID() + "-" + UUID.randomUUID();
         TokenVerifier verifier = new TokenVerifier(() -> throwawaySecret);
         String token = JWT.create().withClaim("id", 1).withIssuedAt(Instant.now()).withExpiresAt(Instant.now().plusSeconds(60))

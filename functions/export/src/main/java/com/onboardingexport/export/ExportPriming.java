@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
 import com.onboardingexport.shared.LambdaMetrics;
+import com.onboardingexport.shared.Traces;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -53,6 +54,7 @@ public final class ExportPriming implements Resource {
     /** The export path on made-up data; returns the CSV it wrote (for the test). */
     String prime() throws Exception {
         LambdaMetrics.prime(); // Powertools Metrics, the EMF library and the SLF4J provider
+        Traces.prime(); // the X-Ray SDK's entities and serialisation; sends nothing, leaves no span open
         Clock clock = Clock.systemUTC();
         ExportRequest request = new ExportRequestParser(config.maxCampaignIds(), clock)
                 .parseBody("{\"campaign_ids\":[\"campaign\"],\"date_range\":\"2026-01-01/2026-01-31\",\"file_format\":\"csv\"}");

@@ -3,6 +3,7 @@ package com.onboardingexport.export;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.ErrorCode;
 import com.onboardingexport.shared.JsonLog;
+import com.onboardingexport.shared.Traces;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +49,8 @@ public final class ExportUpload extends OutputStream {
     private Future<CompletedPart> sending;
     private boolean completed;
     private boolean closed;
+    /** The upload as one X-Ray subsegment, from the first byte to the object (or the abort). */
+    private final Traces.Span span = Traces.open("ExportUpload");
 
     ExportUpload(S3Client s3, String bucket, String key, String contentType, String filename) {
         this.s3 = s3;
@@ -102,6 +105,7 @@ public final class ExportUpload extends OutputStream {
             }
             completed = true;
         } catch (SdkException e) {
+            span.fail(e);
             throw new ApiException(ErrorCode.STORAGE_ERROR, "The export file could not be stored", e);
         }
     }
@@ -167,5 +171,7 @@ public final class ExportUpload extends OutputStream {
         }
         part = null;
         spare = null;
+        span.annotate("bytes", size).annotate("parts", uploadId == null ? (completed ? 1 : 0) : parts.size())
+                .annotate("outcome", completed ? "stored" : "aborted").close();
     }
 }

@@ -3,6 +3,7 @@ package com.onboardingexport.export;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.ErrorCode;
+import com.onboardingexport.shared.Traces;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -24,15 +25,21 @@ public final class LambdaWorkerInvoker implements BackgroundInvoker {
 
     @Override
     public void start(String functionArn, JsonNode event) {
-        try {
-            int status = lambda().invoke(b -> b.functionName(functionArn)
-                    .invocationType(InvocationType.EVENT)
-                    .payload(SdkBytes.fromUtf8String(event.toString()))).statusCode();
+        // The hand-over as an X-Ray subsegment; the SDK passes the trace on, so the worker's run joins it.
+        try (Traces.Span span = Traces.open("WorkerHandOver").annotate("invocation_type", "Event")) {
+            int status;
+            try {
+                status = lambda().invoke(b -> b.functionName(functionArn)
+                        .invocationType(InvocationType.EVENT)
+                        .payload(SdkBytes.fromUtf8String(event.toString()))).statusCode();
+            } catch (SdkException e) {
+                span.fail(e);
+                throw new ApiException(ErrorCode.INTERNAL, "The background export could not be started", e);
+            }
+            span.annotate("http_status", status);
             if (status != 202) {
                 throw new ApiException(ErrorCode.INTERNAL, "The background export could not be started");
             }
-        } catch (SdkException e) {
-            throw new ApiException(ErrorCode.INTERNAL, "The background export could not be started", e);
         }
     }
 

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 /**
  * One background export's story as an operator reads it in CloudWatch Logs, through the local run:
  * every line JSON with a request id, the export's id on the API function's and the worker's lines,
- * one X-Ray trace id from the authorizer through the API function to the worker, and a ColdStart
- * metric on each function's first invocation only.
+ * one X-Ray trace id from the authorizer through the API function to the worker (with the Strapi reads,
+ * the S3 upload and the worker hand-over as subsegments of it), and a ColdStart metric on each
+ * function's first invocation only.
  */
 class ObservabilityIT {
     private static ObservedRun.Story story;
@@ -119,6 +120,80 @@ class ObservabilityIT {
                 }
             }
         }
+    }
+
+    @Test
+    @DisplayName("X-Ray subsegments of the Strapi reads, the S3 upload and the worker hand-over, in the request's trace, under each function's segment")
+    void subsegmentsInTheRequestsTrace() {
+        String exportId = story.asyncExportId();
+        JsonNode post = story.json("ExportFunction").stream()
+                .filter(l -> exportId.equals(l.path("export_id").asText()) && "export started".equals(l.path("message").asText()))
+                .findFirst().orElseThrow();
+        String trace = post.path("xray_trace_id").asText();
+        JsonNode workerLine = story.json("ExportWorkerFunction").stream()
+                .filter(l -> exportId.equals(l.path("export_id").asText()) && "export succeeded".equals(l.path("message").asText()))
+                .findFirst().orElseThrow();
+        JsonNode authorizerLine = story.json("AuthorizerFunction").stream()
+                .filter(l -> trace.equals(l.path("xray_trace_id").asText()) && "authorizer decision".equals(l.path("message").asText()))
+                .findFirst().orElseThrow();
+        // Each invocation's segment id: the Parent of the trace header Lambda gave it (its platform.start event).
+        String apiSegment = segmentOf("ExportFunction", post.path("function_request_id").asText());
+        String workerSegment = segmentOf("ExportWorkerFunction", workerLine.path("function_request_id").asText());
+        String authorizerSegment = segmentOf("AuthorizerFunction", authorizerLine.path("function_request_id").asText());
+
+        List<JsonNode> inTrace = story.xrayDocuments().stream().filter(d -> trace.equals(d.path("trace_id").asText())).toList();
+        assertFalse(inTrace.isEmpty(), "subsegments of " + trace + " among " + story.xrayDocuments());
+        for (JsonNode span : inTrace) {
+            assertEquals("subsegment", span.path("type").asText(), span.toString());
+            assertTrue(span.path("end_time").asDouble() >= span.path("start_time").asDouble(), span.toString());
+            assertFalse(span.path("in_progress").asBoolean(false), span.toString());
+        }
+        JsonNode handOver = one(inTrace, "WorkerHandOver", apiSegment);
+        assertEquals(202, handOver.path("annotations").path("http_status").asInt(), handOver.toString());
+        JsonNode authorizerRead = one(inTrace, "Strapi", authorizerSegment);
+        assertEquals(200, authorizerRead.path("annotations").path("http_status").asInt(), authorizerRead.toString());
+        List<JsonNode> workerReads = inTrace.stream()
+                .filter(d -> "Strapi".equals(d.path("name").asText()) && workerSegment.equals(d.path("parent_id").asText())).toList();
+        assertFalse(workerReads.isEmpty(), "the worker's Strapi reads: " + inTrace);
+        for (JsonNode read : workerReads) {
+            assertEquals(200, read.path("annotations").path("http_status").asInt(), read.toString());
+            assertFalse(read.path("annotations").path("path").asText().contains("?"), "a path, no query: " + read);
+        }
+        JsonNode upload = one(inTrace, "ExportUpload", workerSegment);
+        assertEquals("stored", upload.path("annotations").path("outcome").asText(), upload.toString());
+        assertTrue(upload.path("annotations").path("bytes").asLong() > 0, upload.toString());
+        // The hand-over ends before the worker's run starts: the worker's spans come after it.
+        double handedOver = handOver.path("start_time").asDouble();
+        assertTrue(inTrace.stream().filter(d -> workerSegment.equals(d.path("parent_id").asText()))
+                .allMatch(d -> d.path("start_time").asDouble() >= handedOver), inTrace.toString());
+
+        // No datagram holds a token, a secret or a link.
+        for (String datagram : story.xrayDatagrams()) {
+            for (String secret : story.secrets()) {
+                assertFalse(datagram.contains(secret), "a secret sent to X-Ray: " + datagram);
+            }
+            assertFalse(datagram.contains("X-Amz-Signature"), datagram);
+        }
+    }
+
+    private static String segmentOf(String function, String requestId) {
+        JsonNode start = story.json(function).stream()
+                .filter(l -> "platform.start".equals(l.path("type").asText()) && requestId.equals(l.path("record").path("requestId").asText()))
+                .findFirst().orElseThrow(() -> new AssertionError(function + " has no platform.start of " + requestId));
+        String header = start.path("record").path("tracing").path("value").asText();
+        for (String part : header.split(";")) {
+            if (part.startsWith("Parent=")) {
+                return part.substring("Parent=".length());
+            }
+        }
+        throw new AssertionError("no Parent in " + header);
+    }
+
+    private static JsonNode one(List<JsonNode> spans, String name, String parent) {
+        List<JsonNode> found = spans.stream()
+                .filter(d -> name.equals(d.path("name").asText()) && parent.equals(d.path("parent_id").asText())).toList();
+        assertEquals(1, found.size(), name + " under " + parent + ": " + spans);
+        return found.get(0);
     }
 
     private static Set<String> traces(List<JsonNode> lines) {

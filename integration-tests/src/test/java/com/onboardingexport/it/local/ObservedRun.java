@@ -3,6 +3,7 @@ package com.onboardingexport.it.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.onboardingexport.local.LocalApi;
 import com.onboardingexport.local.LocalRun;
 import com.onboardingexport.local.ProjectRoot;
 import com.onboardingexport.shared.Json;
@@ -31,7 +32,8 @@ public final class ObservedRun {
      * The background export's id, each function's lines (as printed, without the local run's prefix), and
      * what no line may hold: the caller's JWT, the Strapi API token and the links the answers carried.
      */
-    public record Story(String asyncExportId, Map<String, List<String>> linesByFunction, List<String> secrets) {
+    public record Story(String asyncExportId, Map<String, List<String>> linesByFunction, List<String> secrets,
+                        List<String> xrayDatagrams, List<JsonNode> xrayDocuments) {
         /** The lines that parse as JSON objects, of one function. */
         public List<JsonNode> json(String function) {
             List<JsonNode> parsed = new ArrayList<>();
@@ -59,7 +61,10 @@ public final class ObservedRun {
         List<String> lines = new CopyOnWriteArrayList<>();
         String exportId;
         List<String> secrets = new ArrayList<>();
-        try (LocalRun run = LocalRun.start(ProjectRoot.find().resolve("template.yaml"), 0, 0, line -> {
+        // The functions send their subsegments to a stand-in for the X-Ray daemon, as to Lambda's.
+        XRayDaemonStandIn daemon = new XRayDaemonStandIn();
+        System.setProperty(LocalApi.XRAY_DAEMON_PROPERTY, daemon.address());
+        try (daemon; LocalRun run = LocalRun.start(ProjectRoot.find().resolve("template.yaml"), 0, 0, line -> {
             lines.add(line);
             System.out.println(line);
         })) {
@@ -86,6 +91,8 @@ public final class ObservedRun {
             secrets.add(link.substring(link.indexOf("X-Amz-Signature=")));
             HttpResponse<String> none = post(exports, jwt, "{\"date_range\":\"2001-01-01/2001-01-02\"}");
             assertEquals(404, none.statusCode(), none.body());
+        } finally {
+            System.clearProperty(LocalApi.XRAY_DAEMON_PROPERTY);
         }
         Map<String, List<String>> byFunction = new TreeMap<>();
         for (String line : lines) {
@@ -96,7 +103,7 @@ public final class ObservedRun {
                 }
             }
         }
-        return new Story(exportId, byFunction, List.copyOf(secrets));
+        return new Story(exportId, byFunction, List.copyOf(secrets), daemon.datagrams(), daemon.documents());
     }
 
     private static JsonNode parse(String line) {

@@ -86,11 +86,19 @@ public final class StrapiClient {
                     .GET()
                     .build();
             Duration wait;
-            try {
+            // One span per HTTP request (retries are spans of their own): the path, never the query's values or the token.
+            try (Traces.Span span = Traces.open("Strapi").annotate("path", path).annotate("attempt", attempt)) {
                 // Parsed from the stream on this thread: no second copy of the page in memory, and
                 // whatever reading it costs (memory included) is this caller's to handle.
-                HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<InputStream> response;
+                try {
+                    response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+                } catch (IOException e) {
+                    span.fail(e);
+                    throw e;
+                }
                 int status = response.statusCode();
+                span.annotate("http_status", status);
                 if (status < 200 || status >= 300) {
                     response.body().close();
                 }
