@@ -141,8 +141,8 @@ class ContractsIT {
             String exportId = body.path("export_id").asText();
             exportId(exportId, name);
             NORMALISER.literal(request.getRequestContext().getRequestId(), "<request-id:" + name + ">");
-            check(name + ".answer.txt", answer(answer));
             byte[] file = FIXTURE.download(body.path("download_url").asText()).body();
+            check(name + ".answer.txt", sized(answer(answer), file));
             if (name.equals("sync-xlsx")) {
                 check(name + ".file.xml.txt", xlsxParts(file));
             } else if (name.equals("sync-csv-gzip")) {
@@ -150,8 +150,8 @@ class ContractsIT {
             } else {
                 check(name + ".file." + (name.equals("sync-json") ? "json" : "csv"), NORMALISER.apply(new String(file, StandardCharsets.UTF_8)));
             }
-            check(name + ".status.json", stored("status/" + exportId + ".json"));
-            check(name + ".event.json", event(exportId));
+            check(name + ".status.json", sized(stored("status/" + exportId + ".json"), file));
+            check(name + ".event.json", sized(event(exportId), file));
         }
     }
 
@@ -178,12 +178,13 @@ class ContractsIT {
         check("async.job-event.json", NORMALISER.apply(started.get(0).toString()));
 
         ExportFixture.runJob(FIXTURE.worker(), started.get(0), Duration.ofMinutes(2));
-        check("async.status-succeeded.json", stored("status/" + exportId + ".json"));
-        check("async.status-answer-succeeded.txt", answer(FIXTURE.send(handler, statusRequest(exportId, "async-status-succeeded"))));
-        check("async.places-succeeded.txt", objects("running/user-" + USER + "/") + objects("idempotency/user-" + USER + "/"));
-        check("async.event.json", event(exportId));
         JsonNode status = Json.MAPPER.readTree(FIXTURE.send(handler, statusRequest(exportId, "async-status-link")).getBody());
-        check("async.file.json", NORMALISER.apply(new String(FIXTURE.download(status.path("download_url").asText()).body(), StandardCharsets.UTF_8)));
+        byte[] file = FIXTURE.download(status.path("download_url").asText()).body();
+        check("async.file.json", NORMALISER.apply(new String(file, StandardCharsets.UTF_8)));
+        check("async.status-succeeded.json", sized(stored("status/" + exportId + ".json"), file));
+        check("async.status-answer-succeeded.txt", sized(answer(FIXTURE.send(handler, statusRequest(exportId, "async-status-succeeded"))), file));
+        check("async.places-succeeded.txt", objects("running/user-" + USER + "/") + objects("idempotency/user-" + USER + "/"));
+        check("async.event.json", sized(event(exportId), file));
     }
 
     @Test
@@ -211,11 +212,11 @@ class ContractsIT {
         String rangeAnswer = invokeWorker(FIXTURE.worker(), fixedRange.toString());
         String rangeId = Json.MAPPER.readTree(rangeAnswer).path("export_id").asText();
         exportId(rangeId, "scheduled-range");
-        check("scheduled-range.answer.json", NORMALISER.apply(rangeAnswer));
-        check("scheduled-range.status.json", stored("status/" + rangeId + ".json"));
-        check("scheduled-range.event.json", event(rangeId));
-        check("scheduled-range.file.csv", NORMALISER.apply(
-                new String(FIXTURE.download(FIXTURE.link(rangeId)).body(), StandardCharsets.UTF_8)));
+        byte[] file = FIXTURE.download(FIXTURE.link(rangeId)).body();
+        check("scheduled-range.file.csv", NORMALISER.apply(new String(file, StandardCharsets.UTF_8)));
+        check("scheduled-range.answer.json", sized(NORMALISER.apply(rangeAnswer), file));
+        check("scheduled-range.status.json", sized(stored("status/" + rangeId + ".json"), file));
+        check("scheduled-range.event.json", sized(event(rangeId), file));
     }
 
     @Test
@@ -267,6 +268,17 @@ class ContractsIT {
         refused("refused-400-not-json", "{\"date_range\":");
         refused("refused-404-no-data", "{\"campaign_ids\":[\"" + campaign + "\"],\"date_range\":\"2001-01-01/2001-01-31\",\"mode\":\"sync\"}");
         refused("refused-404-unknown-status", null);
+    }
+
+    /**
+     * An export's text with its {@code size_bytes} as the placeholder {@code <size of the file>},
+     * once checked to be the downloaded file's length: a compressed file's size, and a JSON file's
+     * (Strapi's numeric ids), vary with the ids of the run.
+     */
+    private static String sized(String text, byte[] file) {
+        String size = "\"size_bytes\":" + file.length;
+        assertTrue(text.contains(size), "size_bytes is the file's length, " + file.length + ": " + text);
+        return text.replace(size, "\"size_bytes\":<size of the file>");
     }
 
     /** An export id, and the first 8 characters of it that its file name ends with. */
