@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * What the API function hands the worker for a background export, as the event
- * {@code {"background_export": {...}}}: the export, when and by whom it was asked for, and the
+ * {@code {"background_export": {...}}} ({@link BackgroundExportEvent}): the export, when and by whom it was asked for, and the
  * request with its date range already resolved (so {@code last_30_days} means the window of the POST).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
