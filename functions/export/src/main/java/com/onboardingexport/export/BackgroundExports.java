@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  */
 public final class BackgroundExports {
     /** The key of the event the API function sends the worker to run an export in the background. */
-    public static final String JOB_EVENT = "background_export";
+    public static final String JOB_EVENT = BackgroundExportEvent.KEY;
     /** A schedule's date range: what is new since its last successful run. */
     public static final String SINCE_LAST_RUN = "since_last_run";
     /** A since_last_run schedule's window the first time it runs. */
@@ -107,7 +107,7 @@ public final class BackgroundExports {
                 new ExportJob.Owner(owner.userId(), owner.role(), owner.clientId()), plan.request().toResolvedJson(),
                 statusUrl);
         try {
-            worker.start(config.workerFunction(), Json.MAPPER.createObjectNode().set(JOB_EVENT, Json.MAPPER.valueToTree(job)));
+            worker.start(config.workerFunction(), new BackgroundExportEvent(job).toJson());
         } catch (RuntimeException e) {
             statuses.delete(exportId);
             runningExports.giveBack(owner, exportId);
@@ -442,26 +442,25 @@ public final class BackgroundExports {
 
         static FailedRun of(LambdaFailureRecord record, String apiUrl) {
             JsonNode payload = record.requestPayload();
-            if (payload.has(JOB_EVENT)) {
-                ExportJob job;
-                try {
-                    job = Json.MAPPER.treeToValue(payload.get(JOB_EVENT), ExportJob.class);
-                } catch (java.io.IOException | IllegalArgumentException e) {
-                    return null;
-                }
-                return new FailedRun(job.exportId() == null ? "" : job.exportId(), "async",
-                        job.requestId() == null ? record.requestId() : job.requestId(), fileFormat(job.request()), job.statusUrl(), null);
-            }
-            ScheduledTick tick;
+            WorkerEvent event;
             try {
-                tick = ScheduledTick.of(payload);
+                event = WorkerEvent.read(payload);
             } catch (IllegalArgumentException e) {
                 return null;
             }
-            String exportId = tick.exportId();
-            return new FailedRun(exportId, "scheduled", record.requestId(), fileFormat(payload),
-                    apiUrl == null || apiUrl.isEmpty() ? null : apiUrl + "/exports/onboarding/" + exportId,
-                    Principal.schedule(tick.scheduleName(), tick.clientId()));
+            return switch (event) {
+                case BackgroundExportEvent export -> {
+                    ExportJob job = export.job();
+                    yield new FailedRun(job.exportId() == null ? "" : job.exportId(), "async",
+                            job.requestId() == null ? record.requestId() : job.requestId(), fileFormat(job.request()), job.statusUrl(), null);
+                }
+                case ScheduledTick tick -> {
+                    String exportId = tick.exportId();
+                    yield new FailedRun(exportId, "scheduled", record.requestId(), fileFormat(payload),
+                            apiUrl == null || apiUrl.isEmpty() ? null : apiUrl + "/exports/onboarding/" + exportId,
+                            Principal.schedule(tick.scheduleName(), tick.clientId()));
+                }
+            };
         }
 
         private static String fileFormat(JsonNode request) {
