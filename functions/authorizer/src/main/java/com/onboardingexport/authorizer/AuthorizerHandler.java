@@ -27,7 +27,8 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
  *       a 401. Strapi is not called for such a token.</li>
  *   <li>Looks the user up in Strapi with the API token, cached per container ({@link CachingUserLookup}).</li>
  *   <li>Decides ({@link AccessDecider}) and answers an Allow policy scoped to the export routes
- *       with the context {@code userId, role, clientId}, or a Deny policy (403).</li>
+ *       with the context {@code userId, role, clientId} ({@link com.onboardingexport.shared.AuthorizerContext}),
+ *       or a Deny policy (403).</li>
  * </ol>
  * When the user cannot be looked up the request is refused with an error ({@link AuthorizerFailure},
  * a 500 that API Gateway does not cache), never allowed.

@@ -20,10 +20,7 @@ public final class PolicyBuilder {
             throw new IllegalArgumentException("Not an allow decision: " + decision.reason());
         }
         List<String> resources = EXPORT_ROUTES.stream().map(route -> arn.route(route[0], route[1])).toList();
-        return response(decision, IamPolicyResponse.ALLOW, resources, Map.of(
-                "userId", Long.toString(decision.userId()),
-                "role", decision.role(),
-                "clientId", decision.clientId()));
+        return response(decision, IamPolicyResponse.ALLOW, resources, decision.context().toContext());
     }
 
     public IamPolicyResponse deny(MethodArn arn, Decision decision) {

@@ -3,13 +3,13 @@ package com.onboardingexport.export.api;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.onboardingexport.export.config.ExportConfig;
+import com.onboardingexport.export.model.BackgroundExportEvent;
 import com.onboardingexport.export.model.ExportJob;
 import com.onboardingexport.export.model.ExportStatus;
 import com.onboardingexport.export.model.Principal;
 import com.onboardingexport.export.service.ExportService;
 import com.onboardingexport.export.store.ExportStatusStore;
 import com.onboardingexport.export.store.RunningExports;
-import com.onboardingexport.shared.Json;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -70,7 +70,7 @@ public final class HandOver {
                 new ExportJob.Owner(owner.userId(), owner.role(), owner.clientId()), plan.request().toResolvedJson(),
                 statusUrl);
         try {
-            worker.start(config.workerFunction(), Json.MAPPER.createObjectNode().set(ExportJob.JOB_EVENT, Json.MAPPER.valueToTree(job)));
+            worker.start(config.workerFunction(), new BackgroundExportEvent(job).toJson());
         } catch (RuntimeException e) {
             statuses.delete(exportId);
             runningExports.giveBack(owner, exportId);

@@ -6,10 +6,12 @@ import com.onboardingexport.export.config.ExportConfig;
 import com.onboardingexport.export.lifecycle.ExportAudit;
 import com.onboardingexport.export.lifecycle.ExportEvents;
 import com.onboardingexport.export.lifecycle.ExportLifecycle;
+import com.onboardingexport.export.model.BackgroundExportEvent;
 import com.onboardingexport.export.model.ExportJob;
 import com.onboardingexport.export.model.ExportStatus;
 import com.onboardingexport.export.model.Principal;
 import com.onboardingexport.export.model.ScheduledTick;
+import com.onboardingexport.export.model.WorkerEvent;
 import com.onboardingexport.export.store.ExportStatusStore;
 import com.onboardingexport.export.store.RunningExports;
 import com.onboardingexport.shared.ApiException;
@@ -135,26 +137,25 @@ final class FailedRuns {
 
         static FailedRun of(LambdaFailureRecord record, String apiUrl) {
             JsonNode payload = record.requestPayload();
-            if (payload.has(ExportJob.JOB_EVENT)) {
-                ExportJob job;
-                try {
-                    job = Json.MAPPER.treeToValue(payload.get(ExportJob.JOB_EVENT), ExportJob.class);
-                } catch (java.io.IOException | IllegalArgumentException e) {
-                    return null;
-                }
-                return new FailedRun(job.exportId() == null ? "" : job.exportId(), "async",
-                        job.requestId() == null ? record.requestId() : job.requestId(), fileFormat(job.request()), job.statusUrl(), null);
-            }
-            ScheduledTick tick;
+            WorkerEvent event;
             try {
-                tick = ScheduledTick.of(payload);
+                event = WorkerEvent.read(payload);
             } catch (IllegalArgumentException e) {
                 return null;
             }
-            String exportId = tick.exportId();
-            return new FailedRun(exportId, "scheduled", record.requestId(), fileFormat(payload),
-                    apiUrl == null || apiUrl.isEmpty() ? null : apiUrl + "/exports/onboarding/" + exportId,
-                    Principal.schedule(tick.scheduleName(), tick.clientId()));
+            return switch (event) {
+                case BackgroundExportEvent export -> {
+                    ExportJob job = export.job();
+                    yield new FailedRun(job.exportId() == null ? "" : job.exportId(), "async",
+                            job.requestId() == null ? record.requestId() : job.requestId(), fileFormat(job.request()), job.statusUrl(), null);
+                }
+                case ScheduledTick tick -> {
+                    String exportId = tick.exportId();
+                    yield new FailedRun(exportId, "scheduled", record.requestId(), fileFormat(payload),
+                            apiUrl == null || apiUrl.isEmpty() ? null : apiUrl + "/exports/onboarding/" + exportId,
+                            Principal.schedule(tick.scheduleName(), tick.clientId()));
+                }
+            };
         }
 
         private static String fileFormat(JsonNode request) {

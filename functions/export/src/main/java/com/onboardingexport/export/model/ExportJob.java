@@ -6,8 +6,9 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * What the API function hands the worker for a background export, as the event
- * {@code {"background_export": {...}}}: the export, when and by whom it was asked for, and the
- * request with its date range already resolved (so {@code last_30_days} means the window of the POST).
+ * {@code {"background_export": {...}}} ({@link BackgroundExportEvent}): the export, when and by whom
+ * it was asked for, and the request with its date range already resolved (so {@code last_30_days}
+ * means the window of the POST).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record ExportJob(String exportId, String requestedAt, String requestId, Owner principal, JsonNode request,

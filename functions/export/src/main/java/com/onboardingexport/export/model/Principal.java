@@ -1,21 +1,20 @@
 package com.onboardingexport.export.model;
 
+import com.onboardingexport.shared.AuthorizerContext;
 import java.util.Map;
 
 /**
- * Who asks for an export: a Strapi user as the authorizer described it (userId, role, clientId),
+ * Who asks for an export: a Strapi user as the authorizer described it ({@link AuthorizerContext}),
  * or the system principal of a scheduled export. Never taken from the request body.
  */
 public record Principal(String userId, String role, String clientId, String scheduleName) {
     /** The role of a schedule's principal: never a Strapi role. */
     public static final String SYSTEM_ROLE = "system";
 
+    /** The caller of an API request, from its {@code requestContext.authorizer}; empty fields when there is none. */
     public static Principal fromAuthorizerContext(Map<String, Object> authorizer) {
-        if (authorizer == null) {
-            return new Principal("", "", "", null);
-        }
-        return new Principal(text(authorizer.get("userId")), text(authorizer.get("role")),
-                text(authorizer.get("clientId")), null);
+        AuthorizerContext context = AuthorizerContext.from(authorizer);
+        return new Principal(context.userId(), context.role(), context.clientId(), null);
     }
 
     /** A schedule's system principal; {@code clientId} empty for a schedule of every client. */
@@ -37,9 +36,5 @@ public record Principal(String userId, String role, String clientId, String sche
 
     public boolean isScheduled() {
         return scheduleName != null;
-    }
-
-    private static String text(Object value) {
-        return value == null ? "" : value.toString();
     }
 }

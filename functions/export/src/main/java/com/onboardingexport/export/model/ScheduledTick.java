@@ -25,18 +25,21 @@ import java.util.regex.Pattern;
  *
  * @param request the input without the schedule's own fields: the request body
  */
-public record ScheduledTick(String scheduleName, String clientId, Instant scheduledTime, ObjectNode request, String definition) {
+public record ScheduledTick(String scheduleName, String clientId, Instant scheduledTime, ObjectNode request, String definition)
+        implements WorkerEvent {
+    /** The field that makes a worker's event a tick. */
+    static final String SCHEDULE_NAME_FIELD = "schedule_name";
     static final Pattern SCHEDULE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     /** A Strapi client id: documentId on Strapi 5, a number on Strapi 4. */
     static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     /** The Scheduler's placeholder that the input carries in template.yaml. */
     public static final String SCHEDULED_TIME_PLACEHOLDER = "<aws.scheduler.scheduled-time>";
     /** The fields of a schedule's input that are not request fields. */
-    private static final List<String> SCHEDULE_FIELDS = List.of("schedule_name", "client_id", "scheduled_time");
+    private static final List<String> SCHEDULE_FIELDS = List.of(SCHEDULE_NAME_FIELD, "client_id", "scheduled_time");
 
     /** Reads a scheduled event; a missing or malformed field is an {@link IllegalArgumentException} naming it. */
     public static ScheduledTick of(JsonNode event) {
-        String scheduleName = event.path("schedule_name").asText("");
+        String scheduleName = event.path(SCHEDULE_NAME_FIELD).asText("");
         if (!SCHEDULE_NAME.matcher(scheduleName).matches()) {
             throw new IllegalArgumentException("schedule_name must match " + SCHEDULE_NAME.pattern());
         }

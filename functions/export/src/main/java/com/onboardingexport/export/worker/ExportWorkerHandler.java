@@ -5,8 +5,10 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.config.ExportConfig;
 import com.onboardingexport.export.lifecycle.ExportPriming;
+import com.onboardingexport.export.model.BackgroundExportEvent;
 import com.onboardingexport.export.model.ExportJob;
 import com.onboardingexport.export.model.ScheduledTick;
+import com.onboardingexport.export.model.WorkerEvent;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
 import com.onboardingexport.shared.LambdaMetrics;
@@ -27,6 +29,13 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * {@code {"schedule_name": ..., "scheduled_time": ..., request fields}}), which runs as the system
  * principal and writes under {@code scheduled/<name>/}. Neither event can choose who an export is
  * for: a background export runs as the owner its stored status names, a scheduled one as its schedule.
+ *
+ * <p>Both are one sealed type, {@link WorkerEvent}, that this stream handler reads with the layer's
+ * mapper because the runtime cannot hand it over typed: its serializer ({@code JacksonFactory} of
+ * aws/aws-lambda-java-libs' {@code aws-lambda-java-serialization}) runs a Jackson relocated to
+ * {@code com.amazonaws.lambda.thirdparty.com.fasterxml.jackson}, to which our Jackson annotations and
+ * {@code JsonNode} are foreign, so it builds neither a sealed interface nor the job (see
+ * aws/aws-lambda-java-libs#491; {@code WorkerEventTest} shows it).
  */
 public final class ExportWorkerHandler implements RequestStreamHandler {
     private final WorkerWiring parts;
@@ -52,29 +61,24 @@ public final class ExportWorkerHandler implements RequestStreamHandler {
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         LambdaMetrics.beginInvocation(context);
-        JsonNode event = Json.MAPPER.readTree(input);
-        JsonNode answer = Json.MAPPER.createObjectNode();
-        if (event != null && event.has(ExportJob.JOB_EVENT)) {
-            handleBackgroundExport(event.get(ExportJob.JOB_EVENT), context);
-        } else if (event != null && event.has("schedule_name")) {
-            answer = handleScheduledExport(event, context);
-        } else {
-            JsonLog.error("unrecognised event", null, "request_id", context.getAwsRequestId());
-            throw new IllegalArgumentException("Unrecognised event: neither a background export nor a scheduled export");
-        }
-        Json.MAPPER.writeValue(output, answer);
+        WorkerEvent event = read(Json.MAPPER.readTree(input), context);
+        Json.MAPPER.writeValue(output, handle(event, context));
     }
 
-    /** The job of a {@code {"background_export": job}} event. */
+    /** Runs one event: a background export answers {@code {}}, a scheduled one its export's status. */
+    public JsonNode handle(WorkerEvent event, Context context) {
+        return switch (event) {
+            case BackgroundExportEvent export -> {
+                parts.jobs().run(export.job(), context);
+                yield Json.MAPPER.createObjectNode();
+            }
+            case ScheduledTick tick -> parts.schedules().runScheduled(tick, context);
+        };
+    }
+
+    /** The job of a {@code {"background_export": job}} event (tests and the benchmark hand jobs over this way). */
     public void handleBackgroundExport(JsonNode job, Context context) {
-        ExportJob parsed;
-        try {
-            parsed = Json.MAPPER.treeToValue(job, ExportJob.class);
-        } catch (IOException | IllegalArgumentException e) {
-            JsonLog.error("background export event is not a job", e, "request_id", context.getAwsRequestId());
-            throw new IllegalArgumentException("The background export event is not a job");
-        }
-        parts.jobs().run(parsed, context);
+        handle(read(Json.MAPPER.createObjectNode().set(ExportJob.JOB_EVENT, job), context), context);
     }
 
     /**
@@ -84,6 +88,20 @@ public final class ExportWorkerHandler implements RequestStreamHandler {
      * one tick answers that one export's status (never a link).
      */
     public JsonNode handleScheduledExport(JsonNode event, Context context) {
-        return parts.schedules().runScheduled(ScheduledTick.of(event), context);
+        return handle(ScheduledTick.of(event), context);
+    }
+
+    /**
+     * Reads an invocation's event ({@link WorkerEvent#read}); one it cannot run is logged and refused
+     * with a plain {@link IllegalArgumentException}, the error type Lambda reports for it. A tick with a
+     * malformed field is refused with the message naming that field.
+     */
+    private static WorkerEvent read(JsonNode event, Context context) {
+        try {
+            return WorkerEvent.read(event);
+        } catch (WorkerEvent.Unreadable e) {
+            JsonLog.error(e.logMessage(), e.getCause(), "request_id", context.getAwsRequestId());
+            throw new IllegalArgumentException(e.getMessage());
+        }
     }
 }
