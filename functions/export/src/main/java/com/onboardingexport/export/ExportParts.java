@@ -26,15 +26,19 @@ record ExportParts(ExportConfig config, ExportService service, ExportRequestPars
 
     static ExportParts wire(ExportConfig config, StrapiClient strapi, S3Client s3, S3Presigner presigner,
                             BackgroundInvoker worker, EventBridgeClient eventBridge, Clock clock) {
-        ExportService service = new ExportService(config, strapi, new ExportStorage(s3, presigner, config.bucket()), clock,
-                Path.of(System.getProperty("java.io.tmpdir")));
+        return wire(config, strapi, new S3ConditionalStore(s3, config.bucket()), new ExportStorage(s3, presigner, config.bucket()),
+                worker, new ExportEvents(eventBridge, config.eventBusName()), clock);
+    }
+
+    /** The same parts on a given store of statuses, places, marks and keys, file storage and events (the unit tests give their own). */
+    static ExportParts wire(ExportConfig config, StrapiClient strapi, ConditionalStore store, ExportStorage files,
+                            BackgroundInvoker worker, ExportEvents events, Clock clock) {
+        ExportService service = new ExportService(config, strapi, files, clock, Path.of(System.getProperty("java.io.tmpdir")));
         ExportRequestParser parser = new ExportRequestParser(config.maxCampaignIds(), clock);
-        ExportStatusStore statuses = new ExportStatusStore(s3, config.bucket(), clock);
+        ExportStatusStore statuses = new ExportStatusStore(store, clock);
         BackgroundExports background = new BackgroundExports(config, service, parser, statuses,
-                new RunningExports(s3, config.bucket(), config.runningLimits(), clock), worker,
-                new ExportEvents(eventBridge, config.eventBusName()), new ScheduleMarks(s3, config.bucket(), clock), clock);
-        return new ExportParts(config, service, parser, background,
-                new IdempotentRequests(s3, config.bucket(), statuses, service, clock), clock);
+                new RunningExports(store, config.runningLimits(), clock), worker, events, new ScheduleMarks(store, clock), clock);
+        return new ExportParts(config, service, parser, background, new IdempotentRequests(store, statuses, service, clock), clock);
     }
 
     /**

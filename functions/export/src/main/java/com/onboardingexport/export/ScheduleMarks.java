@@ -7,7 +7,6 @@ import com.onboardingexport.shared.JsonLog;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The high-water mark of a {@code since_last_run} schedule: the end of the window its last
@@ -39,10 +38,10 @@ final class ScheduleMarks {
         }
     }
 
-    private final ConditionalStore<HighWater> objects;
+    private final StampedObjects<HighWater> objects;
 
-    ScheduleMarks(S3Client s3, String bucket, Clock clock) {
-        this.objects = new ConditionalStore<>(s3, bucket, HighWater.class, "the schedule's high-water mark", clock);
+    ScheduleMarks(ConditionalStore store, Clock clock) {
+        this.objects = new StampedObjects<>(store, HighWater.class, "the schedule's high-water mark", clock);
     }
 
     Read read(ScheduledTick tick) {
