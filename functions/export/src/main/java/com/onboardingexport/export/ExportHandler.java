@@ -61,6 +61,11 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
         this.parts = ExportParts.wire(config, strapi, s3, presigner, worker, eventBridge, clock);
     }
 
+    /** For unit tests: parts wired on stand-ins. */
+    ExportHandler(ExportParts parts) {
+        this.parts = parts;
+    }
+
     @Override
     public APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent event, Context context) {
         LambdaMetrics.beginInvocation(context);

@@ -47,6 +47,11 @@ public final class ExportWorkerHandler implements RequestStreamHandler {
         }, eventBridge, clock);
     }
 
+    /** For unit tests: parts wired on stand-ins. */
+    ExportWorkerHandler(ExportParts parts) {
+        this.parts = parts;
+    }
+
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         LambdaMetrics.beginInvocation(context);

@@ -3,14 +3,12 @@ package com.onboardingexport.export;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -146,8 +144,7 @@ class CsvExportWriterTest {
     }
 
     static ExportConfig config(int maxColumns) {
-        return ExportConfig.from(new Env(Map.of("STRAPI_URL", "http://strapi.test", "STRAPI_API_TOKEN_SECRET_ARN", "secret",
-                "EXPORT_BUCKET", "bucket", "MAX_CSV_COLUMNS", Integer.toString(maxColumns))));
+        return TestConfig.builder().strapiUrl("http://strapi.test").maxCsvColumns(maxColumns).build();
     }
 
     String writeCsv(int maxColumns, String... rows) throws Exception {

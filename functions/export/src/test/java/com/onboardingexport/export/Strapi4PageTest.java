@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.shared.Deadline;
-import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.StrapiClient;
 import com.sun.net.httpserver.HttpServer;
@@ -46,8 +45,8 @@ class Strapi4PageTest {
         });
         server.start();
         try {
-            ExportConfig config = ExportConfig.from(new Env(Map.of("STRAPI_URL", "http://127.0.0.1:" + server.getAddress().getPort(),
-                    "STRAPI_API_TOKEN_SECRET_ARN", "secret", "EXPORT_BUCKET", "bucket", "STRAPI_VERSION", "4")));
+            ExportConfig config = TestConfig.builder().strapiUrl("http://127.0.0.1:" + server.getAddress().getPort())
+                    .strapiVersion(4).build();
             StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), () -> "token",
                     StrapiClient.defaultHttpClient(Duration.ofSeconds(1)), Duration.ofSeconds(2), 1);
             ResponsePager pager = new ResponsePager(strapi, config);
@@ -95,8 +94,8 @@ class Strapi4PageTest {
         });
         server.start();
         try {
-            ExportConfig config = ExportConfig.from(new Env(Map.of("STRAPI_URL", "http://127.0.0.1:" + server.getAddress().getPort(),
-                    "STRAPI_API_TOKEN_SECRET_ARN", "secret", "EXPORT_BUCKET", "bucket", "STRAPI_VERSION", "4")));
+            ExportConfig config = TestConfig.builder().strapiUrl("http://127.0.0.1:" + server.getAddress().getPort())
+                    .strapiVersion(4).build();
             StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), () -> "token",
                     StrapiClient.defaultHttpClient(Duration.ofSeconds(1)), Duration.ofSeconds(2), 1);
             ResponsePager pager = new ResponsePager(strapi, config);
