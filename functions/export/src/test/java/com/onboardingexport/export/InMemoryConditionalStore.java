@@ -49,6 +49,12 @@ final class InMemoryConditionalStore implements ConditionalStore {
         return this;
     }
 
+    /** The next write of a key under {@code prefix} goes as any other: what is registered after it befalls the one after. */
+    synchronized InMemoryConditionalStore passNextWrite(String prefix) {
+        pendingWrites.add(new Pending(prefix, null, null));
+        return this;
+    }
+
     /** Every read of a key under {@code prefix} fails until {@link #readsWork}. */
     synchronized InMemoryConditionalStore failReads(String prefix) {
         failingReads.add(prefix);
