@@ -25,7 +25,7 @@ final class InMemoryConditionalStore implements ConditionalStore {
         STORED_THEN_REFUSED
     }
 
-    private record Pending(String prefix, Fault fault, Runnable race) {
+    private record Pending(String prefix, Fault fault, java.util.function.Consumer<String> race) {
         boolean matches(String key) {
             return key.startsWith(prefix);
         }
@@ -45,6 +45,11 @@ final class InMemoryConditionalStore implements ConditionalStore {
 
     /** Just before the next write of a key under {@code prefix}, {@code otherWriter} runs: it wins whatever race it enters. */
     synchronized InMemoryConditionalStore beforeNextWrite(String prefix, Runnable otherWriter) {
+        return beforeNextWrite(prefix, key -> otherWriter.run());
+    }
+
+    /** As {@link #beforeNextWrite(String, Runnable)}, told the key about to be written. */
+    synchronized InMemoryConditionalStore beforeNextWrite(String prefix, java.util.function.Consumer<String> otherWriter) {
         pendingWrites.add(new Pending(prefix, null, otherWriter));
         return this;
     }
@@ -111,7 +116,7 @@ final class InMemoryConditionalStore implements ConditionalStore {
     private String write(String key, String json, String version) {
         Pending pending = takePending(key, false);
         if (pending != null && pending.race() != null) {
-            pending.race().run(); // outside the lock: the other writer uses this store as any writer does
+            pending.race().accept(key); // outside the lock: the other writer uses this store as any writer does
             pending = takePending(key, true);
         }
         synchronized (this) {
