@@ -112,6 +112,17 @@ class ExportHandlerTest {
     }
 
     @Test
+    @DisplayName("auto above ASYNC_ROW_THRESHOLD goes to the worker (202); sync above it is a 400 that says to send async")
+    void rowThreshold() {
+        try (TestStack small = new TestStack(6, config -> config.asyncRowThreshold(2))) {
+            assertEquals(202, small.post(ACME_USER, "{}").getStatusCode());
+            assertError(small.post(GLOBEX_USER, "{\"mode\":\"sync\"}"), 400, "INVALID_REQUEST", "Too many rows for a synchronous"
+                    + " export (more than 2); send \"mode\": \"async\" (or \"auto\") and poll the status URL");
+            assertEquals(List.of("running/client-acme/place-0.json", "running/user-7/place-0.json"), small.placesHeld());
+        }
+    }
+
+    @Test
     @DisplayName("a third export of a user with two running is 429 TOO_MANY_EXPORTS with Retry-After: 30")
     void tooManyExports() {
         assertEquals(202, stack.post(ACME_USER, "{\"mode\":\"async\"}").getStatusCode());

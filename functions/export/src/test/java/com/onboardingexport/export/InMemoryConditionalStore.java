@@ -34,7 +34,6 @@ final class InMemoryConditionalStore implements ConditionalStore {
     private final Map<String, Versioned<byte[]>> objects = new TreeMap<>();
     private final List<Pending> pendingWrites = new ArrayList<>();
     private final List<String> failingReads = new ArrayList<>();
-    private final List<String> writes = new ArrayList<>();
     private long lastVersion;
 
     /** The next write of a key under {@code prefix} meets {@code fault}. */
@@ -60,14 +59,10 @@ final class InMemoryConditionalStore implements ConditionalStore {
         return this;
     }
 
-    /** Every read of a key under {@code prefix} fails until {@link #readsWork}. */
+    /** Every read of a key under {@code prefix} fails from now on. */
     synchronized InMemoryConditionalStore failReads(String prefix) {
         failingReads.add(prefix);
         return this;
-    }
-
-    synchronized void readsWork() {
-        failingReads.clear();
     }
 
     /** Stores {@code json} as it is, unconditionally: what an earlier version of the code, or a person, left there. */
@@ -83,11 +78,6 @@ final class InMemoryConditionalStore implements ConditionalStore {
     /** The keys under {@code prefix}, in order. */
     synchronized List<String> keys(String prefix) {
         return objects.keySet().stream().filter(k -> k.startsWith(prefix)).toList();
-    }
-
-    /** How many writes (created or replaced, faults included) reached keys under {@code prefix}. */
-    synchronized long writesUnder(String prefix) {
-        return writes.stream().filter(k -> k.startsWith(prefix)).count();
     }
 
     @Override
@@ -120,7 +110,6 @@ final class InMemoryConditionalStore implements ConditionalStore {
             pending = takePending(key, true);
         }
         synchronized (this) {
-            writes.add(key);
             Fault fault = pending == null ? null : pending.fault();
             if (fault == Fault.UNAVAILABLE) {
                 throw new Unavailable("the store refused the write of " + key, null);
