@@ -471,7 +471,7 @@ public final class BenchMain {
                 new Kind("bare handler, C1 only (the authorizer's flags)", BareHandler.class.getName(), "stream", exportCp, c1, "{}"),
                 new Kind("authorizer (AuthorizerHandler)", "com.onboardingexport.authorizer.AuthorizerHandler", "authorizer", authorizerCp, c1, "Allow"),
                 new Kind("bare handler, default JIT (the export's flags)", BareHandler.class.getName(), "stream", exportCp, List.of(), "{}"),
-                new Kind("export (ExportHandler), one-day CSV export", "com.onboardingexport.export.ExportHandler", "api",
+                new Kind("export (ExportHandler), one-day CSV export", "com.onboardingexport.export.api.ExportHandler", "api",
                         exportCp + java.io.File.pathSeparator + runtimeSerializers(), List.of(), "\"statusCode\":200"));
         Map<String, List<JsonNode>> runs = new LinkedHashMap<>();
         kinds.forEach(kind -> runs.put(kind.name(), new ArrayList<>()));

@@ -51,7 +51,7 @@ public final class ColdStartVs {
             List<String> c1 = List.of("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1");
             List<Kind> kinds = List.of(
                     new Kind("authorizer", "com.onboardingexport.authorizer.AuthorizerHandler", "authorizer", "authorizer.classpath", c1, "Allow"),
-                    new Kind("export", "com.onboardingexport.export.ExportHandler", "api", "export.classpath", List.of(), "\"statusCode\":200"));
+                    new Kind("export", "com.onboardingexport.export.api.ExportHandler", "api", "export.classpath", List.of(), "\"statusCode\":200"));
             Map<String, List<Double>> times = new LinkedHashMap<>();
             for (int run = 0; run < runs; run++) {
                 for (Kind kind : kinds) {

@@ -4,11 +4,11 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.onboardingexport.export.ExportConfig;
-import com.onboardingexport.export.BackgroundExports;
+import com.onboardingexport.export.config.ExportConfig;
+import com.onboardingexport.export.model.ExportJob;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
-import com.onboardingexport.export.ExportHandler;
-import com.onboardingexport.export.ExportWorkerHandler;
+import com.onboardingexport.export.api.ExportHandler;
+import com.onboardingexport.export.worker.ExportWorkerHandler;
 import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.StrapiClient;
@@ -103,7 +103,7 @@ final class ExportRunner implements AutoCloseable {
                 .httpClient(UrlConnectionHttpClient.create()).build();
         this.worker = new ExportWorkerHandler(config, strapi, s3, presigner, events, Clock.systemUTC());
         this.handler = new ExportHandler(config, strapi, s3, presigner, (arn, event) -> background.submit(() ->
-                worker.handleBackgroundExport(event.get(BackgroundExports.JOB_EVENT), new BenchContext(Duration.ofMinutes(15)))),
+                worker.handleBackgroundExport(event.get(ExportJob.JOB_EVENT), new BenchContext(Duration.ofMinutes(15)))),
                 events, Clock.systemUTC());
     }
 

@@ -517,7 +517,7 @@ public final class LargeMain {
         }
         body.append("## 2. Peak /tmp against the file\n\n")
                 .append("The export JVM's `java.io.tmpdir` is a fresh folder that holds nothing else (the export's temporary root, ")
-                .append("`ExportParts`); every ").append(tmpSampleMillis).append(" ms, while each export of section 1 runs, the benchmark's JVM ")
+                .append("`SharedParts`); every ").append(tmpSampleMillis).append(" ms, while each export of section 1 runs, the benchmark's JVM ")
                 .append("sums the sizes of the files under it, recursively (`TmpSampler`); the largest sum is the peak. It is set against the ")
                 .append("size of the file the export produced, uncompressed (a gzip file is read back from S3 and inflated, after the timing). ")
                 .append("A burst shorter than the sampling period can be missed. Target ≤ ").append(Md.f(TMP_TARGET, 1))

@@ -258,7 +258,7 @@ public final class StormMain {
                             .resolve("/2015-03-31/functions/onboarding-export-local-scheduled:live/invocations"))
                     .header("X-Amz-Invocation-Type", "Event").POST(HttpRequest.BodyPublishers.ofString(input)).build(),
                     HttpResponse.BodyHandlers.ofString());
-            String exportId = com.onboardingexport.export.ScheduledTick.of(Json.MAPPER.readTree(input)).exportId();
+            String exportId = com.onboardingexport.export.model.ScheduledTick.of(Json.MAPPER.readTree(input)).exportId();
             Thread watcher = new Thread(() -> watchSchedule(phase, exportId, tick));
             watcher.start();
             watchers.add(watcher);

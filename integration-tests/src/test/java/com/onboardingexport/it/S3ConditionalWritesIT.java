@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.onboardingexport.export.ExportStatus;
-import com.onboardingexport.export.ExportStatusStore;
-import com.onboardingexport.export.S3ConditionalStore;
+import com.onboardingexport.export.model.ExportStatus;
+import com.onboardingexport.export.store.ExportStatusStore;
+import com.onboardingexport.export.store.S3ConditionalStore;
 import com.onboardingexport.shared.ApiException;
 import java.time.Clock;
 import java.util.ArrayList;

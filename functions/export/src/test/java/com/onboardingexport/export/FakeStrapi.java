@@ -23,18 +23,18 @@ import java.util.function.Predicate;
  * sends (client, campaigns, {@code id > n}, page size) and ignores the dates: every response is in
  * every window. {@link #failWith} makes it answer an error instead.
  */
-final class FakeStrapi implements AutoCloseable {
-    static final String ACME = "acme";
-    static final String GLOBEX = "globex";
-    static final String SPRING = "spring";
-    static final String AUTUMN = "autumn";
+public final class FakeStrapi implements AutoCloseable {
+    public static final String ACME = "acme";
+    public static final String GLOBEX = "globex";
+    public static final String SPRING = "spring";
+    public static final String AUTUMN = "autumn";
 
     private final HttpServer server;
     private volatile int responses;
     private volatile int failWith;
     private final List<String> queries = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    FakeStrapi(int responses) throws IOException {
+    public FakeStrapi(int responses) throws IOException {
         this.responses = responses;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/api/campaign-onboarding-responses", exchange -> answer(exchange, this::responsesPage));
@@ -42,26 +42,26 @@ final class FakeStrapi implements AutoCloseable {
         server.start();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    StrapiClient client() {
+    public StrapiClient client() {
         return new StrapiClient(URI.create(url()), () -> "api-token", StrapiClient.defaultHttpClient(Duration.ofSeconds(1)),
                 Duration.ofSeconds(2), 1);
     }
 
     /** Every request so far, as {@code /api/<collection>?<decoded query>}. */
-    List<String> queries() {
+    public List<String> queries() {
         return List.copyOf(queries);
     }
 
-    void setResponses(int count) {
+    public void setResponses(int count) {
         responses = count;
     }
 
     /** From now on, every request is answered with this HTTP status and Strapi's error body; 0: answer again. */
-    void failWith(int status) {
+    public void failWith(int status) {
         failWith = status;
     }
 

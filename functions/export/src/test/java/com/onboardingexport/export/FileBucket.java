@@ -18,17 +18,17 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
  * upload part, and the delete of a failed export's file. Anything else an export asks of S3 is a
  * test that needs the real S3 (the integration tests).
  */
-final class FileBucket implements S3Client {
+public final class FileBucket implements S3Client {
     /** A stored file: its bytes and the headers it was sent with. */
-    record StoredObject(byte[] bytes, String contentType, String contentDisposition) {
-        String text() {
+    public record StoredObject(byte[] bytes, String contentType, String contentDisposition) {
+        public String text() {
             return new String(bytes, StandardCharsets.UTF_8);
         }
     }
 
     private final Map<String, StoredObject> objects = new TreeMap<>();
 
-    synchronized Map<String, StoredObject> objects() {
+    public synchronized Map<String, StoredObject> objects() {
         return Map.copyOf(objects);
     }
 

@@ -12,14 +12,14 @@ import software.amazon.awssdk.services.eventbridge.model.PutEventsRequestEntry;
 import software.amazon.awssdk.services.eventbridge.model.PutEventsResponse;
 
 /** EventBridge as the export events reach it: every entry put, kept in order. */
-final class RecordedEvents implements EventBridgeClient {
+public final class RecordedEvents implements EventBridgeClient {
     /** One event: its detail-type and its detail. */
-    record Event(String source, String detailType, String busName, JsonNode detail) {
+    public record Event(String source, String detailType, String busName, JsonNode detail) {
     }
 
     private final List<Event> events = new CopyOnWriteArrayList<>();
 
-    List<Event> events() {
+    public List<Event> events() {
         return List.copyOf(events);
     }
 

@@ -6,7 +6,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.LambdaLogger;
 
 /** A Lambda context with a request id and a time budget: what the handlers read. */
-record TestContext(String requestId, int remainingMillis) implements Context {
+public record TestContext(String requestId, int remainingMillis) implements Context {
     @Override public String getAwsRequestId() { return requestId; }
     @Override public int getRemainingTimeInMillis() { return remainingMillis; }
     @Override public String getLogGroupName() { return "/aws/lambda/onboarding-export"; }

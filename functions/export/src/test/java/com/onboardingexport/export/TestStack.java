@@ -1,8 +1,20 @@
 package com.onboardingexport.export;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.onboardingexport.export.api.BackgroundInvoker;
+import com.onboardingexport.export.api.ExportHandler;
+import com.onboardingexport.export.config.ExportConfig;
+import com.onboardingexport.export.config.TestConfig;
+import com.onboardingexport.export.failure.DeadLetterQueue;
+import com.onboardingexport.export.failure.ExportFailureHandler;
+import com.onboardingexport.export.store.ExportStorage;
+import com.onboardingexport.export.store.InMemoryConditionalStore;
+import com.onboardingexport.export.worker.ExportWorkerHandler;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.ErrorCode;
 import com.onboardingexport.shared.Json;
@@ -28,40 +40,45 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * worker's invocations recorded, a clock that moves when told. API Gateway's proxy events and the
  * worker's events go in as Lambda gives them.
  */
-final class TestStack implements AutoCloseable {
-    static final Instant START = Instant.parse("2026-03-15T10:30:00Z");
-    static final String WORKER = "arn:aws:lambda:eu-west-1:123456789012:function:onboarding-export-worker:live";
-    static final String API_URL = "https://api.example.test/prod";
+public final class TestStack implements AutoCloseable {
+    public static final Instant START = Instant.parse("2026-03-15T10:30:00Z");
+    public static final String WORKER = "arn:aws:lambda:eu-west-1:123456789012:function:onboarding-export-worker:live";
+    public static final String API_URL = "https://api.example.test/prod";
+    public static final String DEAD_LETTER_QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/onboarding-export-dlq";
 
     /** Who calls: the authorizer's context. */
-    record Caller(String userId, String role, String clientId) {
+    public record Caller(String userId, String role, String clientId) {
     }
 
-    static final Caller ADMIN = new Caller("1", "admin", "");
-    static final Caller ACME_USER = new Caller("7", "client", FakeStrapi.ACME);
-    static final Caller ACME_COLLEAGUE = new Caller("9", "client", FakeStrapi.ACME);
-    static final Caller GLOBEX_USER = new Caller("8", "client", FakeStrapi.GLOBEX);
+    public static final Caller ADMIN = new Caller("1", "admin", "");
+    public static final Caller ACME_USER = new Caller("7", "client", FakeStrapi.ACME);
+    public static final Caller ACME_COLLEAGUE = new Caller("9", "client", FakeStrapi.ACME);
+    public static final Caller GLOBEX_USER = new Caller("8", "client", FakeStrapi.GLOBEX);
 
-    final InMemoryConditionalStore store = new InMemoryConditionalStore();
-    final FileBucket files = new FileBucket();
-    final RecordedEvents events = new RecordedEvents();
+    public final InMemoryConditionalStore store = new InMemoryConditionalStore();
+    public final FileBucket files = new FileBucket();
+    public final RecordedEvents events = new RecordedEvents();
     /** The events the API function handed to the worker, as Lambda would deliver them. */
-    final List<JsonNode> handedOver = new CopyOnWriteArrayList<>();
-    final TestClock clock = new TestClock(START);
-    final FakeStrapi strapi;
-    final ExportConfig config;
-    final ExportParts parts;
+    public final List<JsonNode> handedOver = new CopyOnWriteArrayList<>();
+    public final TestClock clock = new TestClock(START);
+    public final FakeStrapi strapi;
+    public final ExportConfig config;
+    /** The failure records the failure function forwarded to the dead-letter queue. */
+    public final RecordedQueue deadLetters = new RecordedQueue();
     private final S3Presigner presigner = S3Presigner.builder().region(Region.EU_WEST_1)
             .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "test-secret"))).build();
+    private final ExportHandler api;
+    private final ExportWorkerHandler worker;
+    private final ExportFailureHandler failure;
     private volatile boolean handOverFails;
     private int requests;
 
     /** A stack whose Strapi holds {@code responses} responses, with the template's defaults. */
-    TestStack(int responses) {
+    public TestStack(int responses) {
         this(responses, settings -> settings);
     }
 
-    TestStack(int responses, UnaryOperator<TestConfig.Builder> settings) {
+    public TestStack(int responses, UnaryOperator<TestConfig.Builder> settings) {
         try {
             strapi = new FakeStrapi(responses);
         } catch (IOException e) {
@@ -69,51 +86,54 @@ final class TestStack implements AutoCloseable {
         }
         config = settings.apply(TestConfig.builder().strapiUrl(strapi.url()).bucket("exports-bucket")
                 .set("WORKER_FUNCTION_NAME", WORKER).apiUrl(API_URL)).build();
-        BackgroundInvoker worker = (function, event) -> {
+        ExportStorage storage = new ExportStorage(files, presigner, config.bucket());
+        BackgroundInvoker handOver = (function, event) -> {
             if (handOverFails) {
                 throw new ApiException(ErrorCode.INTERNAL, "The background export could not be started");
             }
             handedOver.add(event);
         };
-        parts = ExportParts.wire(config, strapi.client(), store, new ExportStorage(files, presigner, config.bucket()), worker,
-                new ExportEvents(events, config.eventBusName()), clock);
+        api = new ExportHandler(config, strapi.client(), store, storage, handOver, events, clock);
+        worker = new ExportWorkerHandler(config, strapi.client(), store, storage, events, clock);
+        failure = new ExportFailureHandler(config, store, events, new DeadLetterQueue(deadLetters, DEAD_LETTER_QUEUE), clock);
     }
 
     /** From now on, handing an export to the worker fails as a refused invocation does. */
-    void handOverFails() {
+    public void handOverFails() {
         handOverFails = true;
     }
 
-    ExportHandler api() {
-        return new ExportHandler(parts);
-    }
-
-    ExportWorkerHandler worker() {
-        return new ExportWorkerHandler(parts);
-    }
-
     /** {@code POST /exports/onboarding} with this body and extra headers, as API Gateway sends it after the authorizer. */
-    APIGatewayProxyResponseEvent post(Caller caller, String body, Map<String, String> headers) {
+    public APIGatewayProxyResponseEvent post(Caller caller, String body, Map<String, String> headers) {
         APIGatewayProxyRequestEvent event = event(caller, "POST", "/exports/onboarding", headers).withBody(body);
-        return api().handleRequest(event, new TestContext("lambda-" + nextRequest(), 29_000));
+        return api.handleRequest(event, new TestContext("lambda-" + nextRequest(), 29_000));
     }
 
-    APIGatewayProxyResponseEvent post(Caller caller, String body) {
+    public APIGatewayProxyResponseEvent post(Caller caller, String body) {
         return post(caller, body, Map.of());
     }
 
     /** {@code GET /exports/onboarding/{export_id}}. */
-    APIGatewayProxyResponseEvent get(Caller caller, String exportId) {
+    public APIGatewayProxyResponseEvent get(Caller caller, String exportId) {
         APIGatewayProxyRequestEvent event = event(caller, "GET", "/exports/onboarding/" + exportId, Map.of())
                 .withPathParameters(Map.of("export_id", exportId));
-        return api().handleRequest(event, new TestContext("lambda-" + nextRequest(), 29_000));
+        return api.handleRequest(event, new TestContext("lambda-" + nextRequest(), 29_000));
     }
 
     /** Runs the worker on an event as Lambda delivers it (JSON in, JSON out), with 15 minutes to go. */
-    JsonNode runWorker(JsonNode event, String lambdaRequestId) {
+    public JsonNode runWorker(JsonNode event, String lambdaRequestId) {
+        return invoke(worker, event, lambdaRequestId);
+    }
+
+    /** Runs the failure function on Lambda's failure record, as the worker's on-failure destination receives it. */
+    public JsonNode runFailure(JsonNode record) {
+        return invoke(failure, record, "failure-" + nextRequest());
+    }
+
+    private static JsonNode invoke(RequestStreamHandler function, JsonNode event, String lambdaRequestId) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            worker().handleRequest(new ByteArrayInputStream(event.toString().getBytes(StandardCharsets.UTF_8)), out,
+            function.handleRequest(new ByteArrayInputStream(event.toString().getBytes(StandardCharsets.UTF_8)), out,
                     new TestContext(lambdaRequestId, 900_000));
             return Json.MAPPER.readTree(out.toByteArray());
         } catch (IOException e) {
@@ -122,7 +142,7 @@ final class TestStack implements AutoCloseable {
     }
 
     /** The only event handed to the worker so far. */
-    JsonNode onlyHandedOver() {
+    public JsonNode onlyHandedOver() {
         if (handedOver.size() != 1) {
             throw new AssertionError("expected one hand-over, got " + handedOver);
         }
@@ -130,16 +150,16 @@ final class TestStack implements AutoCloseable {
     }
 
     /** The status object of an export as stored, parsed; MissingNode when there is none. */
-    JsonNode storedStatus(String exportId) {
+    public JsonNode storedStatus(String exportId) {
         return store.json("status/" + exportId + ".json").map(TestStack::json).orElse(Json.MAPPER.missingNode());
     }
 
     /** The keys of the places held now, every scope together. */
-    List<String> placesHeld() {
+    public List<String> placesHeld() {
         return store.keys("running/");
     }
 
-    static JsonNode json(String text) {
+    public static JsonNode json(String text) {
         try {
             return Json.MAPPER.readTree(text);
         } catch (IOException e) {
@@ -147,8 +167,29 @@ final class TestStack implements AutoCloseable {
         }
     }
 
-    static JsonNode body(APIGatewayProxyResponseEvent response) {
+    public static JsonNode body(APIGatewayProxyResponseEvent response) {
         return json(response.getBody());
+    }
+
+    /** An error answer: its HTTP status, and exactly {"error": {status, code, message, request_id}}; a null message is not checked. */
+    public static void assertError(APIGatewayProxyResponseEvent response, int status, String code, String message) {
+        assertEquals(status, response.getStatusCode(), response.getBody());
+        JsonNode error = body(response).path("error");
+        assertEquals(List.of("error"), fieldNames(body(response)));
+        assertEquals(List.of("status", "code", "message", "request_id"), fieldNames(error));
+        assertEquals(status, error.path("status").asInt(), response.getBody());
+        assertEquals(code, error.path("code").asText(), response.getBody());
+        assertEquals(response.getHeaders().get("X-Request-Id"), error.path("request_id").asText());
+        if (message != null) {
+            assertEquals(message, error.path("message").asText());
+        }
+    }
+
+    /** The names of an object's fields, in order. */
+    public static List<String> fieldNames(JsonNode node) {
+        List<String> names = new java.util.ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     private APIGatewayProxyRequestEvent event(Caller caller, String method, String path, Map<String, String> headers) {

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.export.BackgroundInvoker;
-import com.onboardingexport.export.ExportHandler;
-import com.onboardingexport.export.ExportWorkerHandler;
+import com.onboardingexport.export.api.BackgroundInvoker;
+import com.onboardingexport.export.api.ExportHandler;
+import com.onboardingexport.export.worker.ExportWorkerHandler;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.local.StrapiFaultProxy;
@@ -212,7 +212,7 @@ class AsyncExportIT {
         String acme = fixture.parts.strapi.get("/api/clients?filters[name][$eq]=Acme%20Corp").path("data").get(0).path("documentId").asText();
         String user = String.valueOf(80000 + new java.util.Random().nextInt(10000)); // a client user with no export of another test
         String name = "forged-" + java.util.UUID.randomUUID().toString().substring(0, 8);
-        var queue = fixture.parts.moto.routeEventsToQueue(com.onboardingexport.export.ExportEvents.SOURCE, name);
+        var queue = fixture.parts.moto.routeEventsToQueue(com.onboardingexport.export.lifecycle.ExportEvents.SOURCE, name);
         java.util.List<JsonNode> started = new java.util.ArrayList<>();
         ExportHandler api = fixture.recordingHandler(started);
         APIGatewayProxyResponseEvent accepted = fixture.send(api, ExportFixture.request(user, "client", acme,

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.export.api.ExportHandler;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.local.StrapiFaultProxy;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.export.ExportConfig;
-import com.onboardingexport.export.BackgroundExports;
-import com.onboardingexport.export.ExportHandler;
-import com.onboardingexport.export.ExportWorkerHandler;
-import com.onboardingexport.export.BackgroundInvoker;
+import com.onboardingexport.export.config.ExportConfig;
+import com.onboardingexport.export.model.ExportJob;
+import com.onboardingexport.export.api.ExportHandler;
+import com.onboardingexport.export.worker.ExportWorkerHandler;
+import com.onboardingexport.export.api.BackgroundInvoker;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.shared.Env;
@@ -81,7 +81,7 @@ public final class ExportFixture {
 
     /** Runs a job the API function handed over, as the worker's asynchronous invocation would. */
     public static void runJob(ExportWorkerHandler worker, JsonNode event, Duration timeLeft) {
-        worker.handleBackgroundExport(event.get(BackgroundExports.JOB_EVENT), new LocalLambdaContext(timeLeft));
+        worker.handleBackgroundExport(event.get(ExportJob.JOB_EVENT), new LocalLambdaContext(timeLeft));
     }
 
     /** A GET of an export's status, as API Gateway hands it over. */

@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.onboardingexport.export.ExportHandler;
-import com.onboardingexport.export.XlsxExportWriter;
+import com.onboardingexport.export.api.ExportHandler;
+import com.onboardingexport.export.format.XlsxExportWriter;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.local.StrapiFaultProxy;
 import com.onboardingexport.shared.Json;

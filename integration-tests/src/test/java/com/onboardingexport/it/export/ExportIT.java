@@ -11,7 +11,7 @@ import static com.onboardingexport.it.export.ExportFixture.ok;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.export.api.ExportHandler;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.shared.Json;
 import java.io.StringReader;

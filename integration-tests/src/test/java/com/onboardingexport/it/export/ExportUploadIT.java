@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.onboardingexport.export.ExportStorage;
-import com.onboardingexport.export.ExportUpload;
+import com.onboardingexport.export.store.ExportStorage;
+import com.onboardingexport.export.store.ExportUpload;
 import com.onboardingexport.local.LocalS3;
 import java.util.List;
 import java.util.Random;

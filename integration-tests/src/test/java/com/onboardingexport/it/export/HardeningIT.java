@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.export.ExportConfig;
-import com.onboardingexport.export.ExportHandler;
-import com.onboardingexport.export.Principal;
-import com.onboardingexport.export.RunningExports;
-import com.onboardingexport.export.S3ConditionalStore;
+import com.onboardingexport.export.config.ExportConfig;
+import com.onboardingexport.export.api.ExportHandler;
+import com.onboardingexport.export.model.Principal;
+import com.onboardingexport.export.store.RunningExports;
+import com.onboardingexport.export.store.S3ConditionalStore;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.shared.ApiException;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.onboardingexport.export.ExportWorkerHandler;
+import com.onboardingexport.export.worker.ExportWorkerHandler;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.local.ProjectRoot;
@@ -56,7 +56,7 @@ class ScheduledExportIT {
     @DisplayName("one tick, one export: delivered twice at once and a third time 50 minutes late, one status, one file, one event, the on-time window")
     void oneTickOneExport() throws Exception {
         String name = "tick-" + java.util.UUID.randomUUID().toString().substring(0, 8);
-        var queue = fixture.parts.moto.routeEventsToQueue(com.onboardingexport.export.ExportEvents.SOURCE, name);
+        var queue = fixture.parts.moto.routeEventsToQueue(com.onboardingexport.export.lifecycle.ExportEvents.SOURCE, name);
         Instant tick = Instant.now().minus(Duration.ofMinutes(50)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         // Submitted 20 minutes after the tick: an on-time run cannot see it; a window taken at a late delivery's clock would.
         String campaign = fixture.parts.strapi.get("/api/campaigns").path("data").get(0).path("documentId").asText();
@@ -202,7 +202,7 @@ class ScheduledExportIT {
         ExportWorkerHandler worker = fixture.worker();
 
         // The first run: the first_run window, every Acme response created or updated in the last 30 days.
-        Instant monthAgo = com.onboardingexport.export.DateRange.parse("last_30_days", ZoneOffset.UTC, Clock.systemUTC()).start();
+        Instant monthAgo = com.onboardingexport.export.model.DateRange.parse("last_30_days", ZoneOffset.UTC, Clock.systemUTC()).start();
         JsonNode first = fire(worker, input);
         assertEquals("succeeded", first.path("status").asText(), first.toString());
         long acmeRows = fixture.strapiRows("").stream()

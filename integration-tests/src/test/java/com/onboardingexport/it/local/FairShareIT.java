@@ -274,7 +274,7 @@ class FairShareIT {
                 + "\",\"date_range\":\"all_time\",\"file_format\":\"csv\"}";
         HttpResponse<String> fired = invoke(SCHEDULED, "Event", tick);
         assertEquals(202, fired.statusCode(), fired.body());
-        String scheduled = com.onboardingexport.export.ScheduledTick.of(Json.MAPPER.readTree(tick)).exportId();
+        String scheduled = com.onboardingexport.export.model.ScheduledTick.of(Json.MAPPER.readTree(tick)).exportId();
         awaitStarted(admin, scheduled);
         JsonNode done = awaitFinished(admin, scheduled);
         assertEquals("succeeded", done.path("status").asText(), done.toString());

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LocalRunIT {
     private static final Path TEMPLATE = ProjectRoot.find().resolve("template.yaml");
-    private static final String EXPORT_HANDLER = "com.onboardingexport.export.ExportHandler::handleRequest";
+    private static final String EXPORT_HANDLER = "com.onboardingexport.export.api.ExportHandler::handleRequest";
     private static final String AUTHORIZER_HANDLER = "com.onboardingexport.authorizer.AuthorizerHandler::handleRequest";
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -305,10 +305,10 @@ class LocalRunIT {
     @Test
     @DisplayName("A misspelt export Handler in the template: the API starts, every request to it fails with 502 and 'Class not found', as in Lambda")
     void wrongExportHandler(@TempDir Path dir) throws Exception {
-        Path broken = brokenCopy(dir, EXPORT_HANDLER, "com.onboardingexport.export.ExportHandlr::handleRequest");
+        Path broken = brokenCopy(dir, EXPORT_HANDLER, "com.onboardingexport.export.api.ExportHandlr::handleRequest");
         try (LocalApi api = LocalApi.start(run.apiConfig(broken, 0, System.out::println))) {
             assertEquals(Set.of("ExportFunction"), api.initErrors().keySet());
-            assertTrue(api.initErrors().get("ExportFunction").contains("Class not found: com.onboardingexport.export.ExportHandlr"),
+            assertTrue(api.initErrors().get("ExportFunction").contains("Class not found: com.onboardingexport.export.api.ExportHandlr"),
                     api.initErrors().toString());
 
             HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(api.url().resolve("/exports/onboarding"))
@@ -319,7 +319,7 @@ class LocalRunIT {
             assertEquals(1, api.functionErrors().size(), api.functionErrors().toString());
             JsonNode error = Json.MAPPER.readTree(api.functionErrors().get(0).substring("ExportFunction: ".length()));
             assertEquals("java.lang.ClassNotFoundException", error.path("errorType").asText());
-            assertEquals("Class not found: com.onboardingexport.export.ExportHandlr", error.path("errorMessage").asText());
+            assertEquals("Class not found: com.onboardingexport.export.api.ExportHandlr", error.path("errorMessage").asText());
         }
     }
 

@@ -157,7 +157,7 @@ class SamLocalEnvVarsIT {
             String bucket = variables.get("EXPORT_BUCKET");
             assertEquals(hostAddress, endpoint.getHost());
             assertEquals(run.s3().endpoint().getPort(), endpoint.getPort());
-            // No path-style setting: the functions' clients have none (ExportParts), only the endpoint.
+            // No path-style setting: the functions' clients have none (SharedParts), only the endpoint.
             try (S3Client s3 = S3Client.builder().endpointOverride(endpoint).region(LocalS3.REGION).credentialsProvider(credentials())
                     .httpClient(UrlConnectionHttpClient.create()).build();
                  S3Presigner presigner = S3Presigner.builder().endpointOverride(endpoint).region(LocalS3.REGION)

@@ -333,7 +333,7 @@ class WorkerFailuresIT {
             String input = "{\"schedule_name\":\"" + schedule + "\",\"scheduled_time\":\"" + java.time.Instant.now()
                     + "\",\"date_range\":\"since_last_run\",\"first_run\":\"all_time\",\"file_format\":\"csv\"}";
             invokeAsync(api, SCHEDULED, input);
-            String exportId = com.onboardingexport.export.ScheduledTick.of(Json.MAPPER.readTree(input)).exportId();
+            String exportId = com.onboardingexport.export.model.ScheduledTick.of(Json.MAPPER.readTree(input)).exportId();
             awaitWorkerReading();
             assertEquals("running", status(api, exportId).path("status").asText(), "the run's export id is its tick's");
 

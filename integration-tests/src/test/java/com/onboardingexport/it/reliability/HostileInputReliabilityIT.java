@@ -9,8 +9,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.onboardingexport.export.DateRange;
-import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.export.model.DateRange;
+import com.onboardingexport.export.api.ExportHandler;
 import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
 import com.onboardingexport.local.ProjectRoot;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.export.ExportConfig;
-import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.export.config.ExportConfig;
+import com.onboardingexport.export.api.ExportHandler;
 import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
 import com.onboardingexport.shared.CachedSecret;

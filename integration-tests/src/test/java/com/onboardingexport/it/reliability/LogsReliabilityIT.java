@@ -14,8 +14,8 @@ import com.amazonaws.services.lambda.runtime.events.IamPolicyResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.authorizer.AuthorizerHandler;
-import com.onboardingexport.export.BackgroundInvoker;
-import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.export.api.BackgroundInvoker;
+import com.onboardingexport.export.api.ExportHandler;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
@@ -240,7 +240,7 @@ class LogsReliabilityIT {
         APIGatewayProxyResponseEvent accepted = send(handler, userId, role, acme, "{\"date_range\":\"all_time\",\"mode\":\"async\"}");
         assertEquals(202, accepted.getStatusCode(), accepted.getBody());
         String asyncId = Json.MAPPER.readTree(accepted.getBody()).path("export_id").asText();
-        com.onboardingexport.export.ExportWorkerHandler worker = new com.onboardingexport.export.ExportWorkerHandler(config,
+        com.onboardingexport.export.worker.ExportWorkerHandler worker = new com.onboardingexport.export.worker.ExportWorkerHandler(config,
                 Reliability.strapiClient(config), PARTS.s3.client(), PARTS.s3.presigner(), PARTS.moto.eventBridge(), java.time.Clock.systemUTC());
         String scheduledId = worker.handleScheduledExport(ExportFixture.newTick((com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(
                 "{\"schedule_name\":\"audit-resign\",\"client_id\":\"" + acme + "\",\"date_range\":\"all_time\"}")),

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.export.BackgroundInvoker;
-import com.onboardingexport.export.ExportConfig;
-import com.onboardingexport.export.ExportHandler;
+import com.onboardingexport.export.api.BackgroundInvoker;
+import com.onboardingexport.export.config.ExportConfig;
+import com.onboardingexport.export.api.ExportHandler;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.it.export.ExportFixture;
 import com.onboardingexport.shared.Env;
@@ -76,9 +76,9 @@ final class Reliability {
 
     /** Lambda's asynchronous invocation of the worker, played in the caller's thread: the 202 is answered once the run is over. */
     static BackgroundInvoker inlineWorker(ExportConfig config) {
-        com.onboardingexport.export.ExportWorkerHandler worker = new com.onboardingexport.export.ExportWorkerHandler(
+        com.onboardingexport.export.worker.ExportWorkerHandler worker = new com.onboardingexport.export.worker.ExportWorkerHandler(
                 config, strapiClient(config), PARTS.s3.client(), PARTS.s3.presigner(), PARTS.moto.eventBridge(), Clock.systemUTC());
-        return (arn, event) -> worker.handleBackgroundExport(event.get(com.onboardingexport.export.BackgroundExports.JOB_EVENT),
+        return (arn, event) -> worker.handleBackgroundExport(event.get(com.onboardingexport.export.model.ExportJob.JOB_EVENT),
                 new com.onboardingexport.local.LocalLambdaContext());
     }
 

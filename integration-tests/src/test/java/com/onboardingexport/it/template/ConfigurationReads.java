@@ -1,8 +1,8 @@
 package com.onboardingexport.it.template;
 
 import com.onboardingexport.authorizer.AuthorizerHandler;
-import com.onboardingexport.export.DeadLetterQueue;
-import com.onboardingexport.export.ExportConfig;
+import com.onboardingexport.export.failure.DeadLetterQueue;
+import com.onboardingexport.export.config.ExportConfig;
 import com.onboardingexport.shared.Env;
 import java.util.AbstractMap;
 import java.util.HashMap;
@@ -41,11 +41,11 @@ public final class ConfigurationReads {
     static Consumer<Env> wiring(String handler) {
         return switch (handler) {
             case "com.onboardingexport.authorizer.AuthorizerHandler::handleRequest" -> env -> new AuthorizerHandler(env, secretsManager());
-            // Both export handlers wire themselves from ExportConfig.from(Env.system()) (ExportParts.fromEnvironment).
-            case "com.onboardingexport.export.ExportHandler::handleRequest",
-                 "com.onboardingexport.export.ExportWorkerHandler::handleRequest" -> ExportConfig::from;
+            // Both export handlers wire themselves from ExportConfig.from(Env.system()) (ApiWiring / WorkerWiring.fromEnvironment).
+            case "com.onboardingexport.export.api.ExportHandler::handleRequest",
+                 "com.onboardingexport.export.worker.ExportWorkerHandler::handleRequest" -> ExportConfig::from;
             // The failure function wires itself the same way, plus the queue it forwards Lambda's records to.
-            case "com.onboardingexport.export.ExportFailureHandler::handleRequest" -> env -> {
+            case "com.onboardingexport.export.failure.ExportFailureHandler::handleRequest" -> env -> {
                 ExportConfig.from(env);
                 DeadLetterQueue.url(env);
             };

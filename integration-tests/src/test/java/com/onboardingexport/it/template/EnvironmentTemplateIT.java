@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.onboardingexport.export.ExportConfig;
+import com.onboardingexport.export.config.ExportConfig;
 import com.onboardingexport.local.CloudFormationYaml;
 import java.io.IOException;
 import java.nio.file.Files;

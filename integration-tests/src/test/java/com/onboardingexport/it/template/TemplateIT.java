@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import com.networknt.schema.JsonSchema;
-import com.onboardingexport.export.ExportRequestParser;
+import com.onboardingexport.export.model.ExportRequestParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -137,9 +137,9 @@ class TemplateIT {
         @DisplayName("a renamed handler method is reported")
         void renamedHandlerMethod() {
             SamTemplate broken = copy();
-            properties(broken, "ExportFunction").put("Handler", "com.onboardingexport.export.ExportHandler::handle");
+            properties(broken, "ExportFunction").put("Handler", "com.onboardingexport.export.api.ExportHandler::handle");
             List<String> problems = TemplateChecks.handlerProblems(broken, root, Thread.currentThread().getContextClassLoader());
-            assertEquals(List.of("ExportFunction: Handler class com.onboardingexport.export.ExportHandler has no public method"
+            assertEquals(List.of("ExportFunction: Handler class com.onboardingexport.export.api.ExportHandler has no public method"
                     + " handle(Event[, Context]) or handle(InputStream, OutputStream[, Context])"), problems);
         }
 

@@ -36,7 +36,7 @@ class WorkerTemplateIT {
         JsonNode api = template.functionProperties("ExportFunction");
         assertAll(
                 () -> assertEquals(api.path("CodeUri"), worker.path("CodeUri"), "one module for both"),
-                () -> assertEquals("com.onboardingexport.export.ExportWorkerHandler::handleRequest", worker.path("Handler").asText()),
+                () -> assertEquals("com.onboardingexport.export.worker.ExportWorkerHandler::handleRequest", worker.path("Handler").asText()),
                 () -> assertEquals(900, worker.path("Timeout").asInt()),
                 () -> assertEquals(JSON.createObjectNode().put("Ref", "WorkerConcurrency"), worker.path("ReservedConcurrentExecutions")),
                 () -> assertTrue(api.path("Timeout").asInt() <= 30),
@@ -58,7 +58,7 @@ class WorkerTemplateIT {
                 () -> assertEquals("Lambda", config.path("DestinationConfig").path("OnFailure").path("Type").asText()),
                 () -> assertEquals(JSON.createObjectNode().put("Ref", "ExportFailureFunction.Alias"),
                         config.path("DestinationConfig").path("OnFailure").path("Destination")),
-                () -> assertEquals("com.onboardingexport.export.ExportFailureHandler::handleRequest", failure.path("Handler").asText()),
+                () -> assertEquals("com.onboardingexport.export.failure.ExportFailureHandler::handleRequest", failure.path("Handler").asText()),
                 () -> assertEquals(template.functionProperties("ExportWorkerFunction").path("CodeUri"), failure.path("CodeUri")),
                 // ...and forwards them to the dead-letter queue, where its own failed runs land too.
                 () -> assertEquals(JSON.createObjectNode().put("Ref", "ExportWorkerDeadLetterQueue"),
@@ -67,8 +67,8 @@ class WorkerTemplateIT {
                 () -> assertEquals(getAtt("ExportWorkerDeadLetterQueue", "Arn"),
                         normalise(failureConfig.path("DestinationConfig").path("OnFailure").path("Destination"))),
                 () -> assertEquals("AWS::SQS::Queue", template.type("ExportWorkerDeadLetterQueue")));
-        // BackgroundExports.UNCLAIMED_DEADLINE: the event's maximum age plus the worker's timeout.
-        String code = Files.readString(root.resolve("functions/export/src/main/java/com/onboardingexport/export/BackgroundExports.java"));
+        // HandOver.UNCLAIMED_DEADLINE: the event's maximum age plus the worker's timeout.
+        String code = Files.readString(root.resolve("functions/export/src/main/java/com/onboardingexport/export/api/HandOver.java"));
         int age = config.path("MaximumEventAgeInSeconds").asInt();
         int timeout = template.functionProperties("ExportWorkerFunction").path("Timeout").asInt();
         assertTrue(code.contains("Duration.ofSeconds(" + age + " + " + timeout + ")"), "UNCLAIMED_DEADLINE is " + age + " + " + timeout + " s");
@@ -157,7 +157,7 @@ class WorkerTemplateIT {
         JsonNode target = rule.path("Targets").path(0);
         JsonNode transformer = target.path("InputTransformer");
         Set<String> detailFields = new HashSet<>();
-        for (var component : com.onboardingexport.export.ExportEvents.Detail.class.getRecordComponents()) {
+        for (var component : com.onboardingexport.export.lifecycle.ExportEvents.Detail.class.getRecordComponents()) {
             detailFields.add(component.getName().replaceAll("([A-Z])", "_$1").toLowerCase(java.util.Locale.ROOT));
         }
         assertAll(
