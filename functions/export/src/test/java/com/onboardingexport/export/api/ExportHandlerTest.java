@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.onboardingexport.export.FakeStrapi;
 import com.onboardingexport.export.FileBucket;
 import com.onboardingexport.export.RecordedEvents;
 import com.onboardingexport.export.TestStack;
@@ -114,6 +115,9 @@ class ExportHandlerTest {
                 + exportId + "/"), answer.toString());
         assertError(stack.get(GLOBEX_USER, exportId), 404, "NOT_FOUND", "No such export");
         assertEquals(200, stack.get(ADMIN, exportId).getStatusCode(), "an admin reads every export");
+        assertError(stack.get(new TestStack.Caller("7", "client", FakeStrapi.GLOBEX), exportId), 404, "NOT_FOUND", "No such export");
+        assertError(stack.get(new TestStack.Caller("7", "admin-assistant", FakeStrapi.ACME), exportId), 404, "NOT_FOUND",
+                "No such export");
     }
 
     @Test

@@ -166,6 +166,22 @@ class ScheduledExportTest {
     }
 
     @Test
+    @DisplayName("a schedule of one client is read by that client's users and the admins; a schedule of every client by the admins only")
+    void whoReadsAScheduledExport() {
+        String acmes = stack.runWorker(tick("2026-03-15T07:00:00Z"), "scheduled-1").path("export_id").asText();
+        String everyones = stack.runWorker(json("{\"schedule_name\":\"weekly\",\"scheduled_time\":\"2026-03-15T07:00:00Z\"}"),
+                "scheduled-2").path("export_id").asText();
+
+        assertEquals(200, stack.get(TestStack.ACME_COLLEAGUE, acmes).getStatusCode());
+        assertEquals(200, stack.get(TestStack.ADMIN, acmes).getStatusCode());
+        TestStack.assertError(stack.get(TestStack.GLOBEX_USER, acmes), 404, "NOT_FOUND", "No such export");
+        assertEquals(200, stack.get(TestStack.ADMIN, everyones).getStatusCode());
+        TestStack.assertError(stack.get(TestStack.ACME_USER, everyones), 404, "NOT_FOUND", "No such export");
+        assertTrue(TestStack.body(stack.get(TestStack.ACME_USER, acmes)).path("download_url").asText().startsWith(
+                "https://exports-bucket.s3.eu-west-1.amazonaws.com/scheduled/nightly/" + acmes + "/"), "the status signs a link");
+    }
+
+    @Test
     @DisplayName("a tick more than 5 minutes ahead of the clock is refused before anything is written")
     void tickFromTheFuture() {
         assertThrows(IllegalArgumentException.class, () -> stack.runWorker(tick("2026-03-15T10:35:01Z"), "scheduled-1"));
