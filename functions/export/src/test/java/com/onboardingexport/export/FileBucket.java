@@ -12,6 +12,7 @@ import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectResponse;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * The export files' side of the bucket, in memory: the single PUT of a file smaller than one
@@ -27,6 +28,12 @@ public final class FileBucket implements S3Client {
     }
 
     private final Map<String, StoredObject> objects = new TreeMap<>();
+    private volatile boolean refusing;
+
+    /** From now on, every PUT is refused as S3 refuses one (a 503). */
+    public void refusePuts() {
+        refusing = true;
+    }
 
     public synchronized Map<String, StoredObject> objects() {
         return Map.copyOf(objects);
@@ -34,6 +41,9 @@ public final class FileBucket implements S3Client {
 
     @Override
     public synchronized PutObjectResponse putObject(PutObjectRequest request, RequestBody body) {
+        if (refusing) {
+            throw S3Exception.builder().statusCode(503).message("Slow Down").build();
+        }
         try (InputStream in = body.contentStreamProvider().newStream()) {
             objects.put(request.key(), new StoredObject(in.readAllBytes(), request.contentType(), request.contentDisposition()));
         } catch (IOException e) {

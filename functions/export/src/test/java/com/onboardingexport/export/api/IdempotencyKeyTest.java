@@ -103,6 +103,19 @@ class IdempotencyKeyTest {
     }
 
     @Test
+    @DisplayName("a synchronous export whose file cannot be stored: 500 STORAGE_ERROR, its places given back, its key released, its event put")
+    void failedExportReleasesItsKey() {
+        stack.files.refusePuts();
+
+        assertError(stack.post(ACME_USER, SYNC, KEY), 500, "STORAGE_ERROR", "The export file could not be stored");
+
+        assertTrue(record().path("export_id").isMissingNode(), "released: " + record());
+        assertEquals(List.of(), stack.placesHeld());
+        assertEquals(List.of(), stack.store.keys("status/"), "a failed synchronous export leaves no status");
+        assertEquals("STORAGE_ERROR", stack.events.events().get(0).detail().path("error_code").asText());
+    }
+
+    @Test
     @DisplayName("a background export: its 202 is replayed while it runs; once it failed, a retry runs it anew under a new id")
     void backgroundReplayAndFailedRetry() {
         APIGatewayProxyResponseEvent accepted = stack.post(ACME_USER, ASYNC, KEY);
