@@ -148,4 +148,19 @@ class IdempotencyKeyTest {
         assertEquals(body(other[0]).path("export_id"), body(mine).path("export_id"));
         assertEquals(1, stack.files.objects().size());
     }
+
+    @Test
+    @DisplayName("two background POSTs with one key at once: one export handed over, one place of the limit, one export id")
+    void twoBackgroundRequestsAtOnce() {
+        APIGatewayProxyResponseEvent[] other = new APIGatewayProxyResponseEvent[1];
+        stack.store.beforeNextWrite("idempotency/", () -> other[0] = stack.post(ACME_USER, ASYNC, KEY));
+
+        APIGatewayProxyResponseEvent mine = stack.post(ACME_USER, ASYNC, KEY);
+
+        assertEquals(202, other[0].getStatusCode(), other[0].getBody());
+        assertEquals(202, mine.getStatusCode(), mine.getBody());
+        assertEquals(body(other[0]), body(mine));
+        assertEquals(1, stack.handedOver.size());
+        assertEquals(List.of("running/client-acme/place-0.json", "running/user-7/place-0.json"), stack.placesHeld());
+    }
 }

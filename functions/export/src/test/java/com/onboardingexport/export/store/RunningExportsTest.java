@@ -115,6 +115,37 @@ class RunningExportsTest {
     }
 
     @Test
+    @DisplayName("eight exports of one user at the same instant: two take a place, six are refused")
+    void eightAtOnce() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<Boolean>> outcomes = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            String exportId = "e" + i;
+            outcomes.add(pool.submit(() -> {
+                go.await();
+                try {
+                    places.takeOrRefuse(ANN, exportId, LATER, NOW);
+                    return true;
+                } catch (ApiException e) {
+                    assertEquals(ErrorCode.TOO_MANY_EXPORTS, e.code());
+                    return false;
+                }
+            }));
+        }
+        go.countDown();
+        int started = 0;
+        for (java.util.concurrent.Future<Boolean> outcome : outcomes) {
+            started += outcome.get(10, java.util.concurrent.TimeUnit.SECONDS) ? 1 : 0;
+        }
+        pool.shutdown();
+
+        assertEquals(2, started);
+        assertEquals(List.of("running/client-acme/place-0.json", "running/client-acme/place-1.json",
+                "running/user-7/place-0.json", "running/user-7/place-1.json"), store.keys("running/"));
+    }
+
+    @Test
     @DisplayName("a place whose write's answer was lost is settled by its write_id: taken, once")
     void lostAnswerSettled() {
         RunningExports one = new RunningExports(store, 1, new TestClock(NOW));

@@ -153,6 +153,25 @@ class ScheduledExportTest {
     }
 
     @Test
+    @DisplayName("one tick delivered twice at once and a third time 50 minutes late: one status, one file, one event, the on-time window")
+    void tickDeliveredTwiceAtOnceAndLate() {
+        JsonNode[] other = new JsonNode[1];
+        stack.store.beforeNextWrite("status/", () -> other[0] = stack.runWorker(tick("2026-03-15T07:00:00Z"), "scheduled-2"));
+
+        JsonNode mine = stack.runWorker(tick("2026-03-15T07:00:00Z"), "scheduled-1");
+        stack.clock.advance(Duration.ofMinutes(50));
+        JsonNode late = stack.runWorker(tick("2026-03-15T07:00:00Z"), "scheduled-3");
+
+        assertEquals(other[0], mine);
+        assertEquals(other[0], late);
+        assertEquals("succeeded", mine.path("status").asText());
+        assertEquals("scheduled-2", stack.storedStatus(mine.path("export_id").asText()).path("worker_request_id").asText());
+        assertEquals(1, stack.files.objects().size());
+        assertEquals(1, stack.events.events().size());
+        assertEquals("2026-03-08T07:00:00Z/2026-03-15T07:00:00Z", lastWindow());
+    }
+
+    @Test
     @DisplayName("another run moves the mark first: this run's mark write is refused; its export stands, the other's mark stays")
     void markRace() {
         String rival = "{\"schedule_name\":\"nightly\",\"exported_until\":\"2026-03-15T09:00:00Z\",\"export_id\":\"other\"}";
