@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.onboardingexport.export.model.ExportStatus;
 import com.onboardingexport.export.store.ExportStatusStore;
+import com.onboardingexport.export.store.S3ConditionalStore;
 import com.onboardingexport.shared.ApiException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** Status objects on the real S3 server of the tests (S3Proxy): S3's conditional writes keep every transition safe. */
 class S3ConditionalWritesIT {
     private final RealParts parts = RealParts.get();
-    private final ExportStatusStore store = new ExportStatusStore(parts.s3.client(), RealParts.BUCKET, Clock.systemUTC());
+    private final ExportStatusStore store = new ExportStatusStore(new S3ConditionalStore(parts.s3.client(), RealParts.BUCKET), Clock.systemUTC());
 
     /** A running status, as the API function creates it (read from its JSON: the record's builders are the package's own). */
     private static ExportStatus newStatus() throws Exception {

@@ -12,6 +12,7 @@ import com.onboardingexport.export.config.ExportConfig;
 import com.onboardingexport.export.api.ExportHandler;
 import com.onboardingexport.export.model.Principal;
 import com.onboardingexport.export.store.RunningExports;
+import com.onboardingexport.export.store.S3ConditionalStore;
 import com.onboardingexport.it.RealParts;
 import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.shared.ApiException;
@@ -122,7 +123,7 @@ class HardeningIT {
         String user = "94" + (System.nanoTime() % 1000);
         Instant t = Instant.parse("2030-01-01T00:00:00Z");
         try (S3Client s3 = parts.s3.client()) {
-            RunningExports places = new RunningExports(s3, RealParts.BUCKET, 2, Clock.systemUTC());
+            RunningExports places = new RunningExports(new S3ConditionalStore(s3, RealParts.BUCKET), 2, Clock.systemUTC());
             assertTrue(places.take(user, "dies", t.plusSeconds(60), t));
             assertTrue(places.take(user, "runs", t.plusSeconds(600), t));
             assertFalse(places.take(user, "third", t.plusSeconds(600), t.plusSeconds(30)), "both places held");
@@ -144,7 +145,7 @@ class HardeningIT {
         Principal admin2 = new Principal("98" + run, "admin", "", null);
         Instant t = Instant.parse("2030-01-01T00:00:00Z");
         try (S3Client s3 = parts.s3.client()) {
-            RunningExports places = new RunningExports(s3, RealParts.BUCKET, new RunningExports.Limits(2, 3, 2, "admin"), Clock.systemUTC());
+            RunningExports places = new RunningExports(new S3ConditionalStore(s3, RealParts.BUCKET), new RunningExports.Limits(2, 3, 2, "admin"), Clock.systemUTC());
             places.takeOrRefuse(a1, "a1-1", t.plusSeconds(600), t);
             places.takeOrRefuse(a1, "a1-2", t.plusSeconds(600), t);
             places.takeOrRefuse(a2, "a2-1", t.plusSeconds(600), t);

@@ -5,7 +5,10 @@ import com.onboardingexport.export.lifecycle.SharedParts;
 import com.onboardingexport.export.lifecycle.StatusAnswers;
 import com.onboardingexport.export.model.ExportRequestParser;
 import com.onboardingexport.export.service.ExportService;
+import com.onboardingexport.export.store.ConditionalStore;
+import com.onboardingexport.export.store.ExportStorage;
 import com.onboardingexport.export.store.RunningExports;
+import com.onboardingexport.export.store.S3ConditionalStore;
 import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.StrapiClient;
 import java.time.Clock;
@@ -22,10 +25,17 @@ record ApiWiring(ExportConfig config, CorsPolicy cors, ExportRequestParser parse
 
     static ApiWiring wire(ExportConfig config, StrapiClient strapi, S3Client s3, S3Presigner presigner,
                           BackgroundInvoker worker, EventBridgeClient eventBridge, Clock clock) {
-        SharedParts shared = SharedParts.wire(config, s3, eventBridge, clock);
-        ExportService service = shared.service(strapi, s3, presigner);
+        return wire(config, strapi, new S3ConditionalStore(s3, config.bucket()), new ExportStorage(s3, presigner, config.bucket()),
+                worker, eventBridge, clock);
+    }
+
+    /** The same parts on a given store of statuses, places and keys, and given file storage (the unit tests' stand-ins). */
+    static ApiWiring wire(ExportConfig config, StrapiClient strapi, ConditionalStore store, ExportStorage files,
+                          BackgroundInvoker worker, EventBridgeClient eventBridge, Clock clock) {
+        SharedParts shared = SharedParts.wire(config, store, eventBridge, clock);
+        ExportService service = shared.service(strapi, files);
         return new ApiWiring(config, CorsPolicy.parse(config.corsAllowedOrigins()), new ExportRequestParser(config.maxCampaignIds(), clock),
-                service, new IdempotentRequests(s3, config.bucket(), shared.statuses(), service, clock), shared.places(),
+                service, new IdempotentRequests(store, shared.statuses(), service, clock), shared.places(),
                 new HandOver(config, shared.statuses(), shared.places(), worker, clock),
                 new SyncRecords(shared.statuses(), shared.events(), clock),
                 new StatusReader(config, shared.statuses(), new StatusAnswers(service, clock)), clock);

@@ -13,6 +13,8 @@ import com.onboardingexport.export.model.ExportRequest;
 import com.onboardingexport.export.model.ExportResult;
 import com.onboardingexport.export.model.Principal;
 import com.onboardingexport.export.service.ExportService;
+import com.onboardingexport.export.store.ConditionalStore;
+import com.onboardingexport.export.store.ExportStorage;
 import com.onboardingexport.export.store.RunningExports;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.Deadline;
@@ -69,6 +71,12 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
     public ExportHandler(ExportConfig config, StrapiClient strapi, S3Client s3, S3Presigner presigner,
                          BackgroundInvoker worker, EventBridgeClient eventBridge, Clock clock) {
         this.parts = ApiWiring.wire(config, strapi, s3, presigner, worker, eventBridge, clock);
+    }
+
+    /** For unit tests: the store, the files and the other collaborators given as stand-ins. */
+    public ExportHandler(ExportConfig config, StrapiClient strapi, ConditionalStore store, ExportStorage files,
+                         BackgroundInvoker worker, EventBridgeClient eventBridge, Clock clock) {
+        this.parts = ApiWiring.wire(config, strapi, store, files, worker, eventBridge, clock);
     }
 
     @Override

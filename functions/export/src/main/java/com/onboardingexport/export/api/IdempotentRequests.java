@@ -11,6 +11,7 @@ import com.onboardingexport.export.model.Stamped;
 import com.onboardingexport.export.service.ExportService;
 import com.onboardingexport.export.store.BucketLayout;
 import com.onboardingexport.export.store.ConditionalStore;
+import com.onboardingexport.export.store.StampedObjects;
 import com.onboardingexport.export.store.ExportStatusStore;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.ErrorCode;
@@ -27,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * {@code Idempotency-Key} on {@code POST /exports/onboarding}: the same user, key and request within
@@ -75,13 +75,13 @@ public final class IdempotentRequests {
         }
     }
 
-    private final ConditionalStore<Entry> entries;
+    private final StampedObjects<Entry> entries;
     private final ExportStatusStore statuses;
     private final ExportService service;
     private final Clock clock;
 
-    public IdempotentRequests(S3Client s3, String bucket, ExportStatusStore statuses, ExportService service, Clock clock) {
-        this.entries = new ConditionalStore<>(s3, bucket, Entry.class, "the request's idempotency record", clock);
+    public IdempotentRequests(ConditionalStore store, ExportStatusStore statuses, ExportService service, Clock clock) {
+        this.entries = new StampedObjects<>(store, Entry.class, "the request's idempotency record", clock);
         this.statuses = statuses;
         this.service = service;
         this.clock = clock;

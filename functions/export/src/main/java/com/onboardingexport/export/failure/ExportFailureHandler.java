@@ -3,6 +3,8 @@ package com.onboardingexport.export.failure;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.export.config.ExportConfig;
+import com.onboardingexport.export.store.ConditionalStore;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
 import com.onboardingexport.shared.LambdaMetrics;
@@ -10,6 +12,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 
 /**
  * The failure function: the worker's on-failure destination. Lambda invokes it with its record of
@@ -23,6 +27,12 @@ public final class ExportFailureHandler implements RequestStreamHandler {
     /** Used by the Lambda runtime: real clients, built once per container. */
     public ExportFailureHandler() {
         this.parts = FailureWiring.fromEnvironment();
+    }
+
+    /** For unit tests: the store, the events and the dead-letter queue given as stand-ins. */
+    public ExportFailureHandler(ExportConfig config, ConditionalStore store, EventBridgeClient eventBridge, DeadLetterQueue deadLetters,
+                                Clock clock) {
+        this.parts = FailureWiring.wire(config, store, eventBridge, deadLetters, clock);
     }
 
     @Override

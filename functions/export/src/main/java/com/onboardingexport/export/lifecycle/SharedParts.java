@@ -2,9 +2,11 @@ package com.onboardingexport.export.lifecycle;
 
 import com.onboardingexport.export.config.ExportConfig;
 import com.onboardingexport.export.service.ExportService;
+import com.onboardingexport.export.store.ConditionalStore;
 import com.onboardingexport.export.store.ExportStatusStore;
 import com.onboardingexport.export.store.ExportStorage;
 import com.onboardingexport.export.store.RunningExports;
+import com.onboardingexport.export.store.S3ConditionalStore;
 import com.onboardingexport.shared.AwsClients;
 import com.onboardingexport.shared.CachedSecret;
 import com.onboardingexport.shared.StrapiClient;
@@ -16,7 +18,6 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
-import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * What the wirings of the three export functions share: the clients each builds the same way (once
@@ -29,15 +30,19 @@ public record SharedParts(ExportConfig config, ExportStatusStore statuses, Runni
     private static final Duration STRAPI_CONNECT_TIMEOUT = Duration.ofSeconds(3);
 
     public static SharedParts wire(ExportConfig config, S3Client s3, EventBridgeClient eventBridge, Clock clock) {
-        ExportStatusStore statuses = new ExportStatusStore(s3, config.bucket(), clock);
-        return new SharedParts(config, statuses, new RunningExports(s3, config.bucket(), RunningExports.Limits.of(config), clock),
+        return wire(config, new S3ConditionalStore(s3, config.bucket()), eventBridge, clock);
+    }
+
+    /** The same parts on a given store of statuses, places, marks and keys (the unit tests hold it in memory). */
+    public static SharedParts wire(ExportConfig config, ConditionalStore store, EventBridgeClient eventBridge, Clock clock) {
+        ExportStatusStore statuses = new ExportStatusStore(store, clock);
+        return new SharedParts(config, statuses, new RunningExports(store, RunningExports.Limits.of(config), clock),
                 new ExportEvents(eventBridge, config.eventBusName()), new ExportLifecycle(statuses), clock);
     }
 
     /** The export itself (the API function's and the worker's), spooling under the JVM's temporary folder. */
-    public ExportService service(StrapiClient strapi, S3Client s3, S3Presigner presigner) {
-        return new ExportService(config, strapi, new ExportStorage(s3, presigner, config.bucket()), clock,
-                Path.of(System.getProperty("java.io.tmpdir")));
+    public ExportService service(StrapiClient strapi, ExportStorage files) {
+        return new ExportService(config, strapi, files, clock, Path.of(System.getProperty("java.io.tmpdir")));
     }
 
     /**

@@ -5,7 +5,6 @@ import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.ErrorCode;
 import java.time.Clock;
 import java.util.Optional;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The {@link ExportStatus} of every export, as small JSON objects beside the exports in the same
@@ -19,10 +18,10 @@ public final class ExportStatusStore {
     public record Versioned(ExportStatus status, String eTag) {
     }
 
-    private final ConditionalStore<ExportStatus> objects;
+    private final StampedObjects<ExportStatus> objects;
 
-    public ExportStatusStore(S3Client s3, String bucket, Clock clock) {
-        this.objects = new ConditionalStore<>(s3, bucket, ExportStatus.class, "the export's status", clock);
+    public ExportStatusStore(ConditionalStore store, Clock clock) {
+        this.objects = new StampedObjects<>(store, ExportStatus.class, "the export's status", clock);
     }
 
     /** Creates the status of a new export; never replaces one. */

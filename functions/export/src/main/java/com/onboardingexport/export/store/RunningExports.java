@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The limits on running exports, synchronous and background alike: each user has
@@ -66,17 +65,17 @@ public final class RunningExports {
     private record Scope(String prefix, int places, String refusal) {
     }
 
-    private final ConditionalStore<Place> places;
+    private final StampedObjects<Place> places;
     private final Limits limits;
 
-    public RunningExports(S3Client s3, String bucket, Limits limits, Clock clock) {
-        this.places = new ConditionalStore<>(s3, bucket, Place.class, "the export's place among the running exports", clock);
+    public RunningExports(ConditionalStore store, Limits limits, Clock clock) {
+        this.places = new StampedObjects<>(store, Place.class, "the export's place among the running exports", clock);
         this.limits = limits;
     }
 
     /** Per-user places only. */
-    public RunningExports(S3Client s3, String bucket, int placesPerUser, Clock clock) {
-        this(s3, bucket, Limits.perUserOnly(placesPerUser), clock);
+    public RunningExports(ConditionalStore store, int placesPerUser, Clock clock) {
+        this(store, Limits.perUserOnly(placesPerUser), clock);
     }
 
     /**

@@ -9,7 +9,6 @@ import com.onboardingexport.shared.JsonLog;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The high-water mark of a {@code since_last_run} schedule: the end of the window its last
@@ -41,10 +40,10 @@ public final class ScheduleMarks {
         }
     }
 
-    private final ConditionalStore<HighWater> objects;
+    private final StampedObjects<HighWater> objects;
 
-    public ScheduleMarks(S3Client s3, String bucket, Clock clock) {
-        this.objects = new ConditionalStore<>(s3, bucket, HighWater.class, "the schedule's high-water mark", clock);
+    public ScheduleMarks(ConditionalStore store, Clock clock) {
+        this.objects = new StampedObjects<>(store, HighWater.class, "the schedule's high-water mark", clock);
     }
 
     public Read read(ScheduledTick tick) {

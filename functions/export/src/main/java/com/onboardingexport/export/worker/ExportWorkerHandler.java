@@ -4,6 +4,8 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.config.ExportConfig;
+import com.onboardingexport.export.store.ConditionalStore;
+import com.onboardingexport.export.store.ExportStorage;
 import com.onboardingexport.export.lifecycle.ExportPriming;
 import com.onboardingexport.export.model.BackgroundExportEvent;
 import com.onboardingexport.export.model.ExportJob;
@@ -56,6 +58,12 @@ public final class ExportWorkerHandler implements RequestStreamHandler {
     public ExportWorkerHandler(ExportConfig config, StrapiClient strapi, S3Client s3, S3Presigner presigner,
                                EventBridgeClient eventBridge, Clock clock) {
         this.parts = WorkerWiring.wire(config, strapi, s3, presigner, eventBridge, clock);
+    }
+
+    /** For unit tests: the store, the files and the other collaborators given as stand-ins. */
+    public ExportWorkerHandler(ExportConfig config, StrapiClient strapi, ConditionalStore store, ExportStorage files,
+                               EventBridgeClient eventBridge, Clock clock) {
+        this.parts = WorkerWiring.wire(config, strapi, store, files, eventBridge, clock);
     }
 
     @Override

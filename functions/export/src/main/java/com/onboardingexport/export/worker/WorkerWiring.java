@@ -5,6 +5,9 @@ import com.onboardingexport.export.lifecycle.SharedParts;
 import com.onboardingexport.export.lifecycle.StatusAnswers;
 import com.onboardingexport.export.model.ExportRequestParser;
 import com.onboardingexport.export.service.ExportService;
+import com.onboardingexport.export.store.ConditionalStore;
+import com.onboardingexport.export.store.ExportStorage;
+import com.onboardingexport.export.store.S3ConditionalStore;
 import com.onboardingexport.export.store.ScheduleMarks;
 import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.StrapiClient;
@@ -21,12 +24,19 @@ record WorkerWiring(ExportConfig config, JobRuns jobs, ScheduledRuns schedules) 
 
     static WorkerWiring wire(ExportConfig config, StrapiClient strapi, S3Client s3, S3Presigner presigner,
                              EventBridgeClient eventBridge, Clock clock) {
-        SharedParts shared = SharedParts.wire(config, s3, eventBridge, clock);
-        ExportService service = shared.service(strapi, s3, presigner);
+        return wire(config, strapi, new S3ConditionalStore(s3, config.bucket()), new ExportStorage(s3, presigner, config.bucket()),
+                eventBridge, clock);
+    }
+
+    /** The same parts on a given store of statuses, places and marks, and given file storage (the unit tests' stand-ins). */
+    static WorkerWiring wire(ExportConfig config, StrapiClient strapi, ConditionalStore store, ExportStorage files,
+                             EventBridgeClient eventBridge, Clock clock) {
+        SharedParts shared = SharedParts.wire(config, store, eventBridge, clock);
+        ExportService service = shared.service(strapi, files);
         ExportRequestParser parser = new ExportRequestParser(config.maxCampaignIds(), clock);
         ExportRunner runner = new ExportRunner(service, parser, shared.statuses(), shared.lifecycle(), shared.events());
         ScheduledRuns schedules = ScheduledRuns.builder().config(config).parser(parser).statuses(shared.statuses())
-                .lifecycle(shared.lifecycle()).answers(new StatusAnswers(service, clock)).marks(new ScheduleMarks(s3, config.bucket(), clock))
+                .lifecycle(shared.lifecycle()).answers(new StatusAnswers(service, clock)).marks(new ScheduleMarks(store, clock))
                 .runner(runner).clock(clock).build();
         return new WorkerWiring(config, new JobRuns(shared.statuses(), shared.places(), shared.lifecycle(), runner, clock), schedules);
     }

@@ -4,18 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.onboardingexport.export.config.ExportConfig;
-import com.onboardingexport.export.config.TestConfigs;
+import com.onboardingexport.export.config.TestConfig;
 import com.onboardingexport.export.spool.ExportSpool;
 import com.onboardingexport.export.spool.ResponseColumns;
 import com.onboardingexport.export.spool.RowSink;
-import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -151,7 +149,7 @@ class CsvExportWriterTest {
     }
 
     static ExportConfig config(int maxColumns) {
-        return TestConfigs.withMaxCsvColumns(maxColumns);
+        return TestConfig.builder().strapiUrl("http://strapi.test").maxCsvColumns(maxColumns).build();
     }
 
     String writeCsv(int maxColumns, String... rows) throws Exception {

@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.onboardingexport.export.config.ExportConfig;
-import com.onboardingexport.shared.Env;
-import java.util.Map;
+import com.onboardingexport.export.config.TestConfig;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -13,8 +12,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 class ExportPrimingTest {
-    private final ExportConfig config = ExportConfig.from(new Env(Map.of(
-            "STRAPI_URL", "http://127.0.0.1:1", "STRAPI_API_TOKEN_SECRET_ARN", "secret", "EXPORT_BUCKET", "bucket")));
+    private final ExportConfig config = TestConfig.builder().build();
 
     @Test
     void primesTheCsvPathWithoutNetwork() throws Exception {

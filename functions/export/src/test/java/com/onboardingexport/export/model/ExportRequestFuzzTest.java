@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.onboardingexport.export.config.ExportConfig;
+import com.onboardingexport.export.config.TestConfig;
 import com.onboardingexport.shared.ApiException;
-import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.ErrorCode;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.StrapiQuery;
@@ -36,8 +36,7 @@ class ExportRequestFuzzTest {
     private static final long SEED = Long.getLong("fuzz.seed", 20261124L);
     private static final int CASES = 20_000;
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-24T04:30:00Z"), ZoneOffset.UTC);
-    private static final ExportConfig CONFIG = ExportConfig.from(new Env(Map.of(
-            "STRAPI_URL", "http://127.0.0.1:1", "STRAPI_API_TOKEN_SECRET_ARN", "arn:test", "EXPORT_BUCKET", "bucket")));
+    private static final ExportConfig CONFIG = TestConfig.builder().apiTokenSecretArn("arn:test").build();
     private static final Pattern RAW_PAIR = Pattern.compile("[A-Za-z0-9%._*+-]+=[A-Za-z0-9%._*+-]*");
     private static final Pattern ALLOWED_KEY = Pattern.compile("filters\\[campaign]\\[documentId]\\[\\$in]\\[\\d{1,3}]"
             + "|filters\\[campaign]\\[client]\\[documentId]\\[\\$eq]"

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.export.config.ExportConfig;
-import com.onboardingexport.export.config.TestConfigs;
+import com.onboardingexport.export.config.TestConfig;
 import com.onboardingexport.shared.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +44,7 @@ class ExportSpoolTest {
     @Test
     @DisplayName("segments written at once, rows of five campaigns over many blocks: each campaign reads back whole, in id order, without its campaign")
     void concurrentSegmentsReadBackInIdOrder() throws Exception {
-        ExportConfig config = TestConfigs.withMaxCsvColumns(500);
+        ExportConfig config = TestConfig.builder().strapiUrl("http://strapi.test").maxCsvColumns(500).build();
         int segments = 4;
         int rowsPerSegment = 6_000; // about 100 bytes a row: several 128 KiB blocks per campaign
         long raw = 0;

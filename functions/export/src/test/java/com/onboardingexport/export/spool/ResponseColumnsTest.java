@@ -1,6 +1,6 @@
 package com.onboardingexport.export.spool;
 
-import com.onboardingexport.export.config.TestConfigs;
+import com.onboardingexport.export.config.TestConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -27,7 +27,7 @@ class ResponseColumnsTest {
                          "companySize": 3, "nps": 9}}""";
 
     private static ResponseColumns columns(List<String> fields, int max) {
-        return new ResponseColumns(fields, TestConfigs.withMaxCsvColumns(max));
+        return new ResponseColumns(fields, TestConfig.builder().strapiUrl("http://strapi.test").maxCsvColumns(max).build());
     }
 
     private static List<String> admitted(ResponseColumns columns, String row) throws Exception {

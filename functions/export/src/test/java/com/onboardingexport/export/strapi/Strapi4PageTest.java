@@ -10,13 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.config.ExportConfig;
+import com.onboardingexport.export.config.TestConfig;
 import com.onboardingexport.export.format.JsonExportWriter;
 import com.onboardingexport.export.model.Principal;
 import com.onboardingexport.export.service.ExportService;
 import com.onboardingexport.export.spool.ExportSpool;
 import com.onboardingexport.export.spool.ResponseColumns;
 import com.onboardingexport.shared.Deadline;
-import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.StrapiClient;
 import com.sun.net.httpserver.HttpServer;
@@ -57,8 +57,8 @@ class Strapi4PageTest {
         });
         server.start();
         try {
-            ExportConfig config = ExportConfig.from(new Env(Map.of("STRAPI_URL", "http://127.0.0.1:" + server.getAddress().getPort(),
-                    "STRAPI_API_TOKEN_SECRET_ARN", "secret", "EXPORT_BUCKET", "bucket", "STRAPI_VERSION", "4")));
+            ExportConfig config = TestConfig.builder().strapiUrl("http://127.0.0.1:" + server.getAddress().getPort())
+                    .strapiVersion(4).build();
             StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), () -> "token",
                     StrapiClient.defaultHttpClient(Duration.ofSeconds(1)), Duration.ofSeconds(2), 1);
             ResponsePager pager = new ResponsePager(strapi, config);
@@ -106,8 +106,8 @@ class Strapi4PageTest {
         });
         server.start();
         try {
-            ExportConfig config = ExportConfig.from(new Env(Map.of("STRAPI_URL", "http://127.0.0.1:" + server.getAddress().getPort(),
-                    "STRAPI_API_TOKEN_SECRET_ARN", "secret", "EXPORT_BUCKET", "bucket", "STRAPI_VERSION", "4")));
+            ExportConfig config = TestConfig.builder().strapiUrl("http://127.0.0.1:" + server.getAddress().getPort())
+                    .strapiVersion(4).build();
             StrapiClient strapi = new StrapiClient(URI.create(config.strapiUrl()), () -> "token",
                     StrapiClient.defaultHttpClient(Duration.ofSeconds(1)), Duration.ofSeconds(2), 1);
             ResponsePager pager = new ResponsePager(strapi, config);
