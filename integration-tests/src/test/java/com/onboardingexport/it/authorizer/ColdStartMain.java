@@ -1,6 +1,6 @@
 package com.onboardingexport.it.authorizer;
 
-import com.onboardingexport.local.LocalLambdaContext;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.IamPolicyResponse;
 import com.onboardingexport.authorizer.AuthorizerHandler;

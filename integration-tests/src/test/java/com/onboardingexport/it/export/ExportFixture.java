@@ -12,7 +12,7 @@ import com.onboardingexport.export.ExportHandler;
 import com.onboardingexport.export.ExportWorkerHandler;
 import com.onboardingexport.export.BackgroundInvoker;
 import com.onboardingexport.it.RealParts;
-import com.onboardingexport.local.LocalLambdaContext;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
 import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.StrapiClient;

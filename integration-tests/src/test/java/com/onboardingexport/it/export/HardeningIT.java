@@ -13,7 +13,7 @@ import com.onboardingexport.export.ExportHandler;
 import com.onboardingexport.export.Principal;
 import com.onboardingexport.export.RunningExports;
 import com.onboardingexport.it.RealParts;
-import com.onboardingexport.local.LocalLambdaContext;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.CachedSecret;
 import com.onboardingexport.shared.Deadline;

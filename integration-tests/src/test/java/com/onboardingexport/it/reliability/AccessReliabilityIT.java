@@ -12,7 +12,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.BackgroundInvoker;
 import com.onboardingexport.export.ExportHandler;
-import com.onboardingexport.local.LocalLambdaContext;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
 import com.onboardingexport.shared.Json;
 import java.math.BigInteger;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.ExportHandler;
-import com.onboardingexport.local.LocalLambdaContext;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -79,7 +79,7 @@ final class Reliability {
         com.onboardingexport.export.ExportWorkerHandler worker = new com.onboardingexport.export.ExportWorkerHandler(
                 config, strapiClient(config), PARTS.s3.client(), PARTS.s3.presigner(), PARTS.moto.eventBridge(), Clock.systemUTC());
         return (arn, event) -> worker.handleBackgroundExport(event.get(com.onboardingexport.export.BackgroundExports.JOB_EVENT),
-                new com.onboardingexport.local.LocalLambdaContext());
+                new com.onboardingexport.local.lambda.LocalLambdaContext());
     }
 
     // ------------------------------------------------------------------ the seed

@@ -1,5 +1,7 @@
 package com.onboardingexport.it.template;
 
+import com.onboardingexport.local.template.SamTemplate;
+
 import com.onboardingexport.authorizer.AuthorizerHandler;
 import com.onboardingexport.export.DeadLetterQueue;
 import com.onboardingexport.export.ExportConfig;

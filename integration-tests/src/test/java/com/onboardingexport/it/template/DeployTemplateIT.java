@@ -1,5 +1,7 @@
 package com.onboardingexport.it.template;
 
+import com.onboardingexport.local.template.SamTemplate;
+
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.onboardingexport.local.CloudFormationYaml;
+import com.onboardingexport.local.template.CloudFormationYaml;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package com.onboardingexport.it.template;
 
+import com.onboardingexport.local.template.SamTemplate;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.export.ExportConfig;
-import com.onboardingexport.local.CloudFormationYaml;
+import com.onboardingexport.local.template.CloudFormationYaml;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;

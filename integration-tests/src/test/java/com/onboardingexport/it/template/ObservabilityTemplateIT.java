@@ -1,12 +1,14 @@
 package com.onboardingexport.it.template;
 
+import com.onboardingexport.local.template.SamTemplate;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.it.local.ObservedRun;
-import com.onboardingexport.local.CloudFormationYaml;
+import com.onboardingexport.local.template.CloudFormationYaml;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package com.onboardingexport.it.template;
 
+import com.onboardingexport.local.template.SamTemplate;
+
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;

@@ -1,6 +1,8 @@
 package com.onboardingexport.it.template;
 
-import com.onboardingexport.local.CloudFormationYaml;
+import com.onboardingexport.local.template.SamTemplate;
+
+import com.onboardingexport.local.template.CloudFormationYaml;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,12 +1,14 @@
 package com.onboardingexport.it.template;
 
+import com.onboardingexport.local.template.SamTemplate;
+
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.onboardingexport.local.CloudFormationYaml;
+import com.onboardingexport.local.template.CloudFormationYaml;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

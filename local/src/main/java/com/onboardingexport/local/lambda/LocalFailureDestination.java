@@ -1,4 +1,7 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.lambda;
+
+import com.onboardingexport.local.gateway.LocalApi;
+import com.onboardingexport.local.template.LocalApiTemplate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.lambda;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;

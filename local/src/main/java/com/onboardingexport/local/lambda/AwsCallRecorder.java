@@ -1,4 +1,6 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.lambda;
+
+import com.onboardingexport.local.template.LocalApiTemplate;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.shared.Json;

@@ -1,4 +1,11 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.run;
+
+import com.onboardingexport.local.lambda.LocalApiFunction;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
+import com.onboardingexport.local.services.LocalS3;
+import com.onboardingexport.local.services.LocalStrapi;
+import com.onboardingexport.local.template.CloudFormationYaml;
+import com.onboardingexport.local.template.LocalApiTemplate;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.IamPolicyResponse;

@@ -1,4 +1,13 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.run;
+
+import com.onboardingexport.local.gateway.LocalApi;
+import com.onboardingexport.local.gateway.LocalApiExplorer;
+import com.onboardingexport.local.gateway.LocalOpenApi;
+import com.onboardingexport.local.services.LocalMoto;
+import com.onboardingexport.local.services.LocalS3;
+import com.onboardingexport.local.services.LocalStrapi;
+import com.onboardingexport.local.template.LocalApiTemplate;
+import com.onboardingexport.local.template.ProjectRoot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.shared.Json;

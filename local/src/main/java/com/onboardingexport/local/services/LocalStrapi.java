@@ -1,4 +1,6 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.services;
+
+import com.onboardingexport.local.template.ProjectRoot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.shared.Json;
