@@ -1,6 +1,5 @@
 package com.onboardingexport.local.lambda;
 
-import com.onboardingexport.local.gateway.LocalApi;
 import com.onboardingexport.local.template.LocalApiTemplate;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,7 +19,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * Lambda's on-failure destination of an asynchronous invocation (EventInvokeConfig), played
  * locally: the invocation record Lambda writes, and its delivery to an SQS queue the template names,
  * through the real SQS client and AWS_ENDPOINT_URL (moto). A Lambda destination gets the same record
- * from {@link LocalApi}, as an asynchronous invocation.
+ * from {@link LocalFunctions}, as an asynchronous invocation.
  */
 final class LocalFailureDestination implements AutoCloseable {
     private final SqsClient sqs;
