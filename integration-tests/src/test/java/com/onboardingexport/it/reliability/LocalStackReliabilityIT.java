@@ -8,8 +8,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.ExportConfig;
 import com.onboardingexport.export.ExportHandler;
-import com.onboardingexport.local.lambda.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
 import com.onboardingexport.shared.CachedSecret;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.StrapiClient;

@@ -12,8 +12,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.onboardingexport.export.ExportConfig;
 import com.onboardingexport.export.ExportHandler;
 import com.onboardingexport.it.RealParts;
-import com.onboardingexport.local.lambda.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
 import com.onboardingexport.local.services.LocalS3;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -1,7 +1,5 @@
 package com.onboardingexport.it.template;
 
-import com.onboardingexport.local.template.SamTemplate;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,8 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.onboardingexport.local.template.CloudFormationYaml;
 import com.onboardingexport.local.services.LocalS3;
+import com.onboardingexport.local.template.CloudFormationYaml;
+import com.onboardingexport.local.template.SamTemplate;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

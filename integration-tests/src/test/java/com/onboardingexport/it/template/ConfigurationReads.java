@@ -1,10 +1,9 @@
 package com.onboardingexport.it.template;
 
-import com.onboardingexport.local.template.SamTemplate;
-
 import com.onboardingexport.authorizer.AuthorizerHandler;
 import com.onboardingexport.export.DeadLetterQueue;
 import com.onboardingexport.export.ExportConfig;
+import com.onboardingexport.local.template.SamTemplate;
 import com.onboardingexport.shared.Env;
 import java.util.AbstractMap;
 import java.util.HashMap;

@@ -1,7 +1,5 @@
 package com.onboardingexport.it.template;
 
-import com.onboardingexport.local.template.SamTemplate;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.it.local.ObservedRun;
 import com.onboardingexport.local.template.CloudFormationYaml;
+import com.onboardingexport.local.template.SamTemplate;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,7 +1,5 @@
 package com.onboardingexport.it.template;
 
-import com.onboardingexport.local.template.SamTemplate;
-
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
@@ -14,6 +12,7 @@ import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.SpecVersionDetector;
 import com.networknt.schema.ValidationMessage;
+import com.onboardingexport.local.template.SamTemplate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

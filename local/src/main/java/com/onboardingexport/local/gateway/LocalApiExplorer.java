@@ -1,12 +1,11 @@
 package com.onboardingexport.local.gateway;
 
-import com.onboardingexport.local.services.NpmPackages;
-import com.onboardingexport.local.template.ProjectRoot;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.onboardingexport.local.services.NpmPackages;
+import com.onboardingexport.local.template.ProjectRoot;
 import com.onboardingexport.shared.Json;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;

@@ -1,6 +1,5 @@
 package com.onboardingexport.local.lambda;
 
-
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;

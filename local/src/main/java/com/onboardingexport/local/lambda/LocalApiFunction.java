@@ -1,9 +1,8 @@
 package com.onboardingexport.local.lambda;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.local.template.LocalApiTemplate;
 import com.onboardingexport.local.template.ProjectRoot;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

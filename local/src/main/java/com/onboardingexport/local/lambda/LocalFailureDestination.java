@@ -1,9 +1,8 @@
 package com.onboardingexport.local.lambda;
 
-import com.onboardingexport.local.template.LocalApiTemplate;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.local.template.LocalApiTemplate;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.net.URI;

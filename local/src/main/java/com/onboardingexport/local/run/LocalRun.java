@@ -2,24 +2,15 @@ package com.onboardingexport.local.run;
 
 import com.onboardingexport.local.gateway.LocalApi;
 import com.onboardingexport.local.gateway.LocalApiExplorer;
-import com.onboardingexport.local.gateway.LocalOpenApi;
 import com.onboardingexport.local.services.LocalMoto;
 import com.onboardingexport.local.services.LocalS3;
 import com.onboardingexport.local.services.LocalStrapi;
 import com.onboardingexport.local.template.LocalApiTemplate;
 import com.onboardingexport.local.template.ProjectRoot;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;

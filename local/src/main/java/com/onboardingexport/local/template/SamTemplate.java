@@ -1,10 +1,10 @@
 package com.onboardingexport.local.template;
 
-import com.onboardingexport.local.template.CloudFormationYaml;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.local.template.CloudFormationYaml;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
