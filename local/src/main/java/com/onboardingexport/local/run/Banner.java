@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -26,13 +27,46 @@ final class Banner {
         this.run = run;
     }
 
-    /** Prints what is running and how to call it, then runs a first export through the API. 0 if it worked. */
+    /** A first export that worked: its answer (or final status) and the size of the file its link downloaded. */
+    private record FirstExport(JsonNode answer, int downloadStatus, int downloadBytes) {
+    }
+
+    /** Runs a first export through the API, then prints what is running and how to call it. 0 if it worked. */
     int print(Consumer<String> out) throws IOException, InterruptedException {
         URI exports = run.api().url().resolve("/exports/onboarding");
         String adminJwt = run.login(LocalRun.ADMIN);
         String clientJwt = run.login(LocalRun.CLIENT_A);
         out.accept("");
         out.accept("First export through the local API (POST " + exports + " as " + LocalRun.ADMIN + ") ...");
+        Optional<FirstExport> first = firstExport(exports, adminJwt, out);
+        if (first.isEmpty()) {
+            return 1;
+        }
+        String rule = "=".repeat(100);
+        out.accept(rule);
+        printParts(exports, adminJwt, out);
+        JsonNode body = first.get().answer();
+        String link = body.path("download_url").asText();
+        out.accept("First export: " + body.path("record_count").asInt() + " rows, " + body.path("filename").asText()
+                + ", link downloads (HTTP " + first.get().downloadStatus() + ", " + first.get().downloadBytes() + " bytes), expires "
+                + body.path("expires_at").asText() + ":");
+        out.accept("  " + link);
+        out.accept("");
+        out.accept("Export as " + LocalRun.ADMIN + " (every campaign, CSV):");
+        out.accept(curl(exports, adminJwt, LocalRun.FIRST_EXPORT));
+        out.accept("");
+        out.accept("Export as " + LocalRun.CLIENT_A + " (its own client's campaigns only, JSON):");
+        out.accept(curl(exports, clientJwt, "{\"date_range\":\"all_time\",\"file_format\":\"json\"}"));
+        out.accept("");
+        printSchedules(out);
+        out.accept("A fresh token: curl -s -X POST " + run.strapi().url() + "/api/auth/local -H 'Content-Type: application/json' -d '{\"identifier\":\""
+                + LocalRun.CLIENT_A + "\",\"password\":\"" + LocalStrapi.DEV_PASSWORD + "\"}'");
+        out.accept(rule);
+        return 0;
+    }
+
+    /** The first export as a caller makes it (waiting for the worker when it goes to the background), and its link downloaded. */
+    private Optional<FirstExport> firstExport(URI exports, String adminJwt, Consumer<String> out) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(exports)
                 .header("Authorization", "Bearer " + adminJwt)
@@ -50,17 +84,19 @@ final class Banner {
             out.accept("[local] FAILED: the first export answered " + answer.statusCode() + ": " + (body == null ? answer.body() : body));
             run.api().initErrors().forEach((id, error) -> out.accept("[local] " + id + " cannot load its handler: " + error));
             run.api().functionErrors().forEach(error -> out.accept("[local] " + error));
-            return 1;
+            return Optional.empty();
         }
         HttpResponse<byte[]> download = http.send(HttpRequest.newBuilder(URI.create(link)).timeout(Duration.ofSeconds(30)).GET().build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         if (download.statusCode() != 200) {
             out.accept("[local] FAILED: the download link answered " + download.statusCode() + ": " + new String(download.body()));
-            return 1;
+            return Optional.empty();
         }
+        return Optional.of(new FirstExport(body, download.statusCode(), download.body().length));
+    }
 
-        String rule = "=".repeat(100);
-        out.accept(rule);
+    /** The API, the API explorer with an admin's token, Strapi and the dev users. */
+    private void printParts(URI exports, String adminJwt, Consumer<String> out) {
         out.accept("onboarding-export runs locally (no Docker). Ctrl-C stops everything.");
         out.accept("");
         out.accept("  API (as sam local start-api, stage " + run.api().stage() + " not in the path):  " + run.api().url());
@@ -74,22 +110,6 @@ final class Banner {
         out.accept("  Strapi (dev, seeded, fresh database):                   " + run.strapi().url());
         out.accept("  Dev users, password " + LocalStrapi.DEV_PASSWORD + ": " + LocalRun.ADMIN + ", " + LocalRun.CLIENT_A + ", client-b@onboarding.test");
         out.accept("");
-        out.accept("First export: " + body.path("record_count").asInt() + " rows, " + body.path("filename").asText()
-                + ", link downloads (HTTP " + download.statusCode() + ", " + download.body().length + " bytes), expires "
-                + body.path("expires_at").asText() + ":");
-        out.accept("  " + link);
-        out.accept("");
-        out.accept("Export as " + LocalRun.ADMIN + " (every campaign, CSV):");
-        out.accept(curl(exports, adminJwt, LocalRun.FIRST_EXPORT));
-        out.accept("");
-        out.accept("Export as " + LocalRun.CLIENT_A + " (its own client's campaigns only, JSON):");
-        out.accept(curl(exports, clientJwt, "{\"date_range\":\"all_time\",\"file_format\":\"json\"}"));
-        out.accept("");
-        printSchedules(out);
-        out.accept("A fresh token: curl -s -X POST " + run.strapi().url() + "/api/auth/local -H 'Content-Type: application/json' -d '{\"identifier\":\""
-                + LocalRun.CLIENT_A + "\",\"password\":\"" + LocalStrapi.DEV_PASSWORD + "\"}'");
-        out.accept(rule);
-        return 0;
     }
 
     /** Polls a background export's status until it is no longer running (at most 15 minutes, the worker's own limit). */
