@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs onboarding-export locally without Docker: the dev Strapi (seeded), an in-process S3 server,
 # moto_server (Secrets Manager and the other AWS services), and a local API Gateway serving template.yaml's routes with the real handlers (see
-# local/src/main/java/com/onboardingexport/local/LocalRun.java). Ctrl-C stops everything.
+# local/src/main/java/com/onboardingexport/local/run/LocalRun.java). Ctrl-C stops everything.
 #
 #   ./run-local.sh                                   API on :3000, Strapi on :1337
 #   ./run-local.sh --port 3001 --strapi-port 1338    other ports (or PORT=... STRAPI_PORT=...)

@@ -8,7 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
 
-/** A Lambda context as the runtime hands it over: a request id and a clock running down from the timeout. */
+/**
+ * A Lambda context as the runtime hands it over: a request id and a clock running down from the timeout.
+ * The benchmark's own, not the local module's {@code LocalLambdaContext}: it runs in the child JVMs
+ * (cold starts, large exports) whose classpath is the function's as Lambda lays it out, where the
+ * local module must not be (its AWS SDK interceptor would load into the function).
+ */
 public final class BenchContext implements Context {
     private final String requestId = UUID.randomUUID().toString();
     private final long deadlineNanos;

@@ -2,9 +2,9 @@ package com.onboardingexport.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.onboardingexport.local.LocalMoto;
-import com.onboardingexport.local.LocalS3;
-import com.onboardingexport.local.LocalStrapi;
+import com.onboardingexport.local.services.LocalMoto;
+import com.onboardingexport.local.services.LocalS3;
+import com.onboardingexport.local.services.LocalStrapi;
 import com.onboardingexport.shared.Json;
 import java.io.File;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package com.onboardingexport.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.local.LocalApi;
-import com.onboardingexport.local.LocalRun;
-import com.onboardingexport.local.ProjectRoot;
-import com.onboardingexport.local.StrapiFaultProxy;
+import com.onboardingexport.local.faults.StrapiFaultProxy;
+import com.onboardingexport.local.gateway.LocalApi;
+import com.onboardingexport.local.run.LocalRun;
+import com.onboardingexport.local.template.ProjectRoot;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.io.PrintStream;

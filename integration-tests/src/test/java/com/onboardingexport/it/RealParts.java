@@ -1,8 +1,8 @@
 package com.onboardingexport.it;
 
-import com.onboardingexport.local.LocalMoto;
-import com.onboardingexport.local.LocalS3;
-import com.onboardingexport.local.LocalStrapi;
+import com.onboardingexport.local.services.LocalMoto;
+import com.onboardingexport.local.services.LocalS3;
+import com.onboardingexport.local.services.LocalStrapi;
 import com.onboardingexport.shared.CachedSecret;
 import java.time.Duration;
 import java.util.LinkedHashMap;

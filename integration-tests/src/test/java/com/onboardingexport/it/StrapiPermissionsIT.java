@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.auth0.jwt.JWT;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.local.LocalStrapi;
+import com.onboardingexport.local.services.LocalStrapi;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.net.URI;

@@ -1,6 +1,5 @@
 package com.onboardingexport.it.authorizer;
 
-import com.onboardingexport.local.LocalLambdaContext;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -17,8 +16,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.authorizer.AuthorizerFailure;
 import com.onboardingexport.authorizer.AuthorizerHandler;
 import com.onboardingexport.it.RealParts;
-import com.onboardingexport.local.ProjectRoot;
-import com.onboardingexport.local.StrapiFaultProxy;
+import com.onboardingexport.local.faults.StrapiFaultProxy;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
+import com.onboardingexport.local.template.ProjectRoot;
 import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;

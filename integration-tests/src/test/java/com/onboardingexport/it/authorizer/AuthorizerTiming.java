@@ -1,6 +1,5 @@
 package com.onboardingexport.it.authorizer;
 
-import com.onboardingexport.local.LocalLambdaContext;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
@@ -9,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.authorizer.AuthorizerHandler;
 import com.onboardingexport.it.RealParts;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
 import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;

@@ -1,9 +1,9 @@
 package com.onboardingexport.it.authorizer;
 
-import com.onboardingexport.local.LocalLambdaContext;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.IamPolicyResponse;
 import com.onboardingexport.authorizer.AuthorizerHandler;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
 import java.lang.management.ManagementFactory;
 
 /**

@@ -11,8 +11,8 @@ import com.onboardingexport.export.api.BackgroundInvoker;
 import com.onboardingexport.export.api.ExportHandler;
 import com.onboardingexport.export.worker.ExportWorkerHandler;
 import com.onboardingexport.it.RealParts;
-import com.onboardingexport.local.LocalLambdaContext;
-import com.onboardingexport.local.StrapiFaultProxy;
+import com.onboardingexport.local.faults.StrapiFaultProxy;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
 import com.onboardingexport.shared.Json;
 import java.net.URI;
 import java.time.Clock;
@@ -228,7 +228,7 @@ class AsyncExportIT {
         job.put("status_url", "https://attacker.example/exports/onboarding/" + exportId);
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         fixture.worker().handleRequest(new java.io.ByteArrayInputStream(forged.toString().getBytes()), out,
-                new com.onboardingexport.local.LocalLambdaContext(Duration.ofMinutes(2)));
+                new com.onboardingexport.local.lambda.LocalLambdaContext(Duration.ofMinutes(2)));
         String answer = out.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(!answer.contains("download_url") && !answer.contains("X-Amz-Signature"), "no link in the worker's answer: " + answer);
 
@@ -267,7 +267,7 @@ class AsyncExportIT {
         // A forged job naming no stored export does nothing.
         job.put("export_id", java.util.UUID.randomUUID().toString());
         fixture.worker().handleRequest(new java.io.ByteArrayInputStream(forged.toString().getBytes()), new java.io.ByteArrayOutputStream(),
-                new com.onboardingexport.local.LocalLambdaContext(Duration.ofMinutes(2)));
+                new com.onboardingexport.local.lambda.LocalLambdaContext(Duration.ofMinutes(2)));
         assertEquals(0, objectsOf(job.path("export_id").asText()));
     }
 

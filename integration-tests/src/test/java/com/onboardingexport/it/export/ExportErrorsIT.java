@@ -9,8 +9,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.api.ExportHandler;
 import com.onboardingexport.it.RealParts;
-import com.onboardingexport.local.LocalLambdaContext;
-import com.onboardingexport.local.StrapiFaultProxy;
+import com.onboardingexport.local.faults.StrapiFaultProxy;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Clock;

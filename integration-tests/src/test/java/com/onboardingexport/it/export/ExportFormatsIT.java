@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.export.api.ExportHandler;
 import com.onboardingexport.export.format.XlsxExportWriter;
 import com.onboardingexport.it.RealParts;
-import com.onboardingexport.local.StrapiFaultProxy;
+import com.onboardingexport.local.faults.StrapiFaultProxy;
 import com.onboardingexport.shared.Json;
 import java.io.ByteArrayInputStream;
 import java.io.StringReader;

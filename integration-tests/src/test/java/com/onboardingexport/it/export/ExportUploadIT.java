@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.onboardingexport.export.store.ExportStorage;
 import com.onboardingexport.export.store.ExportUpload;
-import com.onboardingexport.local.LocalS3;
+import com.onboardingexport.local.services.LocalS3;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;

@@ -8,9 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.export.worker.ExportWorkerHandler;
 import com.onboardingexport.it.RealParts;
-import com.onboardingexport.local.LocalLambdaContext;
-import com.onboardingexport.local.ProjectRoot;
-import com.onboardingexport.local.StrapiFaultProxy;
+import com.onboardingexport.local.faults.StrapiFaultProxy;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
+import com.onboardingexport.local.template.ProjectRoot;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.ErrorCode;
 import com.onboardingexport.shared.Json;
@@ -237,7 +237,7 @@ class ScheduledExportIT {
     @Test
     @DisplayName("the template's notice rule turns a scheduled export's event into a message for people: schedule, rows, status URL, never a link")
     void noticeForPeople() throws Exception {
-        JsonNode rule = com.onboardingexport.local.CloudFormationYaml.read(ProjectRoot.find().resolve("template.yaml"))
+        JsonNode rule = com.onboardingexport.local.template.CloudFormationYaml.read(ProjectRoot.find().resolve("template.yaml"))
                 .path("Resources").path("ScheduledExportNoticeRule").path("Properties");
         JsonNode transformer = rule.path("Targets").path(0).path("InputTransformer");
         // moto's EventBridge delivers to SQS, not SNS: a queue stands in for the topic, with the template's own pattern and transformer.

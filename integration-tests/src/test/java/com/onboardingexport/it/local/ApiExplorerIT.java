@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import com.onboardingexport.local.LocalRun;
-import com.onboardingexport.local.ProjectRoot;
+import com.onboardingexport.local.run.LocalRun;
+import com.onboardingexport.local.template.ProjectRoot;
 import com.onboardingexport.shared.Json;
 import java.net.URI;
 import java.net.http.HttpClient;

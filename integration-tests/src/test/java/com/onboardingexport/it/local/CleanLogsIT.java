@@ -3,8 +3,8 @@ package com.onboardingexport.it.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.onboardingexport.local.LocalRun;
-import com.onboardingexport.local.ProjectRoot;
+import com.onboardingexport.local.run.LocalRun;
+import com.onboardingexport.local.template.ProjectRoot;
 import com.onboardingexport.shared.Json;
 import java.net.URI;
 import java.net.http.HttpClient;

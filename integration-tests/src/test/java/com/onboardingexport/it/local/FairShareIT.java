@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.local.LocalApi;
-import com.onboardingexport.local.LocalRun;
-import com.onboardingexport.local.ProjectRoot;
-import com.onboardingexport.local.StrapiFaultProxy;
+import com.onboardingexport.local.faults.StrapiFaultProxy;
+import com.onboardingexport.local.gateway.LocalApi;
+import com.onboardingexport.local.run.LocalRun;
+import com.onboardingexport.local.template.ProjectRoot;
 import com.onboardingexport.shared.Json;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.local.LocalApi;
-import com.onboardingexport.local.LocalRun;
-import com.onboardingexport.local.ProjectRoot;
+import com.onboardingexport.local.gateway.LocalApi;
+import com.onboardingexport.local.run.LocalRun;
+import com.onboardingexport.local.template.ProjectRoot;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.local.LocalApi;
-import com.onboardingexport.local.LocalRun;
-import com.onboardingexport.local.ProjectRoot;
+import com.onboardingexport.local.gateway.LocalApi;
+import com.onboardingexport.local.run.LocalRun;
+import com.onboardingexport.local.template.ProjectRoot;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.net.URI;
@@ -98,7 +98,7 @@ class LocalRunIT {
         String printed = String.join("\n", out);
         Matcher command = Pattern.compile("\n  (AWS_ACCESS_KEY_ID=\\S+ AWS_SECRET_ACCESS_KEY=\\S+ AWS_DEFAULT_REGION=\\S+ aws lambda invoke [^\n]+)").matcher(printed);
         assertTrue(command.find(), printed);
-        String aws = com.onboardingexport.local.LocalMoto.findOnPath("aws").orElseThrow(() ->
+        String aws = com.onboardingexport.local.services.LocalMoto.findOnPath("aws").orElseThrow(() ->
                 new AssertionError("the AWS CLI is not installed: pip install awscli"));
         Process cli = new ProcessBuilder("bash", "-c", command.group(1).replace(" aws ", " " + aws + " ")).redirectErrorStream(true).start();
         String answer = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.local.LocalMoto;
-import com.onboardingexport.local.LocalRun;
-import com.onboardingexport.local.ProjectRoot;
-import com.onboardingexport.local.SamLocal;
+import com.onboardingexport.local.run.LocalRun;
+import com.onboardingexport.local.run.SamLocal;
+import com.onboardingexport.local.services.LocalMoto;
+import com.onboardingexport.local.template.ProjectRoot;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.net.URI;

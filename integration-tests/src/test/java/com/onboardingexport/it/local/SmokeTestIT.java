@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
-import com.onboardingexport.local.LocalApiTemplate;
-import com.onboardingexport.local.LocalRun;
-import com.onboardingexport.local.LocalS3;
-import com.onboardingexport.local.ProjectRoot;
+import com.onboardingexport.local.run.LocalRun;
+import com.onboardingexport.local.services.LocalS3;
+import com.onboardingexport.local.template.LocalApiTemplate;
+import com.onboardingexport.local.template.ProjectRoot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,9 +3,9 @@ package com.onboardingexport.it.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.local.LocalApi;
-import com.onboardingexport.local.LocalRun;
-import com.onboardingexport.local.ProjectRoot;
+import com.onboardingexport.local.gateway.LocalApi;
+import com.onboardingexport.local.run.LocalRun;
+import com.onboardingexport.local.template.ProjectRoot;
 import com.onboardingexport.shared.Json;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -12,8 +12,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.api.BackgroundInvoker;
 import com.onboardingexport.export.api.ExportHandler;
-import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
 import com.onboardingexport.shared.Json;
 import java.math.BigInteger;
 import java.util.ArrayList;

@@ -1,13 +1,13 @@
 package com.onboardingexport.it.reliability;
 
-import com.onboardingexport.local.CloudFormationYaml;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.it.template.SamTemplate;
-import com.onboardingexport.local.ProjectRoot;
+import com.onboardingexport.local.template.CloudFormationYaml;
+import com.onboardingexport.local.template.ProjectRoot;
+import com.onboardingexport.local.template.SamTemplate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

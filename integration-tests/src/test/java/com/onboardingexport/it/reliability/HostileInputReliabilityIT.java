@@ -9,12 +9,12 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.onboardingexport.export.model.DateRange;
 import com.onboardingexport.export.api.ExportHandler;
-import com.onboardingexport.local.LocalLambdaContext;
+import com.onboardingexport.export.model.DateRange;
 import com.onboardingexport.it.export.ExportFixture;
-import com.onboardingexport.local.ProjectRoot;
-import com.onboardingexport.local.StrapiFaultProxy;
+import com.onboardingexport.local.faults.StrapiFaultProxy;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
+import com.onboardingexport.local.template.ProjectRoot;
 import com.onboardingexport.shared.Json;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.export.config.ExportConfig;
 import com.onboardingexport.export.api.ExportHandler;
-import com.onboardingexport.local.LocalLambdaContext;
+import com.onboardingexport.export.config.ExportConfig;
 import com.onboardingexport.it.export.ExportFixture;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
 import com.onboardingexport.shared.CachedSecret;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.StrapiClient;

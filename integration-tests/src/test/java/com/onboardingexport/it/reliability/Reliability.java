@@ -79,7 +79,7 @@ final class Reliability {
         com.onboardingexport.export.worker.ExportWorkerHandler worker = new com.onboardingexport.export.worker.ExportWorkerHandler(
                 config, strapiClient(config), PARTS.s3.client(), PARTS.s3.presigner(), PARTS.moto.eventBridge(), Clock.systemUTC());
         return (arn, event) -> worker.handleBackgroundExport(event.get(com.onboardingexport.export.model.ExportJob.JOB_EVENT),
-                new com.onboardingexport.local.LocalLambdaContext());
+                new com.onboardingexport.local.lambda.LocalLambdaContext());
     }
 
     // ------------------------------------------------------------------ the seed

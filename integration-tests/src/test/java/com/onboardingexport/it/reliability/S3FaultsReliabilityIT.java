@@ -12,9 +12,9 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.onboardingexport.export.config.ExportConfig;
 import com.onboardingexport.export.api.ExportHandler;
 import com.onboardingexport.it.RealParts;
-import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
-import com.onboardingexport.local.LocalS3;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
+import com.onboardingexport.local.services.LocalS3;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;

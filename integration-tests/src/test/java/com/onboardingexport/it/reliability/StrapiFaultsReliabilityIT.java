@@ -13,10 +13,10 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.export.api.ExportHandler;
-import com.onboardingexport.local.LocalLambdaContext;
 import com.onboardingexport.it.export.ExportFixture;
-import com.onboardingexport.local.StrapiFaultProxy.Fault;
-import com.onboardingexport.local.StrapiFaultProxy;
+import com.onboardingexport.local.faults.StrapiFaultProxy;
+import com.onboardingexport.local.faults.StrapiFaultProxy.Fault;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
 import com.onboardingexport.shared.JsonLog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

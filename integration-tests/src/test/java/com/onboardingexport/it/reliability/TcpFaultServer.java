@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the first bytes the client sends (the request line and headers) and then forwards the
  * connection to a target, resets it (RST), keeps it open without ever answering, or forwards it
  * but cuts it after a number of request bytes (an upload dying halfway).
- * What the {@link com.onboardingexport.local.StrapiFaultProxy} cannot do, as it always answers HTTP.
+ * What the {@link com.onboardingexport.local.faults.StrapiFaultProxy} cannot do, as it always answers HTTP.
  */
 final class TcpFaultServer implements AutoCloseable {
     enum Action {

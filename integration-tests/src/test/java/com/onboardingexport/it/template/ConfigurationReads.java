@@ -1,8 +1,9 @@
 package com.onboardingexport.it.template;
 
 import com.onboardingexport.authorizer.AuthorizerHandler;
-import com.onboardingexport.export.failure.DeadLetterQueue;
 import com.onboardingexport.export.config.ExportConfig;
+import com.onboardingexport.export.failure.DeadLetterQueue;
+import com.onboardingexport.local.template.SamTemplate;
 import com.onboardingexport.shared.Env;
 import java.util.AbstractMap;
 import java.util.HashMap;

@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.onboardingexport.local.CloudFormationYaml;
+import com.onboardingexport.local.template.CloudFormationYaml;
+import com.onboardingexport.local.template.SamTemplate;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ class HardeningTemplateIT {
     @Test
     @DisplayName("cfn-lint (what sam validate --lint runs) finds no error, no warning and no informational finding in template.yaml (I3011: stateful resources without a deletion policy)")
     void cfnLint() throws Exception {
-        String cfnLint = com.onboardingexport.local.LocalMoto.findOnPath("cfn-lint").orElseThrow(() ->
+        String cfnLint = com.onboardingexport.local.services.LocalMoto.findOnPath("cfn-lint").orElseThrow(() ->
                 new AssertionError("cfn-lint is not installed: pip install cfn-lint"));
         Process lint = new ProcessBuilder(cfnLint, "--include-checks", "I", "--", "template.yaml").directory(root.toFile())
                 .redirectErrorStream(true).start();

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.it.local.ObservedRun;
-import com.onboardingexport.local.CloudFormationYaml;
+import com.onboardingexport.local.template.CloudFormationYaml;
+import com.onboardingexport.local.template.SamTemplate;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.util.ArrayList;

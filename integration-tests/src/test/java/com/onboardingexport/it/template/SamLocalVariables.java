@@ -3,6 +3,7 @@ package com.onboardingexport.it.template;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.local.template.SamTemplate;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;

@@ -3,7 +3,7 @@ package com.onboardingexport.it.template;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.onboardingexport.local.LocalMoto;
+import com.onboardingexport.local.services.LocalMoto;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

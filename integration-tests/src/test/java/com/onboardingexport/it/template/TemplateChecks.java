@@ -12,6 +12,7 @@ import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.SpecVersionDetector;
 import com.networknt.schema.ValidationMessage;
+import com.onboardingexport.local.template.SamTemplate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

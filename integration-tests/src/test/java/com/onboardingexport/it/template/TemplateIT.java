@@ -1,6 +1,5 @@
 package com.onboardingexport.it.template;
 
-import com.onboardingexport.local.CloudFormationYaml;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,6 +16,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import com.networknt.schema.JsonSchema;
 import com.onboardingexport.export.model.ExportRequestParser;
+import com.onboardingexport.local.template.CloudFormationYaml;
+import com.onboardingexport.local.template.SamTemplate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.template;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.gateway;
 
+import com.onboardingexport.local.template.LocalApiTemplate;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;

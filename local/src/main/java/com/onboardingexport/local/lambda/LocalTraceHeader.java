@@ -1,4 +1,4 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.lambda;
 
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -8,16 +8,16 @@ import java.util.HexFormat;
  * {@code Root=1-<epoch seconds, hex>-<24 hex>;Parent=<16 hex>;Sampled=1}. A new request starts a
  * trace; each invocation within it is a child: the same Root, a new Parent.
  */
-final class LocalTraceHeader {
+public final class LocalTraceHeader {
     /** The HTTP header of the Invoke API (the AWS SDK adds it from within a traced function). */
-    static final String HEADER = "X-Amzn-Trace-Id";
+    public static final String HEADER = "X-Amzn-Trace-Id";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private LocalTraceHeader() {
     }
 
     /** A new trace, sampled. */
-    static String start() {
+    public static String start() {
         byte[] id = new byte[12];
         RANDOM.nextBytes(id);
         String root = "1-" + Long.toHexString(System.currentTimeMillis() / 1000) + "-" + HexFormat.of().formatHex(id);
@@ -25,7 +25,7 @@ final class LocalTraceHeader {
     }
 
     /** A child of a caller's header (its Root and sampling, a new Parent); a new trace when there is none. */
-    static String child(String header) {
+    public static String child(String header) {
         String root = part(header, "Root");
         if (root == null) {
             return start();

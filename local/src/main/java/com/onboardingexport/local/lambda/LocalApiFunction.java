@@ -1,5 +1,8 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.lambda;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.onboardingexport.local.template.LocalApiTemplate;
+import com.onboardingexport.local.template.ProjectRoot;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,12 +33,22 @@ import java.util.function.Consumer;
  * Like Lambda, one environment serves one invocation at a time; a concurrent invocation gets a
  * fresh (cold) environment, up to {@link #MAX_ENVIRONMENTS}, then waits.
  */
-final class LocalApiFunction implements AutoCloseable {
+public final class LocalApiFunction implements AutoCloseable {
     static final int MAX_ENVIRONMENTS = 4;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
     /** What an invocation returned: the payload, or the runtime's error document when {@code functionError}. */
-    record Result(boolean functionError, String payload) {
+    public record Result(boolean functionError, String payload) {
+        /** The payload as JSON; null when it is empty or not JSON. */
+        public JsonNode json() {
+            return LocalFunctions.parseJson(payload);
+        }
+
+        /** The {@code errorMessage} of a runtime error document; null when there is none. */
+        public String errorMessage() {
+            JsonNode error = json();
+            return error == null ? null : error.path("errorMessage").asText(null);
+        }
     }
 
     private final LocalApiTemplate.Function spec;
@@ -51,28 +64,28 @@ final class LocalApiFunction implements AutoCloseable {
     private volatile String initError;
     private volatile boolean closed;
 
-    LocalApiFunction(LocalApiTemplate.Function spec, Map<String, String> environment, Consumer<String> log) {
+    public LocalApiFunction(LocalApiTemplate.Function spec, Map<String, String> environment, Consumer<String> log) {
         this.spec = spec;
         this.environment = Map.copyOf(environment);
         this.log = log;
         this.reserved = spec.reservedConcurrency().isPresent() ? new Semaphore(spec.reservedConcurrency().getAsInt()) : null;
     }
 
-    LocalApiTemplate.Function spec() {
+    public LocalApiTemplate.Function spec() {
         return spec;
     }
 
-    int invocations() {
+    public int invocations() {
         return invocations.get();
     }
 
     /** The error of the last environment's init phase (a handler that cannot be loaded), if any. */
-    Optional<String> initError() {
+    public Optional<String> initError() {
         return Optional.ofNullable(initError);
     }
 
     /** Starts one environment now, so the first request does not pay for a JVM start and init errors show at once. */
-    void warm() throws IOException, InterruptedException {
+    public void warm() throws IOException, InterruptedException {
         slots.acquire();
         try {
             release(take());
@@ -82,7 +95,7 @@ final class LocalApiFunction implements AutoCloseable {
     }
 
     /** Invokes the function with an event (synchronously, from the caller's point of view: the future completes with the answer). */
-    CompletableFuture<Result> invoke(String event, String invokedArn) {
+    public CompletableFuture<Result> invoke(String event, String invokedArn) {
         return invoke(event, invokedArn, java.util.UUID.randomUUID().toString());
     }
 
@@ -96,7 +109,7 @@ final class LocalApiFunction implements AutoCloseable {
     }
 
     /** The same in a trace of the caller's. */
-    Optional<CompletableFuture<Result>> invokeWithinReserved(String event, String invokedArn, String requestId, String traceHeader) {
+    public Optional<CompletableFuture<Result>> invokeWithinReserved(String event, String invokedArn, String requestId, String traceHeader) {
         if (reserved != null && !reserved.tryAcquire()) {
             return Optional.empty();
         }

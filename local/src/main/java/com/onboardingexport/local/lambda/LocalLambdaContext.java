@@ -1,4 +1,4 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.lambda;
 
 import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.CognitoIdentity;

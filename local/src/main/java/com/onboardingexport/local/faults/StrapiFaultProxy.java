@@ -1,4 +1,4 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.faults;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

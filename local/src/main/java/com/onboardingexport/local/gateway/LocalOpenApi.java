@@ -1,4 +1,4 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.gateway;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
@@ -12,8 +12,8 @@ import java.nio.file.Path;
  * every request so an edit shows at once), without the authorizer: a local convenience, not a
  * route of the template. Any other path under that prefix goes to the API as usual.
  */
-final class LocalOpenApi {
-    static final String PATH = "/openapi.yaml";
+public final class LocalOpenApi {
+    public static final String PATH = "/openapi.yaml";
     static final String CONTENT_TYPE = "application/yaml";
 
     private LocalOpenApi() {

@@ -1,7 +1,8 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.lambda;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.local.template.LocalApiTemplate;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.net.URI;
@@ -17,7 +18,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * Lambda's on-failure destination of an asynchronous invocation (EventInvokeConfig), played
  * locally: the invocation record Lambda writes, and its delivery to an SQS queue the template names,
  * through the real SQS client and AWS_ENDPOINT_URL (moto). A Lambda destination gets the same record
- * from {@link LocalApi}, as an asynchronous invocation.
+ * from {@link LocalFunctions}, as an asynchronous invocation.
  */
 final class LocalFailureDestination implements AutoCloseable {
     private final SqsClient sqs;

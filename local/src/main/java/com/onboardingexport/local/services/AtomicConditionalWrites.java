@@ -1,4 +1,4 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.services;
 
 import java.io.InputStream;
 import java.util.concurrent.ConcurrentHashMap;

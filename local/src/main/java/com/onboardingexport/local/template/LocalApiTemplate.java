@@ -1,7 +1,6 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.template;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,8 +21,8 @@ import java.util.regex.Pattern;
  * hard-coded to this project's names: a renamed handler or route in the template is what runs.
  */
 public final class LocalApiTemplate {
-    public static final String FUNCTION = "AWS::Serverless::Function";
-    public static final String API = "AWS::Serverless::Api";
+    public static final String FUNCTION = SamTemplate.FUNCTION;
+    public static final String API = SamTemplate.API;
     public static final String BUCKET = "AWS::S3::Bucket";
     public static final String QUEUE = "AWS::SQS::Queue";
     public static final String EVENT_BUS = "AWS::Events::EventBus";
@@ -33,7 +32,7 @@ public final class LocalApiTemplate {
     public static final String ACCOUNT = "000000000000";
     public static final String STACK_NAME = "onboarding-export-local";
 
-    private final JsonNode root;
+    private final SamTemplate sam;
     private final Map<String, String> parameters;
     private final Map<String, String> resourceNames;
 
@@ -95,8 +94,8 @@ public final class LocalApiTemplate {
 
     private static final String REQUEST_HEADER = "method.request.header.";
 
-    private LocalApiTemplate(JsonNode root, Map<String, String> parameters, Map<String, String> resourceNames) {
-        this.root = root;
+    private LocalApiTemplate(SamTemplate sam, Map<String, String> parameters, Map<String, String> resourceNames) {
+        this.sam = sam;
         this.parameters = parameters;
         this.resourceNames = resourceNames;
     }
@@ -110,9 +109,9 @@ public final class LocalApiTemplate {
      */
     public static LocalApiTemplate read(Path file, Map<String, String> parameterValues, Map<String, String> resourceNames)
             throws IOException {
-        JsonNode root = CloudFormationYaml.read(file);
+        SamTemplate sam = new SamTemplate(CloudFormationYaml.read(file));
         Map<String, String> parameters = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.path("Parameters").fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = sam.section("Parameters").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             String name = entry.getKey();
             JsonNode spec = entry.getValue();
@@ -129,12 +128,12 @@ public final class LocalApiTemplate {
                 throw new IllegalArgumentException("No parameter " + name + " in " + file);
             }
         }
-        return new LocalApiTemplate(root, parameters, resourceNames);
+        return new LocalApiTemplate(sam, parameters, resourceNames);
     }
 
     /** Logical ids of a template's resources of a type, read before any parameter value is known. */
     public static List<String> resourcesOfType(Path file, String type) throws IOException {
-        return new LocalApiTemplate(CloudFormationYaml.read(file), Map.of(), Map.of()).resourcesOfType(type);
+        return new SamTemplate(CloudFormationYaml.read(file)).resourcesOfType(type);
     }
 
     private static void check(String name, JsonNode spec, String value) {
@@ -331,12 +330,12 @@ public final class LocalApiTemplate {
         return Optional.of(new GatewayResponse(spec.path("StatusCode").asInt(0), body, headers));
     }
 
-    /** A function's settings with Globals.Function applied as SAM applies them (own values win, maps merge). */
+    /** A function's settings with Globals.Function applied as SAM applies them ({@link SamTemplate#functionProperties}). */
     public Function function(String logicalId) {
         if (!FUNCTION.equals(resource(logicalId).path("Type").asText())) {
             throw new IllegalArgumentException("No " + FUNCTION + " " + logicalId + " in the template");
         }
-        JsonNode properties = merge(root.path("Globals").path("Function"), resource(logicalId).path("Properties"));
+        JsonNode properties = sam.functionProperties(logicalId);
         Map<String, String> environment = new LinkedHashMap<>();
         properties.path("Environment").path("Variables").fields().forEachRemaining(e -> {
             String value = resolve(e.getValue(), logicalId + " Environment " + e.getKey());
@@ -420,7 +419,7 @@ public final class LocalApiTemplate {
 
     /** A condition of the template's Conditions section: Equals, Not, And, Or and Condition of values resolve() knows. */
     private boolean condition(String name, String where) {
-        JsonNode spec = root.path("Conditions").path(name);
+        JsonNode spec = sam.section("Conditions").path(name);
         if (spec.isMissingNode()) {
             throw new IllegalArgumentException(where + ": no condition " + name + " in the template");
         }
@@ -518,17 +517,11 @@ public final class LocalApiTemplate {
 
     /** Logical ids of the template's resources of a type, in template order. */
     public List<String> resourcesOfType(String type) {
-        List<String> ids = new ArrayList<>();
-        root.path("Resources").fields().forEachRemaining(e -> {
-            if (type.equals(e.getValue().path("Type").asText())) {
-                ids.add(e.getKey());
-            }
-        });
-        return ids;
+        return sam.resourcesOfType(type);
     }
 
     private JsonNode resource(String logicalId) {
-        return root.path("Resources").path(logicalId);
+        return sam.resource(logicalId);
     }
 
     /**
@@ -551,14 +544,5 @@ public final class LocalApiTemplate {
             throw new IllegalArgumentException(what + " is missing or not a plain string: " + node);
         }
         return node.asText();
-    }
-
-    private static JsonNode merge(JsonNode globals, JsonNode own) {
-        if (globals.isObject() && own.isObject()) {
-            ObjectNode merged = ((ObjectNode) globals).deepCopy();
-            own.fields().forEachRemaining(e -> merged.set(e.getKey(), merge(merged.path(e.getKey()), e.getValue())));
-            return merged;
-        }
-        return own.isMissingNode() ? globals : own;
     }
 }

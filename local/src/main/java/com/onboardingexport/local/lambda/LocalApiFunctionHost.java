@@ -1,4 +1,4 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.lambda;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -135,6 +135,11 @@ public final class LocalApiFunctionHost {
         }
     }
 
+    /** What an invocation gave: the payload (the error document when {@code error}), and whether it timed out. */
+    private record Outcome(byte[] payload, boolean error, boolean timedOut) {
+    }
+
+    /** One invocation, as Lambda's runtime runs it: START, the handler within the timeout, END and REPORT, then the answer. */
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             byte[] event = exchange.getRequestBody().readAllBytes();
@@ -148,67 +153,75 @@ public final class LocalApiFunctionHost {
                             .put("value", trace)))
                     : "START RequestId: " + requestId + " Version: $LATEST");
             long started = System.nanoTime();
-            byte[] payload;
-            boolean error = false;
-            boolean timedOut = false;
-            if (initError != null) {
-                payload = initError.toString().getBytes(StandardCharsets.UTF_8);
-                error = true;
-            } else {
-                String arn = exchange.getRequestHeaders().getFirst(INVOKED_ARN_HEADER);
-                LocalLambdaContext context = new LocalLambdaContext(requestId, functionName, arn == null ? invokedArn : arn, memoryMb,
-                        System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds));
-                Future<byte[]> run = worker.submit(() -> invoker.invoke(event, context));
-                try {
-                    payload = run.get(timeoutSeconds, TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    Throwable cause = e.getCause() instanceof InvocationTargetException ite ? ite.getCause() : e.getCause();
-                    payload = errorDocument(String.valueOf(cause.getMessage()), cause.getClass().getName(), cause)
-                            .toString().getBytes(StandardCharsets.UTF_8);
-                    error = true;
-                    ObjectNode invokeError = Json.MAPPER.createObjectNode()
-                            .put("errorType", cause.getClass().getName()).put("errorMessage", cause.getMessage());
-                    System.out.println(JSON_FORMAT ? Json.MAPPER.createObjectNode().put("timestamp", java.time.Instant.now().toString())
-                            .put("level", "ERROR").put("AWSRequestId", requestId).put("message", "Invoke Error").setAll(invokeError)
-                            : "ERROR Invoke Error " + invokeError);
-                } catch (TimeoutException e) {
-                    payload = Json.MAPPER.createObjectNode()
-                            .put("errorType", "Sandbox.Timedout")
-                            .put("errorMessage", String.format(Locale.ROOT, "RequestId: %s Error: Task timed out after %d.00 seconds",
-                                    requestId, timeoutSeconds))
-                            .toString().getBytes(StandardCharsets.UTF_8);
-                    error = true;
-                    timedOut = true;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException(e);
-                }
-            }
+            Outcome outcome = initError != null
+                    ? new Outcome(initError.toString().getBytes(StandardCharsets.UTF_8), true, false)
+                    : invoke(event, requestId, exchange.getRequestHeaders().getFirst(INVOKED_ARN_HEADER));
             System.clearProperty(TRACE_PROPERTY);
-            if (JSON_FORMAT) {
-                String status = timedOut ? "timeout" : error ? "error" : "success";
-                System.out.println(platform("platform.runtimeDone", Json.MAPPER.createObjectNode().put("requestId", requestId).put("status", status)));
-                System.out.println(platform("platform.report", Json.MAPPER.createObjectNode().put("requestId", requestId).put("status", status)
-                        .set("metrics", Json.MAPPER.createObjectNode().put("durationMs", (System.nanoTime() - started) / 1e6)
-                                .put("memorySizeMB", memoryMb))));
-            } else {
-                System.out.println("END RequestId: " + requestId);
-                System.out.printf(Locale.ROOT, "REPORT RequestId: %s\tDuration: %.2f ms\tMemory Size: %d MB%s%n", requestId,
-                        (System.nanoTime() - started) / 1e6, memoryMb, error ? "\tStatus: error" : "");
-            }
-            if (error) {
-                exchange.getResponseHeaders().set(FUNCTION_ERROR_HEADER, "Unhandled");
-            }
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, payload.length == 0 ? -1 : payload.length);
-            exchange.getResponseBody().write(payload);
-            exchange.getResponseBody().flush();
-            if (timedOut) {
-                // Lambda discards an environment whose invocation timed out; the next one starts cold.
-                exchange.close();
-                System.out.flush();
-                Runtime.getRuntime().halt(0);
-            }
+            logEnd(requestId, outcome, started);
+            answer(exchange, outcome);
+        }
+    }
+
+    /** The handler run on the worker thread, within the function's timeout. */
+    private Outcome invoke(byte[] event, String requestId, String arn) throws IOException {
+        LocalLambdaContext context = new LocalLambdaContext(requestId, functionName, arn == null ? invokedArn : arn, memoryMb,
+                System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds));
+        Future<byte[]> run = worker.submit(() -> invoker.invoke(event, context));
+        try {
+            return new Outcome(run.get(timeoutSeconds, TimeUnit.SECONDS), false, false);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof InvocationTargetException ite ? ite.getCause() : e.getCause();
+            byte[] payload = errorDocument(String.valueOf(cause.getMessage()), cause.getClass().getName(), cause)
+                    .toString().getBytes(StandardCharsets.UTF_8);
+            ObjectNode invokeError = Json.MAPPER.createObjectNode()
+                    .put("errorType", cause.getClass().getName()).put("errorMessage", cause.getMessage());
+            System.out.println(JSON_FORMAT ? Json.MAPPER.createObjectNode().put("timestamp", java.time.Instant.now().toString())
+                    .put("level", "ERROR").put("AWSRequestId", requestId).put("message", "Invoke Error").setAll(invokeError)
+                    : "ERROR Invoke Error " + invokeError);
+            return new Outcome(payload, true, false);
+        } catch (TimeoutException e) {
+            byte[] payload = Json.MAPPER.createObjectNode()
+                    .put("errorType", "Sandbox.Timedout")
+                    .put("errorMessage", String.format(Locale.ROOT, "RequestId: %s Error: Task timed out after %d.00 seconds",
+                            requestId, timeoutSeconds))
+                    .toString().getBytes(StandardCharsets.UTF_8);
+            return new Outcome(payload, true, true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
+    /** Lambda's lines after an invocation: runtimeDone and report (JSON format), or END and REPORT (text). */
+    private void logEnd(String requestId, Outcome outcome, long started) {
+        if (JSON_FORMAT) {
+            String status = outcome.timedOut() ? "timeout" : outcome.error() ? "error" : "success";
+            System.out.println(platform("platform.runtimeDone", Json.MAPPER.createObjectNode().put("requestId", requestId).put("status", status)));
+            System.out.println(platform("platform.report", Json.MAPPER.createObjectNode().put("requestId", requestId).put("status", status)
+                    .set("metrics", Json.MAPPER.createObjectNode().put("durationMs", (System.nanoTime() - started) / 1e6)
+                            .put("memorySizeMB", memoryMb))));
+        } else {
+            System.out.println("END RequestId: " + requestId);
+            System.out.printf(Locale.ROOT, "REPORT RequestId: %s\tDuration: %.2f ms\tMemory Size: %d MB%s%n", requestId,
+                    (System.nanoTime() - started) / 1e6, memoryMb, outcome.error() ? "\tStatus: error" : "");
+        }
+    }
+
+    /** The payload to the parent; after a timeout the environment ends, as Lambda discards it. */
+    private static void answer(HttpExchange exchange, Outcome outcome) throws IOException {
+        if (outcome.error()) {
+            exchange.getResponseHeaders().set(FUNCTION_ERROR_HEADER, "Unhandled");
+        }
+        byte[] payload = outcome.payload();
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, payload.length == 0 ? -1 : payload.length);
+        exchange.getResponseBody().write(payload);
+        exchange.getResponseBody().flush();
+        if (outcome.timedOut()) {
+            // Lambda discards an environment whose invocation timed out; the next one starts cold.
+            exchange.close();
+            System.out.flush();
+            Runtime.getRuntime().halt(0);
         }
     }
 

@@ -1,5 +1,6 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.services;
 
+import com.onboardingexport.local.template.LocalApiTemplate;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;

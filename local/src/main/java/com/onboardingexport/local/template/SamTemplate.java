@@ -1,10 +1,10 @@
-package com.onboardingexport.it.template;
+package com.onboardingexport.local.template;
 
-import com.onboardingexport.local.CloudFormationYaml;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.local.template.CloudFormationYaml;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -122,7 +122,8 @@ public final class SamTemplate {
         return own.deepCopy();
     }
 
-    static boolean isIntrinsic(JsonNode node) {
+    /** Whether a node is an intrinsic function ({@code Ref}, {@code Condition}, {@code Fn::...}) rather than a plain value. */
+    public static boolean isIntrinsic(JsonNode node) {
         if (!node.isObject() || node.size() != 1) {
             return false;
         }

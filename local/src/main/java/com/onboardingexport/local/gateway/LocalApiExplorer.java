@@ -1,9 +1,11 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.onboardingexport.local.services.NpmPackages;
+import com.onboardingexport.local.template.ProjectRoot;
 import com.onboardingexport.shared.Json;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
@@ -25,8 +27,8 @@ import java.util.regex.Pattern;
  * the authorizer: the page needs no token; its Authorize button takes the Strapi JWT the calls send.
  * Every other path (and every method but GET and HEAD) goes to the API as usual.
  */
-final class LocalApiExplorer {
-    static final String PATH = "/docs";
+public final class LocalApiExplorer {
+    public static final String PATH = "/docs";
     /** The document as the page loads it: openapi.yaml as JSON, this local API first in its servers. */
     static final String DOCUMENT_PATH = PATH + "/openapi.json";
     private static final Pattern ASSET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*\\.(js|css|png|map)");

@@ -1,6 +1,7 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.services;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.onboardingexport.local.template.ProjectRoot;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.net.ServerSocket;

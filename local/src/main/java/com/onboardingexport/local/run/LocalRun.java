@@ -1,16 +1,16 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.run;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.shared.Json;
+import com.onboardingexport.local.gateway.LocalApi;
+import com.onboardingexport.local.gateway.LocalApiExplorer;
+import com.onboardingexport.local.services.LocalMoto;
+import com.onboardingexport.local.services.LocalS3;
+import com.onboardingexport.local.services.LocalStrapi;
+import com.onboardingexport.local.template.LocalApiTemplate;
+import com.onboardingexport.local.template.ProjectRoot;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -256,9 +256,9 @@ public final class LocalRun implements AutoCloseable {
 
     public static void main(String[] args) throws Exception {
         boolean servicesOnly = List.of(args).contains("--services-only");
-        int apiPort = option(args, "--port", "PORT", 3000);
-        int strapiPort = option(args, "--strapi-port", "STRAPI_PORT", 1337);
-        String corsOrigins = textOption(args, "--cors-origins", "CORS_ALLOWED_ORIGINS", DEV_CORS_ORIGINS);
+        int apiPort = CommandLine.option(args, "--port", "PORT", 3000);
+        int strapiPort = CommandLine.option(args, "--strapi-port", "STRAPI_PORT", 1337);
+        String corsOrigins = CommandLine.textOption(args, "--cors-origins", "CORS_ALLOWED_ORIGINS", DEV_CORS_ORIGINS);
         if (!servicesOnly) {
             requireFree(apiPort, "--port / PORT");
         }
@@ -294,7 +294,7 @@ public final class LocalRun implements AutoCloseable {
         int status;
         try {
             if (servicesOnly) {
-                String hostAddress = textOption(args, "--host-address", "HOST_ADDRESS", null);
+                String hostAddress = CommandLine.textOption(args, "--host-address", "HOST_ADDRESS", null);
                 SamLocal.welcome(run, root, root.resolve(SamLocal.DIRECTORY),
                         hostAddress == null ? SamLocal.hostAddress() : hostAddress, System.out::println);
                 status = 0;
@@ -313,104 +313,12 @@ public final class LocalRun implements AutoCloseable {
 
     /** Prints what is running and how to call it, then runs a first export through the API. 0 if it worked. */
     public int welcome(Consumer<String> out) throws IOException, InterruptedException {
-        URI exports = api.url().resolve("/exports/onboarding");
-        String adminJwt = login(ADMIN);
-        String clientJwt = login(CLIENT_A);
-        out.accept("");
-        out.accept("First export through the local API (POST " + exports + " as " + ADMIN + ") ...");
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(exports)
-                .header("Authorization", "Bearer " + adminJwt)
-                .header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofString(FIRST_EXPORT)).build(), HttpResponse.BodyHandlers.ofString());
-        JsonNode body = parse(answer.body());
-        if (answer.statusCode() == 202 && body != null) {
-            // A large seed (SEED_RESPONSES): the export went to the worker; wait for it as a caller would.
-            out.accept("  ... " + body.path("status_url").asText() + " answers running; the worker exports in the background");
-            body = awaitFinished(http, URI.create(body.path("status_url").asText()), adminJwt);
-        }
-        String link = body == null ? null : body.path("download_url").asText(null);
-        if ((answer.statusCode() != 200 && answer.statusCode() != 202) || link == null) {
-            out.accept("[local] FAILED: the first export answered " + answer.statusCode() + ": " + (body == null ? answer.body() : body));
-            api.initErrors().forEach((id, error) -> out.accept("[local] " + id + " cannot load its handler: " + error));
-            api.functionErrors().forEach(error -> out.accept("[local] " + error));
-            return 1;
-        }
-        HttpResponse<byte[]> download = http.send(HttpRequest.newBuilder(URI.create(link)).timeout(Duration.ofSeconds(30)).GET().build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        if (download.statusCode() != 200) {
-            out.accept("[local] FAILED: the download link answered " + download.statusCode() + ": " + new String(download.body()));
-            return 1;
-        }
-
-        String rule = "=".repeat(100);
-        out.accept(rule);
-        out.accept("onboarding-export runs locally (no Docker). Ctrl-C stops everything.");
-        out.accept("");
-        out.accept("  API (as sam local start-api, stage " + api.stage() + " not in the path):  " + api.url());
-        out.accept("      POST " + exports + "    GET " + exports + "/{export_id}");
-        out.accept("      browsers may call it and fetch the download links from " + (corsOrigins.isBlank() ? "no origin" : corsOrigins)
-                + " (CORS; --cors-origins / CORS_ALLOWED_ORIGINS)");
-        out.accept("  API explorer (Swagger UI on " + api.url().resolve(LocalOpenApi.PATH) + ", no token to open): "
-                + api.url().resolve(LocalApiExplorer.PATH));
-        out.accept("      Authorize there with this token of " + ADMIN + ", then Try it out:");
-        out.accept("      " + adminJwt);
-        out.accept("  Strapi (dev, seeded, fresh database):                   " + strapi.url());
-        out.accept("  Dev users, password " + LocalStrapi.DEV_PASSWORD + ": " + ADMIN + ", " + CLIENT_A + ", client-b@onboarding.test");
-        out.accept("");
-        out.accept("First export: " + body.path("record_count").asInt() + " rows, " + body.path("filename").asText()
-                + ", link downloads (HTTP " + download.statusCode() + ", " + download.body().length + " bytes), expires "
-                + body.path("expires_at").asText() + ":");
-        out.accept("  " + link);
-        out.accept("");
-        out.accept("Export as " + ADMIN + " (every campaign, CSV):");
-        out.accept(curl(exports, adminJwt, FIRST_EXPORT));
-        out.accept("");
-        out.accept("Export as " + CLIENT_A + " (its own client's campaigns only, JSON):");
-        out.accept(curl(exports, clientJwt, "{\"date_range\":\"all_time\",\"file_format\":\"json\"}"));
-        out.accept("");
-        printSchedules(out);
-        out.accept("A fresh token: curl -s -X POST " + strapi.url() + "/api/auth/local -H 'Content-Type: application/json' -d '{\"identifier\":\""
-                + CLIENT_A + "\",\"password\":\"" + LocalStrapi.DEV_PASSWORD + "\"}'");
-        out.accept(rule);
-        return 0;
+        return new Banner(this).print(out);
     }
 
-    /** Polls a background export's status until it is no longer running (at most 15 minutes, the worker's own limit). */
-    private static JsonNode awaitFinished(HttpClient http, URI statusUrl, String jwt) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(15).toNanos();
-        JsonNode status = null;
-        while (System.nanoTime() < deadline) {
-            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(statusUrl).header("Authorization", "Bearer " + jwt)
-                    .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            status = parse(answer.body());
-            if (answer.statusCode() != 200 || status == null || !"running".equals(status.path("status").asText())) {
-                return status;
-            }
-            Thread.sleep(1_000);
-        }
-        return status;
-    }
-
-    /** How to fire each schedule of the template now, and where its export's event lands. */
-    private void printSchedules(Consumer<String> out) throws IOException {
-        LocalApiTemplate spec = LocalApiTemplate.read(template, parameters, resourceNames);
-        String credentials = "AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=" + LocalApiTemplate.REGION;
-        // One tick, as the Scheduler fills in its input: the time this run started, to the minute.
-        String tick = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES).toString();
-        for (LocalApiTemplate.Schedule schedule : spec.schedules()) {
-            out.accept("Fire the schedule " + schedule.name() + " for its tick at " + tick
-                    + " (as EventBridge Scheduler would; AWS CLI v2: add --cli-binary-format raw-in-base64-out):");
-            out.accept("  " + credentials + " aws lambda invoke --endpoint-url " + api.lambdaEndpoint() + " --function-name "
-                    + spec.function(schedule.functionId()).functionName() + " --payload '"
-                    + schedule.input().replace("<aws.scheduler.scheduled-time>", tick) + "' /dev/stdout");
-            out.accept("  (The same command again repeats that tick: one export answers both. Another scheduled_time is another tick.)");
-        }
-        out.accept("The exports' events (source onboarding-export), as a rule on the stack's bus " + eventBusName + " delivers them to a queue:");
-        out.accept("  " + credentials + " aws sqs receive-message --endpoint-url " + moto.endpoint() + " --queue-url " + eventsQueue.url()
-                + " --max-number-of-messages 10");
-        out.accept("");
+    /** The browser origins that may call the local API (CorsAllowedOrigins), empty for none. */
+    String corsOrigins() {
+        return corsOrigins;
     }
 
     /** The exports' event bus in moto (the template's ExportEventBus, {@code <stack>-exports}). */
@@ -421,51 +329,6 @@ public final class LocalRun implements AutoCloseable {
     /** The queue that receives the exports' events (source onboarding-export) in the local run. */
     public LocalMoto.Queue eventsQueue() {
         return eventsQueue;
-    }
-
-    private static String curl(URI url, String jwt, String body) {
-        return "curl -s -X POST " + url + " \\\n  -H 'Authorization: Bearer " + jwt + "' \\\n  -H 'Content-Type: application/json' -d '"
-                + body + "'";
-    }
-
-    private static JsonNode parse(String text) {
-        try {
-            return Json.MAPPER.readTree(text);
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    static int option(String[] args, String flag, String env, int defaultValue) {
-        String value = textOption(args, flag, env, null);
-        if (value == null || value.isBlank()) {
-            return defaultValue;
-        }
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + " / " + env + " must be a port number, got " + value);
-        }
-    }
-
-    /** An option's value: {@code --flag value} or {@code --flag=value}, else the environment variable, else the default. */
-    static String textOption(String[] args, String flag, String env, String defaultValue) {
-        List<String> list = List.of(args);
-        String value = null;
-        int at = list.indexOf(flag);
-        if (at >= 0 && at + 1 < list.size()) {
-            value = list.get(at + 1);
-        } else {
-            for (String arg : list) {
-                if (arg.startsWith(flag + "=")) {
-                    value = arg.substring(flag.length() + 1);
-                }
-            }
-        }
-        if (value == null) {
-            value = System.getenv(env);
-        }
-        return value == null ? defaultValue : value;
     }
 
     private static void requireFree(int port, String option) {

@@ -1,10 +1,16 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.run;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.IamPolicyResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.authorizer.AuthorizerHandler;
+import com.onboardingexport.local.lambda.LocalApiFunction;
+import com.onboardingexport.local.lambda.LocalLambdaContext;
+import com.onboardingexport.local.services.LocalS3;
+import com.onboardingexport.local.services.LocalStrapi;
+import com.onboardingexport.local.template.CloudFormationYaml;
+import com.onboardingexport.local.template.LocalApiTemplate;
 import com.onboardingexport.shared.Env;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;

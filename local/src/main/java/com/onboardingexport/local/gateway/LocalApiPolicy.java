@@ -1,4 +1,4 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;

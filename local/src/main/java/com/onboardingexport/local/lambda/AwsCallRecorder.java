@@ -1,6 +1,7 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.lambda;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.onboardingexport.local.template.LocalApiTemplate;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;

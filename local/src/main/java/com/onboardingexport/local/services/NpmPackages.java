@@ -1,4 +1,4 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.services;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,7 +13,7 @@ import java.util.List;
  * {@code npm ci} only when node_modules is missing or was installed from another package-lock.json:
  * node_modules/.lock-hash holds the SHA-256 of the lock it was installed from.
  */
-final class NpmPackages {
+public final class NpmPackages {
     private NpmPackages() {
     }
 
@@ -23,7 +23,7 @@ final class NpmPackages {
      * @param about       how long a fresh install takes, for the line printed before it
      * @param npmOptions  further options of {@code npm ci}
      */
-    static void ensureInstalled(Path dir, String about, String... npmOptions) throws IOException, InterruptedException {
+    public static void ensureInstalled(Path dir, String about, String... npmOptions) throws IOException, InterruptedException {
         Path marker = dir.resolve("node_modules/.lock-hash");
         String lockHash = sha256(Files.readAllBytes(dir.resolve("package-lock.json")));
         if (Files.isRegularFile(marker) && Files.readString(marker).trim().equals(lockHash)) {

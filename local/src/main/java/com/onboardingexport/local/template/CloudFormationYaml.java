@@ -1,4 +1,4 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.template;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

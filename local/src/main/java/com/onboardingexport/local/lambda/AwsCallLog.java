@@ -1,10 +1,11 @@
-package com.onboardingexport.local;
+package com.onboardingexport.local.lambda;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.shared.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -14,7 +15,7 @@ import java.util.UUID;
  * parameters and local resource names ({@code context.json}), and one file of calls per function JVM
  * ({@link AwsCallRecorder}). The tests hold those calls against each function's role.
  */
-final class AwsCallLog {
+public final class AwsCallLog {
     static final String DIRECTORY_PROPERTY = "onboardingexport.awsCalls";
 
     private final Path dir;
@@ -23,16 +24,17 @@ final class AwsCallLog {
         this.dir = dir;
     }
 
-    static Optional<AwsCallLog> start(LocalApi.Config config) throws IOException {
+    public static Optional<AwsCallLog> start(Path template, Map<String, String> parameters, Map<String, String> resourceNames)
+            throws IOException {
         String root = System.getProperty(DIRECTORY_PROPERTY);
         if (root == null || root.isBlank()) {
             return Optional.empty();
         }
         Path dir = Files.createDirectories(Path.of(root).resolve(UUID.randomUUID().toString()));
-        Files.copy(config.template(), dir.resolve("template.yaml"));
+        Files.copy(template, dir.resolve("template.yaml"));
         ObjectNode context = Json.MAPPER.createObjectNode();
-        context.set("parameters", Json.MAPPER.valueToTree(config.parameters()));
-        context.set("resource_names", Json.MAPPER.valueToTree(config.resourceNames()));
+        context.set("parameters", Json.MAPPER.valueToTree(parameters));
+        context.set("resource_names", Json.MAPPER.valueToTree(resourceNames));
         Files.writeString(dir.resolve("context.json"), context.toString());
         return Optional.of(new AwsCallLog(dir));
     }
