@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.onboardingexport.export.config.ExportConfig;
-import com.onboardingexport.shared.Env;
+import com.onboardingexport.export.TestContext;
+import com.onboardingexport.export.config.TestConfig;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
 import com.onboardingexport.shared.StrapiClient;
@@ -21,7 +21,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -48,7 +47,7 @@ class ExportWorkerHandlerRefusalsTest {
     private final EventBridgeClient eventBridge = EventBridgeClient.builder().region(Region.EU_WEST_1).credentialsProvider(CREDENTIALS)
             .endpointOverride(NOWHERE).build();
     private final ExportWorkerHandler handler = new ExportWorkerHandler(
-            ExportConfig.from(new Env(Map.of("STRAPI_URL", NOWHERE.toString(), "STRAPI_API_TOKEN_SECRET_ARN", "secret", "EXPORT_BUCKET", "bucket"))),
+            TestConfig.builder().strapiUrl(NOWHERE.toString()).apiTokenSecretArn("secret").bucket("bucket").build(),
             new StrapiClient(NOWHERE, () -> "token", StrapiClient.defaultHttpClient(Duration.ofSeconds(1)), Duration.ofSeconds(1), 1),
             s3, presigner, eventBridge, Clock.systemUTC());
 
