@@ -3,7 +3,10 @@ package com.onboardingexport.export.config;
 import com.onboardingexport.shared.Env;
 import java.time.Duration;
 
-/** The export function's settings, from the environment that template.yaml sets. */
+/**
+ * The export functions' settings, from the environment that template.yaml sets: plain values only
+ * (the CORS origins as listed; the API's wiring makes the policy of them, the store its place limits).
+ */
 public record ExportConfig(
         String strapiUrl,
         String apiTokenSecretArn,
