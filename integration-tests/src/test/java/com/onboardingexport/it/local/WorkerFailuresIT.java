@@ -55,6 +55,12 @@ class WorkerFailuresIT {
     /** The function the schedules invoke: the worker's code, in concurrency of its own. */
     private static final String SCHEDULED = "onboarding-export-local-scheduled";
     private static final String FAILURE_FUNCTION = "onboarding-export-local-export-failure";
+    /**
+     * Strapi's time per attempt in the stalled-body tests (the authorizer's default): a stalled body then
+     * fails its three attempts in about 10 s, not in the export's default 3 × 10 s; what they assert (a
+     * 504 UPSTREAM_TIMEOUT from the function itself) does not depend on how long an attempt may take.
+     */
+    private static final String STALL_STRAPI_TIMEOUT_MS = "3000";
     /** Every export event the tests have read off the run's events queue (each is read once, then deleted). */
     private static final List<JsonNode> EVENTS = new ArrayList<>();
     private static LocalRun run;
@@ -102,6 +108,12 @@ class WorkerFailuresIT {
     /** The same, with several settings of the worker changed (each text found after the worker's start, and replaced). */
     private LocalApi api(Path dir, Map<String, String> workerChanges, int apiReads, Supplier<StrapiFaultProxy.Fault> workerFault,
                          Map<String, String> parameters) throws Exception {
+        return api(dir, workerChanges, apiReads, workerFault, parameters, Map.of());
+    }
+
+    /** The same, with variables every function gets over its own. */
+    private LocalApi api(Path dir, Map<String, String> workerChanges, int apiReads, Supplier<StrapiFaultProxy.Fault> workerFault,
+                         Map<String, String> parameters, Map<String, String> environment) throws Exception {
         String text = Files.readString(TEMPLATE, StandardCharsets.UTF_8);
         int worker = text.indexOf("  ExportWorkerFunction:");
         for (Map.Entry<String, String> change : workerChanges.entrySet()) {
@@ -119,7 +131,9 @@ class WorkerFailuresIT {
             workerReads.incrementAndGet();
             return workerFault.get();
         });
-        return LocalApi.start(run.apiConfig(copy, 0, System.out::println, Map.of("STRAPI_URL", proxy.url().toString()), parameters));
+        Map<String, String> overrides = new java.util.LinkedHashMap<>(environment);
+        overrides.put("STRAPI_URL", proxy.url().toString());
+        return LocalApi.start(run.apiConfig(copy, 0, System.out::println, overrides, parameters));
     }
 
     private static String startExport(LocalApi api) throws Exception {
@@ -426,7 +440,10 @@ class WorkerFailuresIT {
     @Test
     @DisplayName("a background export whose Strapi page body stalls: failed 504 UPSTREAM_TIMEOUT by the worker itself, within its 40 s, not Lambda's EXPORT_TIMED_OUT")
     void stalledBodyInTheBackground(@TempDir Path dir) throws Exception {
-        try (LocalApi api = api(dir, "Timeout: 900", "Timeout: 40", StrapiFaultProxy.Fault.stall(Duration.ofSeconds(300)))) {
+        // The worker's own attempts are short (its section of the template); the API function's read of the first page is not stalled.
+        try (LocalApi api = api(dir, Map.of("Timeout: 900", "Timeout: 40",
+                "        Variables:\n", "        Variables:\n          STRAPI_TIMEOUT_MS: \"" + STALL_STRAPI_TIMEOUT_MS + "\"\n"),
+                1, () -> StrapiFaultProxy.Fault.stall(Duration.ofSeconds(300)), Map.of())) {
             String exportId = startExport(api);
             JsonNode status = awaitFinished(api, exportId, Duration.ofSeconds(120));
             assertNotNull(status);
@@ -446,7 +463,8 @@ class WorkerFailuresIT {
     @Test
     @DisplayName("a synchronous export whose Strapi page body stalls: 504 UPSTREAM_TIMEOUT from the function, with its request id, before API Gateway's 29 s and Lambda's 30 s")
     void stalledBodySynchronously(@TempDir Path dir) throws Exception {
-        try (LocalApi api = api(dir, "Timeout: 900", "Timeout: 900", 0, () -> StrapiFaultProxy.Fault.stall(Duration.ofSeconds(300)), Map.of())) {
+        try (LocalApi api = api(dir, Map.of("Timeout: 900", "Timeout: 900"), 0, () -> StrapiFaultProxy.Fault.stall(Duration.ofSeconds(300)),
+                Map.of(), Map.of("STRAPI_TIMEOUT_MS", STALL_STRAPI_TIMEOUT_MS))) {
             // A first request starts the authorizer's and the function's JVMs, so the stalled one is timed from a warm start.
             HTTP.send(HttpRequest.newBuilder(api.url().resolve("/exports/onboarding/" + UUID.randomUUID()))
                     .header("Authorization", "Bearer " + adminJwt).build(), HttpResponse.BodyHandlers.ofString());

@@ -1,5 +1,6 @@
 package com.onboardingexport.local.services;
 
+import java.lang.reflect.Field;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.List;
@@ -8,6 +9,8 @@ import org.gaul.s3proxy.CrossOriginResourceSharing;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import org.gaul.shaded.org.eclipse.jetty.server.Server;
+import org.gaul.shaded.org.eclipse.jetty.server.handler.EagerContentHandler;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -30,6 +33,8 @@ public final class LocalS3 implements AutoCloseable {
      */
     public static final List<String> CORS_METHODS = List.of("GET", "HEAD");
     public static final List<String> CORS_EXPOSED_HEADERS = List.of("Content-Length", "Content-Type", "Content-Disposition", "ETag");
+    /** The largest request body held whole before S3Proxy sees it: a part of the export's upload (8 MiB) and its framing, with room. */
+    private static final long WHOLE_BODY_BYTES = 32L << 20;
 
     private final S3Proxy proxy;
     private final URI endpoint;
@@ -62,6 +67,7 @@ public final class LocalS3 implements AutoCloseable {
                 .corsRules(origins.isEmpty() ? CrossOriginResourceSharing.disabled()
                         : new CrossOriginResourceSharing(origins, CORS_METHODS, List.of(), CORS_EXPOSED_HEADERS, ""))
                 .build();
+        handleWholeBodies(proxy);
         proxy.start();
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (!"STARTED".equals(proxy.getState())) {
@@ -71,6 +77,23 @@ public final class LocalS3 implements AutoCloseable {
             Thread.sleep(10);
         }
         return new LocalS3(proxy, URI.create("http://127.0.0.1:" + proxy.getPort()));
+    }
+
+    /**
+     * S3Proxy answers an upload in the SDK's aws-chunked framing as soon as it has read the object's
+     * bytes (x-amz-decoded-content-length of them), before the closing zero-length chunk and the checksum
+     * trailer; Jetty then closes the connection on the unread rest, and a client still sending it fails
+     * with "Error writing request body to server" (the SDK retries: a conditional write then meets its
+     * own object, 412). S3 reads the whole body first, and so does this: Jetty holds each request until
+     * its body is in (up to {@link #WHOLE_BODY_BYTES}), then hands it to S3Proxy. S3Proxy keeps its
+     * Jetty server to itself, hence the reflection.
+     */
+    private static void handleWholeBodies(S3Proxy proxy) throws ReflectiveOperationException {
+        Field field = S3Proxy.class.getDeclaredField("server");
+        field.setAccessible(true);
+        Server server = (Server) field.get(proxy);
+        server.setHandler(new EagerContentHandler(server.getHandler(),
+                new EagerContentHandler.RetainedContentLoaderFactory(WHOLE_BODY_BYTES, -1, false)));
     }
 
     /** S3Proxy matches an Origin against regular expressions: an exact origin, or any port of a {@code host:*} entry. */
