@@ -3,7 +3,7 @@ package com.onboardingexport.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import com.onboardingexport.local.LocalS3;
+import com.onboardingexport.local.services.LocalS3;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
