@@ -73,8 +73,8 @@ final class ExportRunner implements AutoCloseable {
     }
 
     /**
-     * With an {@code asyncRowThreshold}, larger exports answer 202 and run in the background: Lambda's
-     * asynchronous self-invocation is played in process, on another thread, as the local run does.
+     * With an {@code asyncRowThreshold}, larger exports answer 202 and run in the background: the API
+     * function's asynchronous invocation of the worker is played in process, on another thread, as the local run does.
      */
     ExportRunner(URI strapiUrl, String apiToken, URI s3Endpoint, String accessKey, String secretKey, int parallelism,
                  long asyncRowThreshold) {

@@ -4,8 +4,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Who may export (DESIGN.md, Roles): a confirmed, unblocked user whose role type is the configured
- * admin type, or the configured client type with a client. Everyone else is denied.
+ * Who may export: a confirmed, unblocked user whose role type is the configured admin type, or the
+ * configured client type with a client. Everyone else is denied.
  */
 public final class AccessDecider {
     private final String adminRoleType;

@@ -1,6 +1,6 @@
 package com.onboardingexport.shared;
 
-/** The error table of the HTTP contract (DESIGN.md): each code with its HTTP status. */
+/** The error table of the HTTP contract (the README's "Using the API", openapi.yaml): each code with its HTTP status. */
 public enum ErrorCode {
     INVALID_REQUEST(400),
     UNAUTHORIZED(401),
