@@ -5,11 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.onboardingexport.export.format.FileFormat;
 import com.onboardingexport.export.model.ExportStatus;
+import com.onboardingexport.export.model.ExportedFile;
+import com.onboardingexport.export.model.Principal;
 import com.onboardingexport.export.store.ExportStatusStore;
 import com.onboardingexport.export.store.S3ConditionalStore;
 import com.onboardingexport.shared.ApiException;
+import com.onboardingexport.shared.ErrorBody;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -25,17 +30,21 @@ class S3ConditionalWritesIT {
     private final RealParts parts = RealParts.get();
     private final ExportStatusStore store = new ExportStatusStore(new S3ConditionalStore(parts.s3.client(), RealParts.BUCKET), Clock.systemUTC());
 
-    /** A running status, as the API function creates it (read from its JSON: the record's builders are the package's own). */
-    private static ExportStatus newStatus() throws Exception {
-        return com.onboardingexport.shared.Json.MAPPER.readValue("{\"export_id\":\"" + UUID.randomUUID() + "\",\"status\":\"running\","
-                + "\"owner_user_id\":\"1\",\"owner_role\":\"admin\",\"owner_client_id\":\"\",\"must_finish_by\":\"2999-01-01T00:00:00Z\","
-                + "\"total\":10,\"rows_written\":0}", ExportStatus.class);
+    /** A running status, as the API function creates it. */
+    private static ExportStatus newStatus() {
+        return ExportStatus.running(UUID.randomUUID().toString(), new Principal("1", "admin", "", null), 10, Instant.now(),
+                Instant.parse("2999-01-01T00:00:00Z"));
     }
 
-    private static ExportStatus with(ExportStatus status, String state, int writer) throws Exception {
-        var json = (com.fasterxml.jackson.databind.node.ObjectNode) com.onboardingexport.shared.Json.MAPPER.valueToTree(status);
-        json.put("status", state).put("rows_written", writer);
-        return com.onboardingexport.shared.Json.MAPPER.treeToValue(json, ExportStatus.class);
+    /** The status moved on by one writer: {@code writer} rows written, and {@code state} its outcome. */
+    private static ExportStatus with(ExportStatus status, String state, int writer) {
+        ExportStatus progressed = status.progressed(writer);
+        return switch (state) {
+            case "running" -> progressed;
+            case "succeeded" -> progressed.succeeded(status.progress().total(), ExportedFile.builder().key("k").filename("f.csv")
+                    .format(FileFormat.CSV).recordCount(writer).build());
+            default -> progressed.failed(new ErrorBody.Error(500, "INTERNAL", "writer " + writer, null));
+        };
     }
 
     @Test
@@ -60,7 +69,7 @@ class S3ConditionalWritesIT {
         assertTrue(store.replace(finished, with(finished.status(), "failed", 5)).isEmpty(), "finished stays");
         ExportStatus stored = store.find(id).orElseThrow().status();
         assertEquals("succeeded", stored.status());
-        assertEquals(5, stored.rowsWritten());
+        assertEquals(5, stored.progress().rowsWritten());
     }
 
     @Test
@@ -88,7 +97,7 @@ class S3ConditionalWritesIT {
                 }
                 assertEquals(1, winners.size(), "winners " + winners);
                 ExportStatus stored = store.find(status.exportId()).orElseThrow().status();
-                assertEquals(winners.get(0).intValue(), stored.rowsWritten());
+                assertEquals(winners.get(0).intValue(), stored.progress().rowsWritten());
                 assertFalse(stored.isRunning());
             }
         } finally {

@@ -11,6 +11,7 @@ import com.onboardingexport.export.lifecycle.ExportPriming;
 import com.onboardingexport.export.model.ExportMode;
 import com.onboardingexport.export.model.ExportRequest;
 import com.onboardingexport.export.model.ExportResult;
+import com.onboardingexport.export.model.FileAnswer;
 import com.onboardingexport.export.model.Principal;
 import com.onboardingexport.export.service.ExportService;
 import com.onboardingexport.export.store.ConditionalStore;
@@ -128,7 +129,7 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
                 if (ExportLifecycle.EXPORT_ID.matcher(statusOf).matches()) { // never log what a caller typed
                     JsonLog.put("export_id", statusOf);
                 }
-                return response(200, parts.statusReader().status(principal, statusOf, requestId).toString(), requestId);
+                return response(200, json(parts.statusReader().status(principal, statusOf, requestId)), requestId);
             }
             if (!"POST".equals(event.getHttpMethod())) {
                 throw new ApiException(ErrorCode.NOT_FOUND, "No such route");
@@ -176,7 +177,7 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
             parts.places().giveBack(principal, exportId);
             ExportAudit.log("sync", requestId, principal, request, "succeeded", result, null, started);
             parts.syncRecords().recordSync(principal, request, result, null, requestId, statusUrl(event, ""));
-            return response(200, result.toJson().toString(), requestId);
+            return response(200, json(FileAnswer.of(result)), requestId);
         } catch (ApiException e) {
             release(claim);
             ExportAudit.log("sync", requestId, principal, request, "failed", null, e, started);
@@ -209,7 +210,7 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
                                                            String requestId, Principal principal, ExportRequest request, long started) {
         HandOver.Accepted accepted = parts.handOver().start(plan, exportId, requestId, statusUrl(event, ""));
         ExportAudit.log("async", requestId, principal, request, "started", accepted.exportId(), null, null, null, started);
-        return response(202, Json.MAPPER.valueToTree(accepted).toString(), requestId);
+        return response(202, json(accepted), requestId);
     }
 
     /** Where to poll (with the export id appended): the API's own URL when API Gateway says it, else the Host the caller used. */
@@ -222,6 +223,11 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
         }
         String host = event.getHeaders() == null ? null : event.getHeaders().get("Host");
         return host == null ? path : "http://" + host + path;
+    }
+
+    /** An answer's record as its JSON body. */
+    private static String json(Object answer) {
+        return Json.MAPPER.valueToTree(answer).toString();
     }
 
     private static APIGatewayProxyResponseEvent response(int status, String body, String requestId) {

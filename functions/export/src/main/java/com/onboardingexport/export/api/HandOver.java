@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.onboardingexport.export.config.ExportConfig;
 import com.onboardingexport.export.model.BackgroundExportEvent;
 import com.onboardingexport.export.model.ExportJob;
+import com.onboardingexport.export.model.ExportRequest;
 import com.onboardingexport.export.model.ExportStatus;
 import com.onboardingexport.export.model.Principal;
 import com.onboardingexport.export.service.ExportService;
@@ -59,16 +60,16 @@ public final class HandOver {
         Instant mustFinishBy = now.plus(UNCLAIMED_DEADLINE);
         runningExports.takeOrRefuse(owner, exportId, mustFinishBy, now);
         String statusUrl = statusUrlBase + exportId;
+        ExportRequest resolved = plan.request().resolved();
         try {
             statuses.create(ExportStatus.running(exportId, owner, plan.total(), now, mustFinishBy)
-                    .withJob(new ExportStatus.Job(plan.request().toResolvedJson(), requestId, statusUrl)));
+                    .withJob(new ExportStatus.Job(resolved, requestId, statusUrl)));
         } catch (RuntimeException e) {
             runningExports.giveBack(owner, exportId);
             throw e;
         }
         ExportJob job = new ExportJob(exportId, now.toString(), requestId,
-                new ExportJob.Owner(owner.userId(), owner.role(), owner.clientId()), plan.request().toResolvedJson(),
-                statusUrl);
+                new ExportJob.Owner(owner.userId(), owner.role(), owner.clientId()), resolved, statusUrl);
         try {
             worker.start(config.workerFunction(), new BackgroundExportEvent(job).toJson());
         } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.export.model.ExportRequest;
 import com.onboardingexport.export.model.ExportStatus;
+import com.onboardingexport.export.model.FileAnswer;
 import com.onboardingexport.export.model.Principal;
 import com.onboardingexport.export.model.Stamped;
 import com.onboardingexport.export.service.ExportService;
@@ -139,8 +140,9 @@ public final class IdempotentRequests {
             }
             if (!expired && held.exportId() != null) {
                 Optional<ExportStatus> status = statuses.find(held.exportId()).map(ExportStatusStore.Versioned::status);
-                if (status.isPresent() && ExportStatus.SUCCEEDED.equals(status.get().status()) && status.get().result() != null) {
-                    return replay(recordKey, held, 200, service.signed(held.exportId(), status.get().result()).toJson());
+                if (status.isPresent() && status.get().file() != null) {
+                    return replay(recordKey, held, 200, Json.MAPPER.valueToTree(
+                            FileAnswer.of(service.signed(held.exportId(), status.get().file()))));
                 }
                 if (status.isPresent() && status.get().isRunning() && !status.get().pastDeadline(now)) {
                     ObjectNode accepted = Json.MAPPER.valueToTree(new HandOver.Accepted(held.exportId(),

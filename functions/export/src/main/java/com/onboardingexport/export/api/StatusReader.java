@@ -1,6 +1,5 @@
 package com.onboardingexport.export.api;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.onboardingexport.export.config.ExportConfig;
 import com.onboardingexport.export.lifecycle.ExportAudit;
 import com.onboardingexport.export.lifecycle.ExportLifecycle;
@@ -29,7 +28,7 @@ public final class StatusReader {
      * that data (the same role, and for a client user the same client as when it was made), learns
      * that it exists; a fresh link is signed for as long as the file is kept, and audited.
      */
-    public ObjectNode status(Principal reader, String exportId, String requestId) {
+    public StatusAnswers.StatusAnswer status(Principal reader, String exportId, String requestId) {
         long started = System.nanoTime();
         Optional<ExportStatusStore.Versioned> found = ExportLifecycle.EXPORT_ID.matcher(exportId).matches()
                 ? statuses.find(exportId) : Optional.empty();
@@ -44,15 +43,16 @@ public final class StatusReader {
         if (reader.role().equals(config.adminRole())) {
             return true;
         }
-        if (status.isScheduled()) {
+        Principal owner = status.owner();
+        if (owner.isScheduled()) {
             // A schedule of one client: that client's users; a schedule of every client: admins only.
-            return reader.role().equals(config.clientRole()) && !status.ownerClientId().isEmpty()
-                    && status.ownerClientId().equals(reader.clientId());
+            return reader.role().equals(config.clientRole()) && !owner.clientId().isEmpty()
+                    && owner.clientId().equals(reader.clientId());
         }
-        return reader.userId().equals(status.ownerUserId())
+        return reader.userId().equals(owner.userId())
                 && reader.role().equals(config.clientRole())
-                && reader.role().equals(status.ownerRole())
+                && reader.role().equals(owner.role())
                 && !reader.clientId().isEmpty()
-                && reader.clientId().equals(status.ownerClientId());
+                && reader.clientId().equals(owner.clientId());
     }
 }

@@ -43,7 +43,7 @@ public final class SyncRecords {
                 events.announce(running.failed(failure.error(requestId)), "sync", request.format().extension(), null);
                 return;
             }
-            ExportStatus finished = running.succeeded(result.recordCount(), result.file());
+            ExportStatus finished = running.succeeded(result.file().recordCount(), result.file());
             statuses.create(finished);
             events.announce(finished, "sync", request.format().extension(), statusUrlBase + exportId);
         } catch (RuntimeException e) {

@@ -8,6 +8,7 @@ import com.onboardingexport.export.lifecycle.ExportEvents;
 import com.onboardingexport.export.lifecycle.ExportLifecycle;
 import com.onboardingexport.export.model.BackgroundExportEvent;
 import com.onboardingexport.export.model.ExportJob;
+import com.onboardingexport.export.model.ExportRequest;
 import com.onboardingexport.export.model.ExportStatus;
 import com.onboardingexport.export.model.Principal;
 import com.onboardingexport.export.model.ScheduledTick;
@@ -85,7 +86,7 @@ final class FailedRuns {
             return outcome.put("outcome", "running elsewhere");
         } else {
             ExportStatus stored = found.get().status();
-            if (!stored.isScheduled() && stored.ownerUserId() != null) {
+            if (!stored.isScheduled() && !stored.owner().userId().isEmpty()) {
                 // Before the status: whoever reads failed may start another export at once.
                 runningExports.giveBack(stored.owner(), run.exportId());
             }
@@ -125,13 +126,13 @@ final class FailedRuns {
 
     /**
      * The export a failure record is about: a background export's job names it; a scheduled run's is
-     * derives from its tick. Null for any other event.
+     * derived from its tick. Null for any other event.
      *
      * @param scheduled the schedule's principal (a status can be created for it); null for a background export
      */
     record FailedRun(String exportId, String mode, String requestId, String fileFormat, String statusUrl, Principal scheduled) {
         /** The same run with what its stored status says (the record's event copy is not to be trusted). */
-        FailedRun at(String storedStatusUrl, JsonNode storedRequest) {
+        FailedRun at(String storedStatusUrl, ExportRequest storedRequest) {
             return new FailedRun(exportId, mode, requestId, fileFormat(storedRequest), storedStatusUrl, scheduled);
         }
 
@@ -151,15 +152,15 @@ final class FailedRuns {
                 }
                 case ScheduledTick tick -> {
                     String exportId = tick.exportId();
-                    yield new FailedRun(exportId, "scheduled", record.requestId(), fileFormat(payload),
+                    yield new FailedRun(exportId, "scheduled", record.requestId(), payload.path("file_format").asText("csv"),
                             apiUrl == null || apiUrl.isEmpty() ? null : apiUrl + "/exports/onboarding/" + exportId,
                             Principal.schedule(tick.scheduleName(), tick.clientId()));
                 }
             };
         }
 
-        private static String fileFormat(JsonNode request) {
-            return request == null ? "csv" : request.path("file_format").asText("csv");
+        private static String fileFormat(ExportRequest request) {
+            return request == null ? "csv" : request.format().extension();
         }
     }
 }

@@ -56,16 +56,16 @@ public final class ExportAudit {
      */
     public static void closedAfterFailure(String mode, String requestId, ExportStatus status, String lambdaRequestId, Instant now,
                                    long startedNanos) {
-        String since = status.startedAt() != null ? status.startedAt() : status.createdAt();
-        double seconds = since == null ? 0 : Math.max(0, java.time.Duration.between(Instant.parse(since), now).toMillis() / 1e3);
+        Instant since = status.claim() != null && status.claim().startedAt() != null ? status.claim().startedAt() : status.createdAt();
+        double seconds = since == null ? 0 : Math.max(0, java.time.Duration.between(since, now).toMillis() / 1e3);
         metrics("failed", mode, status.exportId(), 0L, 0L, seconds);
         JsonLog.error("export failed", null,
                 "request_id", requestId,
                 "lambda_request_id", lambdaRequestId,
-                "user_id", status.ownerUserId(),
-                "role", status.ownerRole(),
-                "client_id", status.ownerClientId(),
-                "schedule_name", status.scheduleName(),
+                "user_id", status.owner().userId(),
+                "role", status.owner().role(),
+                "client_id", status.owner().clientId(),
+                "schedule_name", status.owner().scheduleName(),
                 "outcome", "failed",
                 "mode", mode,
                 "export_id", status.exportId(),
@@ -85,14 +85,14 @@ public final class ExportAudit {
                 "user_id", reader.userId(),
                 "role", reader.role(),
                 "client_id", reader.clientId(),
-                "owner_user_id", status.isScheduled() ? null : status.ownerUserId(),
-                "schedule_name", status.scheduleName(),
-                "file_format", link.file().fileFormat(),
+                "owner_user_id", status.isScheduled() ? null : status.owner().userId(),
+                "schedule_name", status.owner().scheduleName(),
+                "file_format", link.file().format().extension(),
                 "outcome", "re-signed",
                 "action", "re-sign",
                 "mode", mode,
                 "export_id", status.exportId(),
-                "record_count", link.recordCount(),
+                "record_count", link.file().recordCount(),
                 "size_bytes", link.file().sizeBytes(),
                 "expires_at", link.expiresAt().toString(),
                 "duration_ms", (System.nanoTime() - startedNanos) / 1_000_000);
@@ -122,6 +122,6 @@ public final class ExportAudit {
     public static void log(String mode, String requestId, Principal principal, ExportRequest request, String outcome, ExportResult result,
                     Throwable error, long startedNanos) {
         log(mode, requestId, principal, request, outcome, result == null ? null : result.exportId(),
-                result == null ? null : result.recordCount(), result == null ? null : result.sizeBytes(), error, startedNanos);
+                result == null ? null : result.file().recordCount(), result == null ? null : result.file().sizeBytes(), error, startedNanos);
     }
 }

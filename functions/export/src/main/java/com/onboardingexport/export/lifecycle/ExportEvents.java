@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.onboardingexport.export.model.ExportStatus;
+import com.onboardingexport.export.model.ExportedFile;
+import com.onboardingexport.export.model.Principal;
 import com.onboardingexport.shared.Json;
 import com.onboardingexport.shared.JsonLog;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -28,16 +30,17 @@ public final class ExportEvents {
                          String scheduleName, String fileFormat, long recordCount, long sizeBytes, String key,
                          String statusUrl, String errorCode, String message, Long rowsDegraded) {
 
+        /** A user's export names its user and role; a schedule's, its schedule. No client id for every client. */
         static Detail of(ExportStatus status, String mode, String fileFormat, String statusUrl) {
-            ExportStatus.Result result = status.result();
+            Principal owner = status.owner();
+            ExportedFile file = status.file();
             return new Detail(status.exportId(), status.status(), mode,
-                    status.isScheduled() ? null : status.ownerUserId(), status.isScheduled() ? null : status.ownerRole(),
-                    status.ownerClientId() == null || status.ownerClientId().isEmpty() ? null : status.ownerClientId(),
-                    status.scheduleName(), result == null ? fileFormat : result.fileFormat(),
-                    result == null ? 0 : result.recordCount(), result == null ? 0 : result.sizeBytes(),
-                    result == null ? null : result.key(), statusUrl,
-                    status.error() == null ? null : status.error().code(), status.message(),
-                    result == null ? null : result.rowsDegraded());
+                    owner.isScheduled() ? null : owner.userId(), owner.isScheduled() ? null : owner.role(),
+                    owner.clientId().isEmpty() ? null : owner.clientId(), owner.scheduleName(),
+                    file == null ? fileFormat : file.format().extension(),
+                    file == null ? 0 : file.recordCount(), file == null ? 0 : file.sizeBytes(), file == null ? null : file.key(),
+                    statusUrl, status.error() == null ? null : status.error().code(), status.message(),
+                    file == null ? null : file.rowsDegraded());
         }
     }
 

@@ -52,9 +52,12 @@ public final class ExportLifecycle {
             }
             // A progress write came in between: the final status carries that version's fields on.
             ExportStatus latest = now.get().status();
-            next = !ExportStatus.SUCCEEDED.equals(finalStatus.status()) ? latest.failed(finalStatus.error())
-                    : finalStatus.result() == null ? latest.succeededEmpty(finalStatus.message())
-                    : latest.succeeded(finalStatus.total(), finalStatus.result());
+            next = switch (finalStatus.outcome()) {
+                case ExportStatus.Succeeded done when done.file() == null -> latest.succeededEmpty(done.message());
+                case ExportStatus.Succeeded done -> latest.succeeded(finalStatus.progress().total(), done.file());
+                case ExportStatus.Failed failed -> latest.failed(failed.error());
+                case ExportStatus.Running running -> throw new IllegalArgumentException("A final status has ended");
+            };
             base = now.get();
         }
         throw new ApiException(ErrorCode.STORAGE_ERROR, "The export's status could not be stored");

@@ -20,6 +20,8 @@ import java.time.temporal.ChronoUnit;
  */
 public record DateRange(Instant start, Instant end, String description) {
     public static final String DEFAULT = "last_30_days";
+    /** The preset of a range without bounds, and its text once resolved. */
+    public static final String ALL_TIME = "all_time";
     /** Bounds Strapi can read (four-digit years); anything else is the caller's mistake, not Strapi's. */
     private static final Instant EARLIEST = Instant.parse("1970-01-01T00:00:00Z");
     private static final Instant LATEST = Instant.parse("9999-12-31T00:00:00Z");
@@ -35,9 +37,48 @@ public record DateRange(Instant start, Instant end, String description) {
             case "last_90_days" -> rolling(now, 90, value);
             case "this_month" -> days(today.withDayOfMonth(1), today.withDayOfMonth(1).plusMonths(1), value, zone);
             case "last_month" -> days(today.withDayOfMonth(1).minusMonths(1), today.withDayOfMonth(1), value, zone);
-            case "all_time" -> new DateRange(null, null, "at any time");
+            case ALL_TIME -> allTime();
             default -> interval(value, zone);
         };
+    }
+
+    /** Every submission: no bound. */
+    public static DateRange allTime() {
+        return new DateRange(null, null, "at any time");
+    }
+
+    /** From {@code start} (included) to {@code end} (excluded), as an interval of instants reads. */
+    public static DateRange between(Instant start, Instant end) {
+        return new DateRange(start, end, "between " + start + " and " + end);
+    }
+
+    /**
+     * The range resolved to instants, as text a background run reads back: {@code start/end}, or
+     * {@code all_time} for a range without bounds.
+     */
+    public String resolvedText() {
+        return start == null ? ALL_TIME : start + "/" + end;
+    }
+
+    /** The same window as its instants tell it, as a background run reads it back ({@link #ofResolvedText}). */
+    public DateRange resolved() {
+        return start == null ? allTime() : between(start, end);
+    }
+
+    /** Reads {@link #resolvedText()} back; an {@link IllegalArgumentException} for any other text. */
+    public static DateRange ofResolvedText(String text) {
+        if (ALL_TIME.equals(text)) {
+            return allTime();
+        }
+        String[] bounds = text == null ? new String[0] : text.split("/", -1);
+        if (bounds.length != 2) {
+            throw new IllegalArgumentException("A resolved date_range is all_time or two instants: start/end");
+        }
+        try {
+            return between(Instant.parse(bounds[0]), Instant.parse(bounds[1]));
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException("A resolved date_range is all_time or two instants: start/end", e);
+        }
     }
 
     /** The last N×24 hours up to now. */
@@ -73,7 +114,7 @@ public record DateRange(Instant start, Instant end, String description) {
                 if (!end.isAfter(start)) {
                     throw invalid("date_range must end after it starts: " + Messages.printable(value));
                 }
-                range = new DateRange(start, end, "between " + start + " and " + end);
+                range = between(start, end);
             }
             if (range.start().isBefore(EARLIEST) || range.end().isAfter(LATEST)) {
                 throw invalid("date_range must lie between " + EARLIEST + " and " + LATEST);

@@ -1,68 +1,67 @@
 package com.onboardingexport.export.model;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import com.onboardingexport.export.format.Compression;
-import com.onboardingexport.export.format.FileFormat;
 import com.onboardingexport.shared.ErrorBody;
 import java.time.Instant;
-import java.util.List;
-import java.util.Locale;
 
 /**
- * The status object of a background export ({@code status/<export id>.json}), snake_case JSON.
- * Built and moved on only here; the store ({@code ExportStatusStore}) reads and writes it. Times are ISO-8601
- * instants. {@code owner_role} and {@code owner_client_id} record what the requester was allowed to
- * see, so a later read re-checks against them; {@code must_finish_by} is when a run that has not
- * finished is known dead.
+ * The status of an export, in small parts: whose it is, by when it must have finished, which run
+ * claimed it, how far it got, how it ended, and (for a background export) the job it runs. Moved on
+ * only here, {@code running → succeeded | failed}; the store ({@code ExportStatusStore}) keeps it
+ * as {@code status/<export id>.json}.
+ *
+ * @param owner what the requester was allowed to see, so a later read re-checks against it
+ * @param mustFinishBy when a run that has not finished is known dead
+ * @param claim the worker run that runs it; null until one claimed it (and for a synchronous export)
+ * @param job what the API function handed over; null but for a background export
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonInclude(JsonInclude.Include.NON_NULL)
-public record ExportStatus(String exportId, String status, String ownerUserId, String ownerRole, String ownerClientId,
-                           String scheduleName, String createdAt, String updatedAt, String mustFinishBy, long total,
-                           long rowsWritten, String workerRequestId, String startedAt, String writeId, Result result,
-                           ErrorBody.Error error, String message, Job job) implements Stamped<ExportStatus> {
+public record ExportStatus(String exportId, Principal owner, Instant createdAt, Instant mustFinishBy, Claim claim,
+                           Progress progress, Outcome outcome, Job job) {
     public static final String RUNNING = "running";
     public static final String SUCCEEDED = "succeeded";
     public static final String FAILED = "failed";
 
-    /**
-     * The file a succeeded export wrote.
-     *
-     * @param overflowColumn the column holding values whose columns did not fit; null when all fit
-     * @param fieldsNotFound the {@code fields} asked for that matched nothing; null when none were asked for
-     * @param compression {@code gzip} for a compressed file; null when it is not
-     * @param cellsTruncated the XLSX cells cut to what a cell holds; null when none were
-     * @param rowsDegraded the responses that could not be read whole, exported with {@code row_error}
-     *     instead of their own fields; null when none were
-     */
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Result(String key, String filename, String fileFormat, String compression, long recordCount, long sizeBytes,
-                         String overflowColumn, List<String> fieldsNotFound, Long cellsTruncated, Long rowsDegraded) {
-        public static Result of(ExportedFile file) {
-            return new Result(file.key(), file.filename(), file.format().extension(),
-                    file.compression() == Compression.NONE ? null : file.compression().value(), file.rows(), file.sizeBytes(),
-                    file.overflowColumn(), file.fieldsNotFound(), file.cellsTruncated(), file.rowsDegraded());
-        }
+    /** The worker run that claimed the export, and when. */
+    public record Claim(String workerRequestId, Instant startedAt) {
+    }
 
-        @JsonIgnore
-        public FileFormat format() {
-            return FileFormat.valueOf(fileFormat.toUpperCase(Locale.ROOT));
-        }
+    /** Strapi's count of the rows to export, and how many are written so far. */
+    public record Progress(long total, long rowsWritten) {
+    }
 
-        /** What the object is sent as: the format's type, or gzip's for a compressed file. */
-        @JsonIgnore
-        public String contentType() {
-            return compression == null ? format().contentType() : Compression.GZIP_CONTENT_TYPE;
+    /** How the export stands: still running, or ended, once and for all. */
+    public sealed interface Outcome permits Running, Succeeded, Failed {
+        /** {@code running}, {@code succeeded} or {@code failed}. */
+        String name();
+    }
+
+    public record Running() implements Outcome {
+        @Override
+        public String name() {
+            return RUNNING;
         }
     }
 
-    public static ExportStatus running(String exportId, Principal owner, long total, Instant now, Instant mustFinishBy) {
-        return new ExportStatus(exportId, RUNNING, owner.userId(), owner.role(), owner.clientId(), owner.scheduleName(),
-                now.toString(), null, mustFinishBy.toString(), total, 0, null, null, null, null, null, null, null);
+    /**
+     * Succeeded: the file it wrote, or none, with a word saying why ({@code since_last_run}: nothing new).
+     *
+     * @param file null when nothing was exported
+     * @param message null but when nothing was exported
+     */
+    public record Succeeded(ExportedFile file, String message) implements Outcome {
+        @Override
+        public String name() {
+            return SUCCEEDED;
+        }
+    }
+
+    public record Failed(ErrorBody.Error error) implements Outcome {
+        @Override
+        public String name() {
+            return FAILED;
+        }
     }
 
     /**
@@ -73,70 +72,80 @@ public record ExportStatus(String exportId, String status, String ownerUserId, S
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Job(com.fasterxml.jackson.databind.JsonNode request, String requestId, String statusUrl) {
+    public record Job(ExportRequest request, String requestId, String statusUrl) {
     }
 
-    /** The owner this status records, as the principal a run acts for. */
-    public Principal owner() {
-        return new Principal(ownerUserId == null ? "" : ownerUserId, ownerRole == null ? "" : ownerRole,
-                ownerClientId == null ? "" : ownerClientId, scheduleName);
+    public static ExportStatus running(String exportId, Principal owner, long total, Instant now, Instant mustFinishBy) {
+        return new ExportStatus(exportId, owner, now, mustFinishBy, null, new Progress(total, 0), new Running(), null);
     }
 
     public ExportStatus withJob(Job handedOver) {
-        return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy,
-                total, rowsWritten, workerRequestId, startedAt, writeId, result, error, message, handedOver);
+        return new ExportStatus(exportId, owner, createdAt, mustFinishBy, claim, progress, outcome, handedOver);
     }
 
-    @JsonIgnore
-    public boolean isRunning() {
-        return RUNNING.equals(status);
+    /** Claimed by a worker run, which must finish by its own deadline. */
+    public ExportStatus claimed(String workerRequestId, Instant now, Instant runMustFinishBy) {
+        return new ExportStatus(exportId, owner, createdAt, runMustFinishBy, new Claim(workerRequestId, now), progress, outcome, job);
     }
 
-    /** Still running by its record, but past the time by which its run must have finished. */
-    public boolean pastDeadline(Instant now) {
-        return isRunning() && mustFinishBy != null && !now.isBefore(Instant.parse(mustFinishBy));
+    /** Rows written so far. */
+    public ExportStatus progressed(long rows) {
+        return withProgress(new Progress(progress.total(), rows));
     }
 
-    public ExportStatus claimed(String workerRequestId, Instant now, Instant mustFinishBy) {
-        return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy.toString(),
-                total, rowsWritten, workerRequestId, now.toString(), writeId, result, error, message, job);
-    }
-
-    public ExportStatus progress(long rows) {
-        return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy,
-                total, rows, workerRequestId, startedAt, writeId, result, error, message, job);
-    }
-
-    public ExportStatus succeeded(long totalRows, Result file) {
-        return new ExportStatus(exportId, SUCCEEDED, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy,
-                totalRows, file.recordCount(), workerRequestId, startedAt, writeId, file, null, message, job);
+    public ExportStatus succeeded(long totalRows, ExportedFile file) {
+        return new ExportStatus(exportId, owner, createdAt, mustFinishBy, claim, new Progress(totalRows, file.recordCount()),
+                new Succeeded(file, null), job);
     }
 
     /** Succeeded with nothing to export, saying why ({@code since_last_run}: nothing new). */
     public ExportStatus succeededEmpty(String why) {
-        return new ExportStatus(exportId, SUCCEEDED, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt,
-                mustFinishBy, 0, 0, workerRequestId, startedAt, writeId, null, null, why, job);
+        return new ExportStatus(exportId, owner, createdAt, mustFinishBy, claim, new Progress(0, 0), new Succeeded(null, why), job);
     }
 
     public ExportStatus failed(ErrorBody.Error failure) {
-        return new ExportStatus(exportId, FAILED, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy,
-                total, rowsWritten, workerRequestId, startedAt, writeId, null, failure, message, job);
+        return new ExportStatus(exportId, owner, createdAt, mustFinishBy, claim, progress, new Failed(failure), job);
     }
 
-    /** A word for the reader, such as why a succeeded scheduled export holds no rows. */
-    public ExportStatus withMessage(String text) {
-        return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, updatedAt, mustFinishBy,
-                total, rowsWritten, workerRequestId, startedAt, writeId, result, error, text, job);
+    private ExportStatus withProgress(Progress next) {
+        return new ExportStatus(exportId, owner, createdAt, mustFinishBy, claim, next, outcome, job);
     }
 
-    @JsonIgnore
+    /** {@code running}, {@code succeeded} or {@code failed}. */
+    public String status() {
+        return outcome.name();
+    }
+
+    public boolean isRunning() {
+        return outcome instanceof Running;
+    }
+
+    /** Still running by its record, but past the time by which its run must have finished. */
+    public boolean pastDeadline(Instant now) {
+        return isRunning() && mustFinishBy != null && !now.isBefore(mustFinishBy);
+    }
+
     public boolean isScheduled() {
-        return scheduleName != null;
+        return owner.isScheduled();
     }
 
-    @Override
-    public ExportStatus written(String newWriteId, Instant now) {
-        return new ExportStatus(exportId, status, ownerUserId, ownerRole, ownerClientId, scheduleName, createdAt, now.toString(), mustFinishBy,
-                total, rowsWritten, workerRequestId, startedAt, newWriteId, result, error, message, job);
+    /** The file of a succeeded export; null for any other, and for one that had nothing to export. */
+    public ExportedFile file() {
+        return outcome instanceof Succeeded succeeded ? succeeded.file() : null;
+    }
+
+    /** Why a failed export failed; null for any other. */
+    public ErrorBody.Error error() {
+        return outcome instanceof Failed failed ? failed.error() : null;
+    }
+
+    /** Why a succeeded export holds no file; null otherwise. */
+    public String message() {
+        return outcome instanceof Succeeded succeeded ? succeeded.message() : null;
+    }
+
+    /** The worker run that claimed it; null when none did. */
+    public String workerRequestId() {
+        return claim == null ? null : claim.workerRequestId();
     }
 }

@@ -8,7 +8,6 @@ import com.onboardingexport.export.format.TabularRows;
 import com.onboardingexport.export.format.WriterInputs;
 import com.onboardingexport.export.model.ExportRequest;
 import com.onboardingexport.export.model.ExportResult;
-import com.onboardingexport.export.model.ExportStatus;
 import com.onboardingexport.export.model.ExportedFile;
 import com.onboardingexport.export.model.Principal;
 import com.onboardingexport.export.spool.ExportSpool;
@@ -110,7 +109,7 @@ public final class ExportService {
     public ExportResult run(Plan plan, String exportId, Instant requestedAt, Deadline deadline, LongConsumer progress) {
         ExportedFile file = store(plan, exportId, requestedAt, deadline, progress);
         try {
-            return signed(exportId, ExportStatus.Result.of(file));
+            return signed(exportId, file);
         } catch (RuntimeException e) {
             storage.deleteQuietly(file.key());
             throw e;
@@ -148,9 +147,10 @@ public final class ExportService {
                 upload.complete();
                 JsonLog.info("export file stored", "rows", spool.rows(), "rows_degraded", spool.rowsDegraded(), "size_bytes", upload.size(),
                         "spooled_bytes", spool.spooledBytes());
-                return new ExportedFile(exportId, key, filename, format, compression, spool.rows(), upload.size(), overflowColumn,
-                        fieldsNotFound, cellsTruncated == 0 ? null : cellsTruncated,
-                        spool.rowsDegraded() == 0 ? null : spool.rowsDegraded());
+                return ExportedFile.builder().key(key).filename(filename).format(format).compression(compression)
+                        .recordCount(spool.rows()).sizeBytes(upload.size()).overflowColumn(overflowColumn).fieldsNotFound(fieldsNotFound)
+                        .cellsTruncated(cellsTruncated == 0 ? null : cellsTruncated)
+                        .rowsDegraded(spool.rowsDegraded() == 0 ? null : spool.rowsDegraded()).build();
             }
         } catch (IOException | UncheckedIOException e) {
             throw new ApiException(ErrorCode.INTERNAL, "The export file could not be written", e);
@@ -158,7 +158,7 @@ public final class ExportService {
     }
 
     /** A result with a freshly signed link to a file already stored. */
-    public ExportResult signed(String exportId, ExportStatus.Result file) {
+    public ExportResult signed(String exportId, ExportedFile file) {
         Instant expiresAt = clock.instant().plus(config.linkTtl()).truncatedTo(ChronoUnit.SECONDS);
         String url = storage.presignGet(file.key(), config.linkTtl()).toString();
         return new ExportResult(exportId, url, expiresAt, file);

@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /**
  * The {@link ExportStatus} of every export, as small JSON objects beside the exports in the same
- * private bucket ({@code status/<export id>.json}), expiring with them by the bucket's lifecycle.
+ * private bucket ({@code status/<export id>.json}, a {@link StatusDocument}), expiring with them by the bucket's lifecycle.
  * No database, and no lost update ({@link ConditionalStore}): a finished status ({@code succeeded}
  * or {@code failed}) is never overwritten, whatever order duplicate deliveries and progress writes
  * arrive in.
@@ -18,21 +18,21 @@ public final class ExportStatusStore {
     public record Versioned(ExportStatus status, String eTag) {
     }
 
-    private final StampedObjects<ExportStatus> objects;
+    private final StampedObjects<StatusDocument> objects;
 
     public ExportStatusStore(ConditionalStore store, Clock clock) {
-        this.objects = new StampedObjects<>(store, ExportStatus.class, "the export's status", clock);
+        this.objects = new StampedObjects<>(store, StatusDocument.class, "the export's status", clock);
     }
 
     /** Creates the status of a new export; never replaces one. */
     public Versioned create(ExportStatus status) {
-        return objects.write(BucketLayout.status(status.exportId()), status, null).map(ExportStatusStore::versioned)
+        return objects.write(BucketLayout.status(status.exportId()), StatusDocument.of(status), null).map(ExportStatusStore::versioned)
                 .orElseThrow(() -> new ApiException(ErrorCode.INTERNAL, "An export with this id exists already"));
     }
 
     /** Creates the status unless one with its id exists already; empty then. */
     public Optional<Versioned> createIfAbsent(ExportStatus status) {
-        return objects.write(BucketLayout.status(status.exportId()), status, null).map(ExportStatusStore::versioned);
+        return objects.write(BucketLayout.status(status.exportId()), StatusDocument.of(status), null).map(ExportStatusStore::versioned);
     }
 
     /**
@@ -43,7 +43,7 @@ public final class ExportStatusStore {
         if (!current.status().isRunning()) {
             return Optional.empty();
         }
-        return objects.write(BucketLayout.status(next.exportId()), next, current.eTag()).map(ExportStatusStore::versioned);
+        return objects.write(BucketLayout.status(next.exportId()), StatusDocument.of(next), current.eTag()).map(ExportStatusStore::versioned);
     }
 
     public Optional<Versioned> find(String exportId) {
@@ -54,7 +54,7 @@ public final class ExportStatusStore {
         objects.delete(BucketLayout.status(exportId));
     }
 
-    private static Versioned versioned(ConditionalStore.Versioned<ExportStatus> stored) {
-        return new Versioned(stored.value(), stored.eTag());
+    private static Versioned versioned(ConditionalStore.Versioned<StatusDocument> stored) {
+        return new Versioned(stored.value().toStatus(), stored.eTag());
     }
 }

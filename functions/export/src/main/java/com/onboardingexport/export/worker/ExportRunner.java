@@ -1,12 +1,10 @@
 package com.onboardingexport.export.worker;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.lifecycle.ExportAudit;
 import com.onboardingexport.export.lifecycle.ExportEvents;
 import com.onboardingexport.export.lifecycle.ExportLifecycle;
 import com.onboardingexport.export.model.ExportRequest;
-import com.onboardingexport.export.model.ExportRequestParser;
 import com.onboardingexport.export.model.ExportStatus;
 import com.onboardingexport.export.model.ExportedFile;
 import com.onboardingexport.export.model.Principal;
@@ -18,7 +16,6 @@ import com.onboardingexport.shared.ErrorCode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.LongConsumer;
 
 /**
@@ -31,27 +28,34 @@ final class ExportRunner {
     private static final Duration SAFETY_MARGIN = Duration.ofSeconds(1);
 
     private final ExportService service;
-    private final ExportRequestParser parser;
     private final ExportStatusStore statuses;
     private final ExportLifecycle lifecycle;
     private final ExportEvents events;
 
-    ExportRunner(ExportService service, ExportRequestParser parser, ExportStatusStore statuses, ExportLifecycle lifecycle,
-                 ExportEvents events) {
+    ExportRunner(ExportService service, ExportStatusStore statuses, ExportLifecycle lifecycle, ExportEvents events) {
         this.service = service;
-        this.parser = parser;
         this.statuses = statuses;
         this.lifecycle = lifecycle;
         this.events = events;
     }
 
     /**
-     * What one run exports: the request as JSON (parsed here), when it was asked for, how it runs
-     * ({@code async} or {@code scheduled}), and what to say when nothing matches: null, a failure
-     * (NO_DATA); else a succeeded export with no file, saying so (a schedule's "nothing new").
+     * Where a run's request comes from: a job's, as it was stored; a schedule's input, read when its
+     * run starts, so that an input that is not a request fails the run (400) like any other failure.
      */
-    record Run(JsonNode request, Instant requestedAt, String mode, String requestId, String nothingNew, String statusUrl,
-               String dateField) {
+    @FunctionalInterface
+    interface RequestSource {
+        ExportRequest read();
+    }
+
+    /**
+     * What one run exports: its request, the file format its event names should the request not
+     * read, when it was asked for, how it runs ({@code async} or {@code scheduled}), and what to
+     * say when nothing matches: null, a failure (NO_DATA); else a succeeded export with no file,
+     * saying so (a schedule's "nothing new").
+     */
+    record Run(RequestSource request, String fileFormat, Instant requestedAt, String mode, String requestId, String nothingNew,
+               String statusUrl) {
     }
 
     /**
@@ -63,7 +67,7 @@ final class ExportRunner {
         String exportId = claimed.status().exportId();
         ExportRequest request = null;
         try {
-            request = parser.parse(run.request(), Set.of(), run.requestedAt()).withDateField(run.dateField());
+            request = run.request().read();
             Deadline deadline = Deadline.in(Duration.ofMillis(context.getRemainingTimeInMillis()).minus(SAFETY_MARGIN));
             ExportService.Plan plan;
             try {
@@ -79,9 +83,10 @@ final class ExportRunner {
             }
             ExportedFile file = service.store(plan, exportId, run.requestedAt(), deadline, progress);
             ExportStatus done = lifecycle.finish(progress.current,
-                    progress.current.status().succeeded(plan.total(), ExportStatus.Result.of(file)));
+                    progress.current.status().succeeded(plan.total(), file));
             announce(done, run);
-            ExportAudit.log(run.mode(), run.requestId(), principal, request, "succeeded", exportId, file.rows(), file.sizeBytes(), null, started);
+            ExportAudit.log(run.mode(), run.requestId(), principal, request, "succeeded", exportId, file.recordCount(), file.sizeBytes(), null,
+                    started);
             return done;
         } catch (RuntimeException | Error e) {
             ApiException failure = e instanceof ApiException api ? api
@@ -107,7 +112,7 @@ final class ExportRunner {
     /** The event of a finished export; a status the run could not store is reported by its deadline, not here. */
     void announce(ExportStatus finished, Run run) {
         if (!finished.isRunning()) {
-            events.announce(finished, run.mode(), run.request().path("file_format").asText("csv"), run.statusUrl());
+            events.announce(finished, run.mode(), run.fileFormat(), run.statusUrl());
         }
     }
 
@@ -127,7 +132,7 @@ final class ExportRunner {
                 return;
             }
             lastWrite = System.nanoTime();
-            Optional<ExportStatusStore.Versioned> written = statuses.replace(current, current.status().progress(rows));
+            Optional<ExportStatusStore.Versioned> written = statuses.replace(current, current.status().progressed(rows));
             if (written.isPresent()) {
                 current = written.get();
                 return;

@@ -1,13 +1,15 @@
 package com.onboardingexport.export.worker;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.onboardingexport.export.lifecycle.ExportLifecycle;
 import com.onboardingexport.export.model.ExportJob;
+import com.onboardingexport.export.model.ExportRequest;
 import com.onboardingexport.export.model.ExportStatus;
 import com.onboardingexport.export.model.Principal;
 import com.onboardingexport.export.store.ExportStatusStore;
 import com.onboardingexport.export.store.RunningExports;
+import com.onboardingexport.shared.ApiException;
+import com.onboardingexport.shared.ErrorCode;
 import com.onboardingexport.shared.JsonLog;
 import java.time.Clock;
 import java.time.Instant;
@@ -54,7 +56,7 @@ final class JobRuns {
         ExportStatus.Job stored = current.status().job();
         // A status stored before jobs were kept with it (an export in flight during an update): its
         // owner is still the stored one, so the event can at most re-ask that user's own export.
-        JsonNode request = stored != null ? stored.request() : job.request();
+        ExportRequest request = stored != null ? stored.request() : job.request();
         String requestId = stored != null && stored.requestId() != null ? stored.requestId() : context.getAwsRequestId();
         String statusUrl = stored != null ? stored.statusUrl() : job.statusUrl();
         Principal principal = current.status().owner();
@@ -79,12 +81,24 @@ final class JobRuns {
                 JsonLog.warn("background export skipped: claimed or finished by another delivery", "export_id", exportId);
                 return;
             }
-            runner.runClaimed(claimed.get(), new ExportRunner.Run(request, Instant.parse(current.status().createdAt()), "async",
-                    requestId, null, statusUrl, null), principal, context, started);
+            runner.runClaimed(claimed.get(), new ExportRunner.Run(() -> readable(request), fileFormat(request),
+                    current.status().createdAt(), "async", requestId, null, statusUrl), principal, context, started);
         } finally {
             if (ended) {
                 runningExports.giveBack(principal, exportId);
             }
         }
+    }
+
+    /** A job without a readable request (an event written by hand, for a status kept without its job) fails its run. */
+    private static ExportRequest readable(ExportRequest request) {
+        if (request == null) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "The background export's job holds no request it can run");
+        }
+        return request;
+    }
+
+    private static String fileFormat(ExportRequest request) {
+        return request == null ? "csv" : request.format().extension();
     }
 }

@@ -8,6 +8,7 @@ import com.onboardingexport.export.lifecycle.ExportAudit;
 import com.onboardingexport.export.lifecycle.ExportLifecycle;
 import com.onboardingexport.export.lifecycle.StatusAnswers;
 import com.onboardingexport.export.model.DateRange;
+import com.onboardingexport.export.model.ExportRequest;
 import com.onboardingexport.export.model.ExportRequestParser;
 import com.onboardingexport.export.model.ExportStatus;
 import com.onboardingexport.export.model.Principal;
@@ -21,6 +22,7 @@ import com.onboardingexport.shared.JsonLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -73,17 +75,19 @@ final class ScheduledRuns {
         if (at.isAfter(now.plus(TICK_CLOCK_SKEW))) {
             throw new IllegalArgumentException("scheduled_time " + at + " is in the future; a tick runs at or after its time");
         }
-        ObjectNode request = tick.request().deepCopy();
-        JsonNode firstRun = request.remove(FIRST_RUN);
+        ObjectNode input = tick.request();
+        JsonNode firstRun = input.get(FIRST_RUN);
+        String timezone = input.path("timezone").asText("UTC");
         ScheduleMarks.Read before = null;
+        DateRange window = null;
         String nothingNew = null;
         boolean exportedAlready = false;
-        if (SINCE_LAST_RUN.equals(request.path("date_range").asText())) {
+        if (SINCE_LAST_RUN.equals(input.path("date_range").asText())) {
             before = marks.read(tick);
-            Instant since = before.exportedUntil().orElseGet(() -> firstRunStart(firstRun, request.path("timezone").asText("UTC"), at));
+            Instant since = before.exportedUntil().orElseGet(() -> firstRunStart(firstRun, timezone, at));
             nothingNew = "No onboarding responses new since " + since;
             if (at.isAfter(since)) {
-                request.put("date_range", since + "/" + at);
+                window = DateRange.between(since, at);
             } else {
                 // A tick no later than the last run's end (a delivery later than the next tick's run):
                 // its window is exported already, so it succeeds with nothing, and moves nothing.
@@ -101,25 +105,46 @@ final class ScheduledRuns {
         if (fresh.isEmpty()) {
             JsonLog.warn("scheduled export skipped: another delivery of this tick runs or ran it", "export_id", running.exportId(),
                     "schedule_name", tick.scheduleName(), "scheduled_time", at.toString(), "request_id", context.getAwsRequestId());
-            return answers.answer(statuses.find(running.exportId()).map(ExportStatusStore.Versioned::status).orElse(running),
-                    context.getAwsRequestId(), null);
+            return answer(statuses.find(running.exportId()).map(ExportStatusStore.Versioned::status).orElse(running), context);
         }
         ExportStatusStore.Versioned created = fresh.get();
         String exportId = created.status().exportId();
         String statusUrl = config.apiUrl().isEmpty() ? null : config.apiUrl() + "/exports/onboarding/" + exportId;
+        String fileFormat = input.path("file_format").asText("csv");
         if (exportedAlready) {
-            ExportRunner.Run late = new ExportRunner.Run(request, at, "scheduled", context.getAwsRequestId(), nothingNew, statusUrl, null);
+            ExportRunner.Run late = new ExportRunner.Run(() -> null, fileFormat, at, "scheduled", context.getAwsRequestId(), nothingNew,
+                    statusUrl);
             ExportStatus empty = lifecycle.finish(created, created.status().succeededEmpty(nothingNew));
             runner.announce(empty, late);
             ExportAudit.log(late.mode(), late.requestId(), principal, null, "succeeded", exportId, 0L, 0L, null, started);
-            return answers.answer(empty, context.getAwsRequestId(), null);
+            return answer(empty, context);
         }
-        ExportStatus done = runner.runClaimed(created, new ExportRunner.Run(request, at, "scheduled", context.getAwsRequestId(),
-                nothingNew, statusUrl, before == null ? null : config.incrementalDateField()), principal, context, started);
+        DateRange since = window;
+        ExportStatus done = runner.runClaimed(created, new ExportRunner.Run(() -> request(input, since, at), fileFormat, at, "scheduled",
+                context.getAwsRequestId(), nothingNew, statusUrl), principal, context, started);
         if (before != null && ExportStatus.SUCCEEDED.equals(done.status())) {
             marks.advance(before, at, exportId);
         }
-        return answers.answer(done, context.getAwsRequestId(), null);
+        return answer(done, context);
+    }
+
+    /**
+     * The request of a schedule's input, its relative date range taken at the tick; for
+     * {@code since_last_run}, the window since the last run, on the field that says when a response
+     * was created or updated.
+     */
+    private ExportRequest request(ObjectNode input, DateRange sinceLastRun, Instant at) {
+        if (sinceLastRun == null) {
+            return parser.parse(input, Set.of(), at);
+        }
+        ObjectNode body = input.deepCopy();
+        body.remove(List.of("date_range", FIRST_RUN)); // the schedule's words, not a request's
+        return parser.parse(body, Set.of(), at).withDateRange(sinceLastRun).withDateField(config.incrementalDateField());
+    }
+
+    /** The status as the worker answers it: as the status endpoint would, without a link. */
+    private ObjectNode answer(ExportStatus status, Context context) {
+        return Json.MAPPER.valueToTree(answers.answer(status, context.getAwsRequestId(), null));
     }
 
     private Instant firstRunStart(JsonNode firstRun, String zone, Instant at) {

@@ -34,7 +34,7 @@ record WorkerWiring(ExportConfig config, JobRuns jobs, ScheduledRuns schedules) 
         SharedParts shared = SharedParts.wire(config, store, eventBridge, clock);
         ExportService service = shared.service(strapi, files);
         ExportRequestParser parser = new ExportRequestParser(config.maxCampaignIds(), clock);
-        ExportRunner runner = new ExportRunner(service, parser, shared.statuses(), shared.lifecycle(), shared.events());
+        ExportRunner runner = new ExportRunner(service, shared.statuses(), shared.lifecycle(), shared.events());
         ScheduledRuns schedules = ScheduledRuns.builder().config(config).parser(parser).statuses(shared.statuses())
                 .lifecycle(shared.lifecycle()).answers(new StatusAnswers(service, clock)).marks(new ScheduleMarks(store, clock))
                 .runner(runner).clock(clock).build();

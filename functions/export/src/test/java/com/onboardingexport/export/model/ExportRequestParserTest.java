@@ -8,6 +8,7 @@ import com.onboardingexport.export.format.CsvOptions;
 import com.onboardingexport.export.format.FileFormat;
 import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.ErrorCode;
+import com.onboardingexport.shared.Json;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -48,16 +49,20 @@ class ExportRequestParserTest {
     }
 
     @Test
-    @DisplayName("toResolvedJson keeps the file fields, so a background run or a schedule writes the same file")
-    void resolvedJsonRoundTrips() {
+    @DisplayName("a resolved request's JSON keeps the file fields, so a background run or a schedule writes the same file")
+    void resolvedJsonRoundTrips() throws Exception {
         for (String body : List.of(
                 "{\"file_format\": \"csv\", \"compression\": \"gzip\", \"csv\": {\"bom\": true, \"delimiter\": \";\"}, \"fields\": [\"a.b\", \"c\"]}",
                 "{\"file_format\": \"xlsx\", \"fields\": [\"answers\"]}",
                 "{\"file_format\": \"json\", \"compression\": \"gzip\"}")) {
             ExportRequest request = parser.parseBody(body);
-            ExportRequest again = parser.parse(request.toResolvedJson(), Set.of());
+            ExportRequest again = parser.parse(Json.MAPPER.valueToTree(request.resolved()), Set.of());
             assertEquals(List.of(request.format(), request.compression(), request.csv(), request.fields()),
                     List.of(again.format(), again.compression(), again.csv(), again.fields()), body);
+            // Read back as it is, without the parser: the same request, its window as resolved.
+            ExportRequest read = Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(request.resolved()), ExportRequest.class);
+            assertEquals(request.resolved(), read, body);
+            assertEquals(again.dateRange(), read.dateRange(), body);
         }
     }
 
