@@ -352,6 +352,8 @@ class ContractsIT {
             while (!RECEIVED.containsKey(exportId) && System.nanoTime() < deadline) {
                 for (Message message : sqs.receiveMessage(b -> b.queueUrl(events.url()).maxNumberOfMessages(10).waitTimeSeconds(1)).messages()) {
                     JsonNode event = Json.MAPPER.readTree(message.body());
+                    // Deleted once read: a message not deleted comes back after the queue's visibility timeout.
+                    sqs.deleteMessage(b -> b.queueUrl(events.url()).receiptHandle(message.receiptHandle()));
                     assertTrue(RECEIVED.put(event.path("detail").path("export_id").asText(), event) == null, "one event per export: " + event);
                 }
             }
