@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Checks template.yaml, samconfig.toml and events/ without AWS: the official SAM schema, handlers
- * and code folders against the built modules, references, IAM, the design's security settings,
+ * and code folders against the built modules, references, IAM, the security settings the README promises,
  * and the sample events parsed by the same serializer the Lambda Java runtime uses.
  * Each check also runs on a deliberately broken copy, to show it can fail.
  */
@@ -276,10 +276,10 @@ class TemplateIT {
                 """), parsed);
     }
 
-    // ================================================================== what the design asks of the template
+    // ================================================================== what the README promises of the template
 
     @Nested
-    @DisplayName("template.yaml says what the design says")
+    @DisplayName("template.yaml says what the README says")
     class Design {
         @Test
         @DisplayName("every function: java21, SnapStart on published versions behind an alias, the shared layer")
@@ -339,7 +339,7 @@ class TemplateIT {
         }
 
         @Test
-        @DisplayName("gateway responses give API Gateway's own 401/403/4XX/5XX the error JSON of the design")
+        @DisplayName("gateway responses give API Gateway's own 401/403/4XX/5XX the error JSON of the README")
         void gatewayResponses() throws IOException {
             JsonNode responses = template.resource("ExportApi").path("Properties").path("GatewayResponses");
             Map<String, Integer> required = Map.of("UNAUTHORIZED", 401, "ACCESS_DENIED", 403, "DEFAULT_4XX", 400, "DEFAULT_5XX", 500);
@@ -460,7 +460,7 @@ class TemplateIT {
         }
 
         @Test
-        @DisplayName("parameters and outputs of the design")
+        @DisplayName("parameters and outputs the README names")
         void parametersAndOutputs() {
             JsonNode parameters = template.section("Parameters");
             assertAll(

@@ -55,6 +55,11 @@ public final class ExportStatusStore {
     }
 
     private static Versioned versioned(ConditionalStore.Versioned<StatusDocument> stored) {
-        return new Versioned(stored.value().toStatus(), stored.eTag());
+        try {
+            return new Versioned(stored.value().toStatus(), stored.eTag());
+        } catch (RuntimeException e) {
+            // Valid JSON holding a value no status has (an unknown status, a time that is not one): as unreadable as bad JSON.
+            throw new ApiException(ErrorCode.INTERNAL, "The export's status is not what it should be", e);
+        }
     }
 }

@@ -59,11 +59,16 @@ record StatusDocument(String exportId, String status, String ownerUserId, String
                 status.message(), status.job());
     }
 
+    /** The typed status; an {@link IllegalArgumentException} when a stored value is not one it can hold. */
     ExportStatus toStatus() {
+        if (status == null) {
+            throw new IllegalArgumentException("a status without its status");
+        }
         ExportStatus.Outcome outcome = switch (status) {
+            case ExportStatus.RUNNING -> new ExportStatus.Running();
             case ExportStatus.SUCCEEDED -> new ExportStatus.Succeeded(result == null ? null : result.toFile(), message);
             case ExportStatus.FAILED -> new ExportStatus.Failed(error);
-            default -> new ExportStatus.Running();
+            default -> throw new IllegalArgumentException("an unknown status: " + status);
         };
         return new ExportStatus(exportId, new Principal(orEmpty(ownerUserId), orEmpty(ownerRole), orEmpty(ownerClientId), scheduleName),
                 instant(createdAt), instant(mustFinishBy),

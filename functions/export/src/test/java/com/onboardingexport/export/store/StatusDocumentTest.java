@@ -1,9 +1,12 @@
 package com.onboardingexport.export.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.onboardingexport.export.model.ExportStatus;
+import com.onboardingexport.shared.ApiException;
 import com.onboardingexport.shared.Json;
+import java.time.Clock;
 import java.time.Instant;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -49,5 +52,21 @@ class StatusDocumentTest {
         ExportStatus status = read.toStatus();
         StatusDocument again = StatusDocument.of(status).written(read.writeId(), Instant.parse(read.updatedAt()));
         assertEquals(stored, Json.MAPPER.writeValueAsString(again));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"export_id\":\"" + ID + "\",\"total\":0,\"rows_written\":0}",
+        "{\"export_id\":\"" + ID + "\",\"status\":\"paused\",\"total\":0,\"rows_written\":0}",
+        "{\"export_id\":\"" + ID + "\",\"status\":\"running\",\"created_at\":\"yesterday\",\"total\":0,\"rows_written\":0}",
+        "{\"export_id\":\"" + ID + "\",\"status\":\"succeeded\",\"total\":1,\"rows_written\":1,\"result\":{\"key\":\"k\","
+            + "\"filename\":\"a.pdf\",\"file_format\":\"pdf\",\"record_count\":1,\"size_bytes\":1}}"})
+    void storedValuesNoStatusHoldsAreAnInternalError(String stored) {
+        InMemoryConditionalStore bucket = new InMemoryConditionalStore();
+        bucket.put("status/" + ID + ".json", stored);
+        ApiException refused = assertThrows(ApiException.class, () -> new ExportStatusStore(bucket, Clock.systemUTC()).find(ID));
+        assertEquals(500, refused.code().status());
+        assertEquals("INTERNAL", refused.code().name());
+        assertEquals("The export's status is not what it should be", refused.getMessage());
     }
 }
