@@ -111,92 +111,130 @@ public final class ExportHandler implements RequestHandler<APIGatewayProxyReques
                 });
     }
 
+    /** One request and what is known of it so far, for the audit line and the clean-up of a refusal. */
+    private static final class Exchange {
+        final APIGatewayProxyRequestEvent event;
+        final Context context;
+        final String requestId;
+        final Principal principal;
+        final long started = System.nanoTime();
+        ExportRequest request;
+        IdempotentRequests.Claim claim;
+
+        Exchange(APIGatewayProxyRequestEvent event, Context context, String requestId, Principal principal) {
+            this.event = event;
+            this.context = context;
+            this.requestId = requestId;
+            this.principal = principal;
+        }
+    }
+
     private APIGatewayProxyResponseEvent answer(APIGatewayProxyRequestEvent event, Context context) {
-        long started = System.nanoTime();
-        String requestId = apiRequestId(event, context);
-        Principal principal = Principal.fromAuthorizerContext(
-                event.getRequestContext() == null ? null : event.getRequestContext().getAuthorizer());
-        ExportRequest request = null;
-        IdempotentRequests.Claim claim = null;
-        principal.putInLogContext();
-        JsonLog.put("request_id", requestId);
+        Exchange exchange = new Exchange(event, context, apiRequestId(event, context), Principal.fromAuthorizerContext(
+                event.getRequestContext() == null ? null : event.getRequestContext().getAuthorizer()));
+        exchange.principal.putInLogContext();
+        JsonLog.put("request_id", exchange.requestId);
         try {
-            if (principal.userId().isEmpty()) {
-                throw new ApiException(ErrorCode.UNAUTHORIZED, "No authorised user on this request");
+            return route(exchange);
+        } catch (ApiException e) {
+            return refused(exchange, e);
+        } catch (RuntimeException e) {
+            release(exchange.claim);
+            ExportAudit.log("sync", exchange.requestId, exchange.principal, exchange.request, "failed", null, e, exchange.started);
+            return response(500, ApiException.errorBody(ErrorCode.INTERNAL,
+                    "Internal error; quote request id " + exchange.requestId + " when reporting it", exchange.requestId), exchange.requestId);
+        }
+    }
+
+    /** A status read or an export, for an authorised user. */
+    private APIGatewayProxyResponseEvent route(Exchange exchange) {
+        APIGatewayProxyRequestEvent event = exchange.event;
+        if (exchange.principal.userId().isEmpty()) {
+            throw new ApiException(ErrorCode.UNAUTHORIZED, "No authorised user on this request");
+        }
+        String statusOf = event.getPathParameters() == null ? null : event.getPathParameters().get("export_id");
+        if ("GET".equals(event.getHttpMethod()) && statusOf != null) {
+            if (ExportLifecycle.EXPORT_ID.matcher(statusOf).matches()) { // never log what a caller typed
+                JsonLog.put("export_id", statusOf);
             }
-            String statusOf = event.getPathParameters() == null ? null : event.getPathParameters().get("export_id");
-            if ("GET".equals(event.getHttpMethod()) && statusOf != null) {
-                if (ExportLifecycle.EXPORT_ID.matcher(statusOf).matches()) { // never log what a caller typed
-                    JsonLog.put("export_id", statusOf);
-                }
-                return response(200, json(parts.statusReader().status(principal, statusOf, requestId)), requestId);
+            return response(200, json(parts.statusReader().status(exchange.principal, statusOf, exchange.requestId)), exchange.requestId);
+        }
+        if (!"POST".equals(event.getHttpMethod())) {
+            throw new ApiException(ErrorCode.NOT_FOUND, "No such route");
+        }
+        return export(exchange);
+    }
+
+    /** {@code POST}: a replay of an idempotent request, a hand-over to the worker, or a synchronous export. */
+    private APIGatewayProxyResponseEvent export(Exchange exchange) {
+        exchange.request = parts.parser().parseBody(body(exchange.event));
+        ExportRequest request = exchange.request;
+        Optional<String> key = IdempotentRequests.key(exchange.event.getHeaders(), exchange.event.getMultiValueHeaders());
+        if (key.isPresent()) {
+            exchange.claim = parts.idempotency().claim(exchange.principal, key.get(), request, statusUrl(exchange.event, ""));
+            if (exchange.claim.isReplay()) {
+                return response(exchange.claim.replayStatus(), exchange.claim.replayBody().toString(), exchange.requestId);
             }
-            if (!"POST".equals(event.getHttpMethod())) {
-                throw new ApiException(ErrorCode.NOT_FOUND, "No such route");
-            }
-            request = parts.parser().parseBody(body(event));
-            Optional<String> key = IdempotentRequests.key(event.getHeaders(), event.getMultiValueHeaders());
-            if (key.isPresent()) {
-                claim = parts.idempotency().claim(principal, key.get(), request, statusUrl(event, ""));
-                if (claim.isReplay()) {
-                    return response(claim.replayStatus(), claim.replayBody().toString(), requestId);
-                }
-            }
-            String exportId = claim == null ? ExportService.newExportId() : claim.exportId();
-            JsonLog.put("export_id", exportId);
-            Duration budget = min(API_TIME_BUDGET, remaining(context).minus(SAFETY_MARGIN));
-            boolean auto = request.mode() == ExportMode.AUTO;
-            // auto: the synchronous attempt stops early enough to hand the export over instead of a 504.
-            Deadline deadline = Deadline.in(auto ? budget.minus(HAND_OVER_TIME) : budget);
-            ExportService.Plan plan = parts.service().plan(principal, request, deadline);
-            if (request.mode() == ExportMode.ASYNC || (auto && plan.total() > parts.config().asyncRowThreshold())) {
-                return startInBackground(plan, exportId, event, requestId, principal, request, started);
-            }
-            if (plan.total() > parts.config().asyncRowThreshold()) {
-                // No request holds a function (and Strapi) for up to 27 s on an export the worker should do.
-                throw new ApiException(ErrorCode.INVALID_REQUEST, "Too many rows for a synchronous export (more than "
-                        + parts.config().asyncRowThreshold() + "); send \"mode\": \"async\" (or \"auto\") and poll the status URL");
-            }
-            ExportResult result;
-            // A synchronous export takes the same places as a background one, until its answer (or the function's timeout).
-            Instant now = parts.clock().instant();
-            parts.places().takeOrRefuse(principal, exportId, now.plusMillis(context.getRemainingTimeInMillis()), now);
-            try {
-                result = parts.service().run(plan, exportId, now, deadline, rows -> { });
-            } catch (ApiException e) {
-                parts.places().giveBack(principal, exportId);
-                if (!auto || !deadline.expired() || e.code().status() < 500) {
-                    throw e;
-                }
-                // Out of time, not out of luck: the work done so far is redone in the worker.
-                return startInBackground(plan, exportId, event, requestId, principal, request, started);
-            } catch (RuntimeException | Error e) {
-                parts.places().giveBack(principal, exportId);
+        }
+        String exportId = exchange.claim == null ? ExportService.newExportId() : exchange.claim.exportId();
+        JsonLog.put("export_id", exportId);
+        Duration budget = min(API_TIME_BUDGET, remaining(exchange.context).minus(SAFETY_MARGIN));
+        boolean auto = request.mode() == ExportMode.AUTO;
+        // auto: the synchronous attempt stops early enough to hand the export over instead of a 504.
+        Deadline deadline = Deadline.in(auto ? budget.minus(HAND_OVER_TIME) : budget);
+        ExportService.Plan plan = parts.service().plan(exchange.principal, request, deadline);
+        if (request.mode() == ExportMode.ASYNC || (auto && plan.total() > parts.config().asyncRowThreshold())) {
+            return startInBackground(plan, exportId, exchange.event, exchange.requestId, exchange.principal, request, exchange.started);
+        }
+        if (plan.total() > parts.config().asyncRowThreshold()) {
+            // No request holds a function (and Strapi) for up to 27 s on an export the worker should do.
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "Too many rows for a synchronous export (more than "
+                    + parts.config().asyncRowThreshold() + "); send \"mode\": \"async\" (or \"auto\") and poll the status URL");
+        }
+        return exportSynchronously(exchange, plan, exportId, deadline, auto);
+    }
+
+    /** The export within this request, holding the same places as a background one until its answer. */
+    private APIGatewayProxyResponseEvent exportSynchronously(Exchange exchange, ExportService.Plan plan, String exportId,
+                                                             Deadline deadline, boolean auto) {
+        Principal principal = exchange.principal;
+        ExportResult result;
+        // A synchronous export takes the same places as a background one, until its answer (or the function's timeout).
+        Instant now = parts.clock().instant();
+        parts.places().takeOrRefuse(principal, exportId, now.plusMillis(exchange.context.getRemainingTimeInMillis()), now);
+        try {
+            result = parts.service().run(plan, exportId, now, deadline, rows -> { });
+        } catch (ApiException e) {
+            parts.places().giveBack(principal, exportId);
+            if (!auto || !deadline.expired() || e.code().status() < 500) {
                 throw e;
             }
+            // Out of time, not out of luck: the work done so far is redone in the worker.
+            return startInBackground(plan, exportId, exchange.event, exchange.requestId, principal, exchange.request, exchange.started);
+        } catch (RuntimeException | Error e) {
             parts.places().giveBack(principal, exportId);
-            ExportAudit.log("sync", requestId, principal, request, "succeeded", result, null, started);
-            parts.syncRecords().recordSync(principal, request, result, null, requestId, statusUrl(event, ""));
-            return response(200, json(FileAnswer.of(result)), requestId);
-        } catch (ApiException e) {
-            release(claim);
-            ExportAudit.log("sync", requestId, principal, request, "failed", null, e, started);
-            if (request != null) {
-                parts.syncRecords().recordSync(principal, request, null, e, requestId, statusUrl(event, ""));
-            }
-            APIGatewayProxyResponseEvent answer = response(e.code().status(), e.errorBody(requestId), requestId);
-            if (e.code() == ErrorCode.TOO_MANY_EXPORTS) {
-                answer.getHeaders().put("Retry-After", Integer.toString(RunningExports.RETRY_AFTER_SECONDS));
-            } else if (e.code() == ErrorCode.IDEMPOTENCY_KEY_IN_USE) {
-                answer.getHeaders().put("Retry-After", Integer.toString(IdempotentRequests.RETRY_AFTER_SECONDS));
-            }
-            return answer;
-        } catch (RuntimeException e) {
-            release(claim);
-            ExportAudit.log("sync", requestId, principal, request, "failed", null, e, started);
-            return response(500, ApiException.errorBody(ErrorCode.INTERNAL,
-                    "Internal error; quote request id " + requestId + " when reporting it", requestId), requestId);
+            throw e;
         }
+        parts.places().giveBack(principal, exportId);
+        ExportAudit.log("sync", exchange.requestId, principal, exchange.request, "succeeded", result, null, exchange.started);
+        parts.syncRecords().recordSync(principal, exchange.request, result, null, exchange.requestId, statusUrl(exchange.event, ""));
+        return response(200, json(FileAnswer.of(result)), exchange.requestId);
+    }
+
+    /** The caller's mistake or a refusal: its JSON error, audited, recorded, with Retry-After where waiting helps. */
+    private APIGatewayProxyResponseEvent refused(Exchange exchange, ApiException e) {
+        release(exchange.claim);
+        ExportAudit.log("sync", exchange.requestId, exchange.principal, exchange.request, "failed", null, e, exchange.started);
+        if (exchange.request != null) {
+            parts.syncRecords().recordSync(exchange.principal, exchange.request, null, e, exchange.requestId, statusUrl(exchange.event, ""));
+        }
+        APIGatewayProxyResponseEvent answer = response(e.code().status(), e.errorBody(exchange.requestId), exchange.requestId);
+        if (e.code() == ErrorCode.TOO_MANY_EXPORTS) {
+            answer.getHeaders().put("Retry-After", Integer.toString(RunningExports.RETRY_AFTER_SECONDS));
+        } else if (e.code() == ErrorCode.IDEMPOTENCY_KEY_IN_USE) {
+            answer.getHeaders().put("Retry-After", Integer.toString(IdempotentRequests.RETRY_AFTER_SECONDS));
+        }
+        return answer;
     }
 
     /** A request that made no export gives its idempotency key back, so its retry runs. */
